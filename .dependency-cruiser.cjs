@@ -1,0 +1,15 @@
+/** Layering: generated -> services -> observables. errors is a leaf used by both upper layers. */
+module.exports = {
+  forbidden: [
+    { name: "generated-is-the-bottom", severity: "error", from: { path: "^generated/" }, to: { path: "^src/" } },
+    { name: "services-below-observables", severity: "error", from: { path: "^src/services/" }, to: { path: "^src/observables/" } },
+    { name: "errors-are-a-leaf", severity: "error", from: { path: "^src/errors/" }, to: { path: "^(src/(services|observables)|generated)/" } },
+    { name: "only-services-touch-grpc", severity: "error", from: { path: "^src/(observables|errors)/" }, to: { path: "node_modules/@grpc/" } },
+    { name: "no-circular", severity: "error", from: {}, to: { circular: true } },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+  },
+};

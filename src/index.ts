@@ -1,0 +1,44 @@
+// rxcontainerd public API. An explicit barrel: everything exported here is public and documented.
+
+// Client
+export { Containerd, DEFAULT_ADDRESS, DEFAULT_NAMESPACE } from "./observables/client.js";
+export type { ContainerdOptions, Plugin, ServerInfo, Version } from "./observables/client.js";
+export { Namespaces } from "./observables/namespaces.js";
+export type { Namespace } from "./observables/namespaces.js";
+export { checkIdentifier, MAX_IDENTIFIER_LENGTH } from "./observables/identifiers.js";
+
+// Raw services and the adapter
+export type { CallOptions } from "./services/call-options.js";
+export type { Services } from "./services/services.js";
+export type { MessageInit } from "./services/message.js";
+export type { SingleRequestCall, StreamRequestCall } from "./services/rpc.js";
+export type { TlsOptions } from "./services/connect.js";
+export { MAX_MESSAGE_BYTES } from "./services/connect.js";
+export type { ContainersApi } from "./services/containers.js";
+export type { ContentApi } from "./services/content.js";
+export type { DiffApi } from "./services/diff.js";
+export type { EventsApi } from "./services/events.js";
+export type { HealthApi } from "./services/health.js";
+export type { ImagesApi } from "./services/images.js";
+export type { IntrospectionApi } from "./services/introspection.js";
+export type { LeasesApi } from "./services/leases.js";
+export type { NamespacesApi } from "./services/namespaces.js";
+export type { SnapshotsApi } from "./services/snapshots.js";
+export type { TasksApi } from "./services/tasks.js";
+export type { VersionApi } from "./services/version.js";
+
+// Errors
+export { Code } from "./errors/code.js";
+export type { ErrorKind } from "./errors/code.js";
+export {
+  AbortedError, AlreadyExistsError, CanceledError, ConflictError, ContainerdError, DataLossError,
+  DeadlineExceededError, FailedPreconditionError, InternalError, InvalidArgumentError, NotFoundError,
+  NotImplementedError, NotModifiedError, OutOfRangeError, PermissionDeniedError, ResourceExhaustedError,
+  UnauthenticatedError, UnavailableError, UnknownError, classForStatus,
+} from "./errors/containerd-error.js";
+export type { ContainerdErrorClass, ContainerdErrorInit, ErrorDetail } from "./errors/containerd-error.js";
+export {
+  isAborted, isAlreadyExists, isCanceled, isConflict, isDataLoss, isDeadlineExceeded, isFailedPrecondition,
+  isInternal, isInvalidArgument, isNotFound, isNotImplemented, isNotModified, isOutOfRange, isPermissionDenied,
+  isResourceExhausted, isUnauthenticated, isUnavailable, isUnknown,
+} from "./errors/guards.js";

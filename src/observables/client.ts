@@ -1,0 +1,147 @@
+import { catchError, map, of, throwError, type Observable } from "rxjs";
+import { InvalidArgumentError } from "../errors/containerd-error.js";
+import { isUnavailable } from "../errors/guards.js";
+import type { CallOptions } from "../services/call-options.js";
+import { connect, type ConnectOptions, type Transport } from "../services/connect.js";
+import { createServices, type Services } from "../services/services.js";
+import { checkIdentifier } from "./identifiers.js";
+import { Namespaces } from "./namespaces.js";
+
+/** Default socket of a system containerd. */
+export const DEFAULT_ADDRESS = "/run/containerd/containerd.sock";
+/** Default namespace. */
+export const DEFAULT_NAMESPACE = "default";
+
+/** Options of {@link Containerd}. All optional. */
+export interface ContainerdOptions extends Partial<ConnectOptions> {
+  /** Socket path, `unix://…`, `host:port` or `tcp://host:port`. Default `$CONTAINERD_ADDRESS`, then `/run/containerd/containerd.sock`. */
+  readonly address?: string;
+  /** Namespace for every call unless a call says otherwise. Default `$CONTAINERD_NAMESPACE`, then `default`. */
+  readonly namespace?: string;
+  /** Default deadline for every call, in ms (a call's own `timeoutMs` wins). */
+  readonly timeoutMs?: number;
+  /** Metadata added to every call. */
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+/** containerd's version (`Version.Version`). */
+export interface Version {
+  readonly version: string;
+  readonly revision: string;
+}
+
+/** The daemon's identity (`Introspection.Server`). */
+export interface ServerInfo {
+  readonly uuid: string;
+}
+
+/** A loaded (or failed) daemon plugin (`Introspection.Plugins`). */
+export interface Plugin {
+  readonly type: string;
+  readonly id: string;
+  readonly requires: readonly string[];
+  readonly platforms: readonly { os: string; architecture: string; variant: string }[];
+  readonly exports: Readonly<Record<string, string>>;
+  readonly capabilities: readonly string[];
+  /** Why the plugin failed to load, if it did. */
+  readonly initError?: string;
+}
+
+/**
+ * A containerd client. Construction is cheap and synchronous: nothing is dialled until the first
+ * call, and a malformed address throws InvalidArgumentError right away (a programmer error). Every
+ * operation returns a cold Observable whose RPC fires on subscribe and is cancelled on unsubscribe.
+ *
+ * @example
+ * ```ts
+ * const client = new Containerd({ address: "/run/containerd/containerd.sock", namespace: "default" });
+ * client.version$().subscribe((v) => console.log(v.version));
+ * // …
+ * client.close();
+ * ```
+ */
+export class Containerd implements AsyncDisposable {
+  /** Every containerd gRPC service as raw Observable methods (same channel, same namespace). */
+  readonly services: Services;
+  /** The namespace calls use unless their options say otherwise. */
+  readonly namespace: string;
+  /** The address as given (or defaulted). */
+  readonly address: string;
+  /** Namespace management. */
+  readonly namespaces: Namespaces;
+  private readonly transport: Transport;
+
+  /**
+   * @param options see {@link ContainerdOptions}
+   * @throws InvalidArgumentError synchronously for a malformed address, TLS option or namespace.
+   */
+  constructor(options: ContainerdOptions = {}, /** @internal */ shared?: Transport) {
+    const address = options.address ?? process.env["CONTAINERD_ADDRESS"] ?? DEFAULT_ADDRESS;
+    const namespace = options.namespace ?? process.env["CONTAINERD_NAMESPACE"] ?? DEFAULT_NAMESPACE;
+    const bad = checkIdentifier("namespace", namespace);
+    if (bad) throw bad;
+    const defaults = { namespace, timeoutMs: options.timeoutMs, metadata: options.metadata };
+    this.transport = shared
+      ? { ...shared, rpc: shared.rpc.withDefaults(defaults) }
+      : connect({ ...options, address }, defaults);
+    this.address = address;
+    this.namespace = namespace;
+    this.services = createServices(this.transport.rpc);
+    this.namespaces = new Namespaces(this.services.namespaces);
+  }
+
+  /**
+   * A client for another namespace sharing this one's channel (closing either closes both).
+   * @throws InvalidArgumentError synchronously for an invalid namespace name.
+   * @example `const prod = client.withNamespace("prod");`
+   */
+  withNamespace(namespace: string): Containerd {
+    if (checkIdentifier("namespace", namespace)) {
+      throw new InvalidArgumentError(`invalid namespace ${JSON.stringify(namespace)}`);
+    }
+    return new Containerd({ address: this.address, namespace }, this.transport);
+  }
+
+  /** Emits the daemon's version once (`Version.Version`). UnavailableError if unreachable. */
+  version$(options?: CallOptions): Observable<Version> {
+    return this.services.version.version$({}, options).pipe(map((v) => ({ version: v.version, revision: v.revision })));
+  }
+
+  /** Emits the daemon's UUID (`Introspection.Server`). */
+  server$(options?: CallOptions): Observable<ServerInfo> {
+    return this.services.introspection.server$({}, options).pipe(map((s) => ({ uuid: s.uuid })));
+  }
+
+  /**
+   * Emits the daemon's plugins as one array (`Introspection.Plugins`), filtered with containerd
+   * filter strings (ORed), e.g. `type==io.containerd.snapshotter.v1`.
+   */
+  plugins$(filters: readonly string[] = [], options?: CallOptions): Observable<Plugin[]> {
+    return this.services.introspection.plugins$({ filters }, options).pipe(map((r) => r.plugins.map((p) => ({
+      type: p.type, id: p.id, requires: p.requires, exports: p.exports, capabilities: p.capabilities,
+      platforms: p.platforms.map(({ os, architecture, variant }) => ({ os, architecture, variant })),
+      ...(p.initErr ? { initError: p.initErr.message } : {}),
+    }))));
+  }
+
+  /**
+   * Emits whether the daemon serves (gRPC health `Check`): true when SERVING, false when it
+   * answers NOT_SERVING or cannot be reached (UNAVAILABLE). Other failures error.
+   */
+  isServing$(options?: CallOptions): Observable<boolean> {
+    return this.services.health.check$({ service: "" }, options).pipe(
+      map((r) => r.status === 1),
+      catchError((e: unknown) => (isUnavailable(e) ? of(false) : throwError(() => e))),
+    );
+  }
+
+  /** Closes the channel (shared with `withNamespace` clients); calls in flight fail with CanceledError or UnavailableError. */
+  close(): void {
+    this.transport.close();
+  }
+
+  /** `await using client = new Containerd()` closes it at scope exit. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+  }
+}

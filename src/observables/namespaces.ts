@@ -1,0 +1,70 @@
+import { map, type Observable } from "rxjs";
+import type { CallOptions } from "../services/call-options.js";
+import type { NamespacesApi } from "../services/namespaces.js";
+import { checkIdentifier } from "./identifiers.js";
+import { validated } from "./validated.js";
+
+/** A containerd namespace. */
+export interface Namespace {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+function toNamespace(ns: { name: string; labels: { [k: string]: string } } | undefined): Namespace {
+  return { name: ns?.name ?? "", labels: { ...(ns?.labels ?? {}) } };
+}
+
+/**
+ * containerd namespaces (`client.namespaces`). Every method is cold: the RPC fires on subscribe;
+ * names are checked against containerd's identifier rules first (InvalidArgumentError, no RPC).
+ *
+ * @example
+ * ```ts
+ * client.namespaces.create$("ci-42", { owner: "ci" })
+ *   .pipe(concatMap(() => client.namespaces.list$()))
+ *   .subscribe((all) => console.log(all.map((n) => n.name)));
+ * ```
+ */
+export class Namespaces {
+  /** @internal */
+  constructor(private readonly api: NamespacesApi) {}
+
+  /** Creates a namespace; emits it. AlreadyExistsError if it exists, InvalidArgumentError for a bad name. */
+  create$(name: string, labels: Record<string, string> = {}, options?: CallOptions): Observable<Namespace> {
+    return validated(() => checkIdentifier("namespace", name),
+      () => this.api.create$({ namespace: { name, labels } }, options).pipe(map((r) => toNamespace(r.namespace))));
+  }
+
+  /** Emits the namespace. NotFoundError if it does not exist. */
+  get$(name: string, options?: CallOptions): Observable<Namespace> {
+    return validated(() => checkIdentifier("namespace", name),
+      () => this.api.get$({ name }, options).pipe(map((r) => toNamespace(r.namespace))));
+  }
+
+  /** Emits all namespaces, as one array. */
+  list$(options?: CallOptions): Observable<Namespace[]> {
+    return this.api.list$({}, options).pipe(map((r) => r.namespaces.map(toNamespace)));
+  }
+
+  /**
+   * Sets the given labels, leaving others untouched; an empty value removes a label (field mask
+   * `labels.<key>` per key, as the Go client does). Emits the updated namespace. NotFoundError if
+   * the namespace does not exist.
+   */
+  setLabels$(name: string, labels: Record<string, string>, options?: CallOptions): Observable<Namespace> {
+    const paths = Object.keys(labels).map((k) => `labels.${k}`);
+    const set = Object.fromEntries(Object.entries(labels).filter(([, v]) => v !== ""));
+    return validated(() => checkIdentifier("namespace", name),
+      () => this.api.update$({ namespace: { name, labels: set }, updateMask: paths }, options)
+        .pipe(map((r) => toNamespace(r.namespace))));
+  }
+
+  /**
+   * Deletes an empty namespace; emits `undefined` once, then completes. FailedPreconditionError if
+   * it still holds containers, images, snapshots or content; NotFoundError if it does not exist.
+   */
+  delete$(name: string, options?: CallOptions): Observable<void> {
+    return validated(() => checkIdentifier("namespace", name),
+      () => this.api.delete$({ name }, options).pipe(map(() => undefined)));
+  }
+}

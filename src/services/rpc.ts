@@ -1,0 +1,158 @@
+import type { Client, ClientReadableStream, ClientWritableStream, ServiceError } from "@grpc/grpc-js";
+import { Observable, type Subscriber, type Subscription } from "rxjs";
+import { ContainerdError, InvalidArgumentError } from "../errors/containerd-error.js";
+import { CallControl } from "./call-control.js";
+import type { CallDefaults, CallOptions } from "./call-options.js";
+import { captureCallSite } from "./call-site.js";
+import type { Codec, MessageInit } from "./message.js";
+
+/** A ts-proto grpc-js method definition (the generated `XxxService.method` objects). */
+export interface MethodDef<Req, Res, ReqStream extends boolean, ResStream extends boolean> {
+  readonly path: string;
+  readonly requestStream: ReqStream;
+  readonly responseStream: ResStream;
+  readonly requestSerialize: (value: Req) => Buffer;
+  readonly responseDeserialize: (value: Buffer) => Res;
+}
+
+/** A call taking one request. Cold: the RPC is issued on each subscription. */
+export type SingleRequestCall<Req, Res> = (request?: MessageInit<Req>, options?: CallOptions) => Observable<Res>;
+/** A call taking a stream of requests, sent as the source emits; completing it half-closes. */
+export type StreamRequestCall<Req, Res> = (requests: Observable<MessageInit<Req>>, options?: CallOptions) => Observable<Res>;
+
+/**
+ * The one place where gRPC plumbing happens. Turns the four kinds of gRPC call into cold
+ * Observables: the call is issued on subscribe (once per subscription), unsubscribing cancels it
+ * on the server, the CANCELLED status that follows our own cancel is swallowed, and every error
+ * is a {@link ContainerdError} carrying the caller's stack. It sets the namespace and lease
+ * headers, the deadline, the AbortSignal and extra metadata.
+ *
+ * @example
+ * ```ts
+ * const get$ = rpc.unary(TasksService.get, GetRequest);
+ * get$({ containerId: "web" }, { timeoutMs: 1000 }).subscribe(console.log);
+ * ```
+ */
+export class Rpc {
+  constructor(readonly client: Client, readonly defaults: CallDefaults) {}
+
+  /** The same channel with other defaults (e.g. another namespace). */
+  withDefaults(defaults: Partial<CallDefaults>): Rpc {
+    return new Rpc(this.client, { ...this.defaults, ...defaults });
+  }
+
+  /** Unary call: emits the response, then completes. */
+  unary<Req, Res>(def: MethodDef<Req, Res, false, false>, codec: Codec<Req>): SingleRequestCall<Req, Res> {
+    const call: SingleRequestCall<Req, Res> = (request, options) => {
+      const site = captureCallSite(call);
+      return this.observe<Res>(def.path, site, options, (ctl, subscriber) => {
+        const message = encode(codec, request, def.path);
+        if (ContainerdError.is(message)) return ctl.fail(message);
+        return ctl.attach(this.client.makeUnaryRequest(def.path, def.requestSerialize, def.responseDeserialize,
+          message, ctl.metadata, ctl.options, (err: ServiceError | null, res?: Res) => {
+            if (err) return ctl.fail(err);
+            ctl.finish();
+            subscriber.next(res as Res);
+            subscriber.complete();
+          }));
+      });
+    };
+    return call;
+  }
+
+  /** Server-streaming call: emits each response; completes when the server ends the stream. */
+  serverStream<Req, Res>(def: MethodDef<Req, Res, false, true>, codec: Codec<Req>): SingleRequestCall<Req, Res> {
+    const call: SingleRequestCall<Req, Res> = (request, options) => {
+      const site = captureCallSite(call);
+      return this.observe<Res>(def.path, site, options, (ctl, subscriber) => {
+        const message = encode(codec, request, def.path);
+        if (ContainerdError.is(message)) return ctl.fail(message);
+        const stream = this.client.makeServerStreamRequest(def.path, def.requestSerialize, def.responseDeserialize,
+          message, ctl.metadata, ctl.options);
+        return ctl.attach(pipeResponses(stream, ctl, subscriber));
+      });
+    };
+    return call;
+  }
+
+  /** Client-streaming call: sends what `requests` emits, emits the single response. */
+  clientStream<Req, Res>(def: MethodDef<Req, Res, true, false>, codec: Codec<Req>): StreamRequestCall<Req, Res> {
+    const call: StreamRequestCall<Req, Res> = (requests, options) => {
+      const site = captureCallSite(call);
+      return this.observe<Res>(def.path, site, options, (ctl, subscriber) => {
+        const stream = this.client.makeClientStreamRequest(def.path, def.requestSerialize, def.responseDeserialize,
+          ctl.metadata, ctl.options, (err: ServiceError | null, res?: Res) => {
+            if (err) return ctl.fail(err);
+            ctl.finish();
+            subscriber.next(res as Res);
+            subscriber.complete();
+          });
+        const input = pipeRequests(requests, codec, def.path, stream, ctl);
+        const cancel = ctl.attach(stream);
+        return () => { input.unsubscribe(); cancel(); };
+      });
+    };
+    return call;
+  }
+
+  /** Bidirectional call: sends what `requests` emits, emits every response. */
+  bidi<Req, Res>(def: MethodDef<Req, Res, true, true>, codec: Codec<Req>): StreamRequestCall<Req, Res> {
+    const call: StreamRequestCall<Req, Res> = (requests, options) => {
+      const site = captureCallSite(call);
+      return this.observe<Res>(def.path, site, options, (ctl, subscriber) => {
+        const stream = this.client.makeBidiStreamRequest(def.path, def.requestSerialize, def.responseDeserialize,
+          ctl.metadata, ctl.options);
+        const cancel = ctl.attach(pipeResponses(stream, ctl, subscriber));
+        const input = pipeRequests(requests, codec, def.path, stream, ctl);
+        return () => { input.unsubscribe(); cancel(); };
+      });
+    };
+    return call;
+  }
+
+  private observe<Res>(path: string, site: string, options: CallOptions | undefined,
+    start: (ctl: CallControl<Res>, subscriber: Subscriber<Res>) => (() => void) | void): Observable<Res> {
+    return new Observable<Res>((subscriber) => {
+      const ctl = CallControl.open(path, site, subscriber, this.defaults, options);
+      return ctl ? start(ctl, subscriber) : undefined;
+    });
+  }
+}
+
+function encode<Req>(codec: Codec<Req>, request: MessageInit<Req> | undefined, path: string): Req | ContainerdError {
+  try {
+    return codec.fromPartial(request ?? ({} as MessageInit<Req>));
+  } catch (e) {
+    return new InvalidArgumentError(`${path}: invalid request: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+}
+
+function pipeResponses<Res>(stream: ClientReadableStream<Res>, ctl: CallControl<Res>, subscriber: Subscriber<Res>) {
+  stream.on("data", (res: Res) => subscriber.next(res));
+  stream.on("error", (err: ServiceError) => ctl.fail(err));
+  stream.on("end", () => {
+    ctl.finish();
+    subscriber.complete();
+  });
+  return stream;
+}
+
+function pipeRequests<Req, Res>(requests: Observable<MessageInit<Req>>, codec: Codec<Req>, path: string,
+  stream: ClientWritableStream<Req>, ctl: CallControl<Res>): Subscription {
+  return requests.subscribe({
+    next: (request) => {
+      const message = encode(codec, request, path);
+      if (ContainerdError.is(message)) {
+        stream.cancel();
+        ctl.fail(message);
+      } else {
+        stream.write(message);
+      }
+    },
+    error: (err: unknown) => {
+      stream.cancel();
+      ctl.fail(ContainerdError.from(err, { method: path }));
+    },
+    complete: () => stream.end(),
+  });
+}
