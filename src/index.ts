@@ -42,3 +42,29 @@ export {
   isInternal, isInvalidArgument, isNotFound, isNotImplemented, isNotModified, isOutOfRange, isPermissionDenied,
   isResourceExhausted, isUnauthenticated, isUnavailable, isUnknown,
 } from "./errors/guards.js";
+
+// OCI runtime spec
+export type { Box, Hook, Hooks, Mount, Process, Root, Spec, User } from "./observables/spec/types.js";
+export type {
+  Linux, LinuxCapabilities, LinuxCPU, LinuxDevice, LinuxDeviceCgroup, LinuxIDMapping, LinuxMemory, LinuxNamespace,
+  LinuxNamespaceType, LinuxPids, LinuxResources, LinuxSeccomp, LinuxSyscall, POSIXRlimit,
+} from "./observables/spec/linux-types.js";
+export type { ImageConfig, ImageConfigFile, ImageHistory } from "./observables/spec/image-types.js";
+export { DEFAULT_UNIX_CAPABILITIES, OCI_VERSION, defaultMounts, defaultSpec } from "./observables/spec/default-spec.js";
+export { DEFAULT_PATH_ENV, envFromRecord, mergeEnv } from "./observables/spec/env.js";
+export { findGroup, findUser, parseGroup, parseId, parsePasswd, supplementaryGids } from "./observables/spec/passwd.js";
+export type { GroupEntry, PasswdEntry } from "./observables/spec/passwd.js";
+export {
+  applySpecOpts, composeSpecOpts, defineSpecOpt, ensureLinux, ensureProcess, ensureResources,
+} from "./observables/spec/spec-opts.js";
+export type { SpecContext, SpecImageContext, SpecOpt } from "./observables/spec/spec-opts.js";
+export {
+  withAnnotations, withDefaultPathEnv, withEnv, withHostname, withMounts, withProcessArgs, withProcessCwd,
+  withReadonlyRootfs, withTTY,
+} from "./observables/spec/process-opts.js";
+export {
+  withAddedCapabilities, withCapabilities, withCPUShares, withDroppedCapabilities, withHostNamespace,
+  withLinuxNamespace, withMemoryLimit, withNoNewPrivileges, withPidsLimit, withRlimit,
+} from "./observables/spec/linux-opts.js";
+export { withAdditionalGIDs, withUIDGID, withUser } from "./observables/spec/user-opts.js";
+export { withImageConfig } from "./observables/spec/image-opts.js";

@@ -1,4 +1,5 @@
-import { map, type Observable } from "rxjs";
+import { concatMap, map, type Observable } from "rxjs";
+import { NotFoundError } from "../errors/containerd-error.js";
 import type { CallOptions } from "../services/call-options.js";
 import type { NamespacesApi } from "../services/namespaces.js";
 import { checkIdentifier } from "./identifiers.js";
@@ -35,10 +36,16 @@ export class Namespaces {
       () => this.api.create$({ namespace: { name, labels } }, options).pipe(map((r) => toNamespace(r.namespace))));
   }
 
-  /** Emits the namespace. NotFoundError if it does not exist. */
+  /**
+   * Emits the namespace; NotFoundError if it does not exist. Uses Namespaces.List, because
+   * containerd 1.6's Namespaces.Get answers for any name, existing or not.
+   */
   get$(name: string, options?: CallOptions): Observable<Namespace> {
-    return validated(() => checkIdentifier("namespace", name),
-      () => this.api.get$({ name }, options).pipe(map((r) => toNamespace(r.namespace))));
+    return validated(() => checkIdentifier("namespace", name), () => this.list$(options).pipe(map((all) => {
+      const found = all.find((n) => n.name === name);
+      if (!found) throw new NotFoundError(`namespace "${name}": not found`);
+      return found;
+    })));
   }
 
   /** Emits all namespaces, as one array. */
@@ -48,15 +55,16 @@ export class Namespaces {
 
   /**
    * Sets the given labels, leaving others untouched; an empty value removes a label (field mask
-   * `labels.<key>` per key, as the Go client does). Emits the updated namespace. NotFoundError if
-   * the namespace does not exist.
+   * `labels.<key>` per key, as the Go client does). Emits the namespace as it is afterwards.
+   * RPCs: Get (so a missing namespace is a NotFoundError, which Update alone would not report),
+   * Update, Get (Update answers with an empty message).
    */
   setLabels$(name: string, labels: Record<string, string>, options?: CallOptions): Observable<Namespace> {
     const paths = Object.keys(labels).map((k) => `labels.${k}`);
     const set = Object.fromEntries(Object.entries(labels).filter(([, v]) => v !== ""));
-    return validated(() => checkIdentifier("namespace", name),
-      () => this.api.update$({ namespace: { name, labels: set }, updateMask: paths }, options)
-        .pipe(map((r) => toNamespace(r.namespace))));
+    return validated(() => checkIdentifier("namespace", name), () => this.get$(name, options).pipe(
+      concatMap(() => this.api.update$({ namespace: { name, labels: set }, updateMask: paths }, options)),
+      concatMap(() => this.get$(name, options))));
   }
 
   /**
