@@ -4,8 +4,23 @@ import { isUnavailable } from "../errors/guards.js";
 import type { CallOptions } from "../services/call-options.js";
 import { connect, type ConnectOptions, type Transport } from "../services/connect.js";
 import { createServices, type Services } from "../services/services.js";
+import { Containers } from "./containers.js";
+import type { CreateContainerOptions } from "./create-container.js";
+import { EventHub } from "./event-hub.js";
+import { forceRemove$ } from "./force-remove.js";
 import { checkIdentifier } from "./identifiers.js";
 import { Namespaces } from "./namespaces.js";
+import type { NewTaskOptions } from "./new-task.js";
+import { lifecycle$, type RunEvent } from "./run.js";
+
+/** Options of `run$`: the container's, plus the task's IO and runtime options. */
+export interface RunOptions extends CreateContainerOptions, Pick<NewTaskOptions, "io" | "runtimeOptions"> {}
+
+/** What clients made by `withNamespace` share with their parent. @internal */
+interface Shared {
+  readonly transport: Transport;
+  readonly hub: EventHub;
+}
 
 /** Default socket of a system containerd. */
 export const DEFAULT_ADDRESS = "/run/containerd/containerd.sock";
@@ -69,25 +84,30 @@ export class Containerd implements AsyncDisposable {
   readonly address: string;
   /** Namespace management. */
   readonly namespaces: Namespaces;
+  /** Containers of this client's namespace. */
+  readonly containers: Containers;
   private readonly transport: Transport;
+  private readonly hub: EventHub;
 
   /**
    * @param options see {@link ContainerdOptions}
    * @throws InvalidArgumentError synchronously for a malformed address, TLS option or namespace.
    */
-  constructor(options: ContainerdOptions = {}, /** @internal */ shared?: Transport) {
+  constructor(options: ContainerdOptions = {}, /** @internal */ shared?: Shared) {
     const address = options.address ?? process.env["CONTAINERD_ADDRESS"] ?? DEFAULT_ADDRESS;
     const namespace = options.namespace ?? process.env["CONTAINERD_NAMESPACE"] ?? DEFAULT_NAMESPACE;
     const bad = checkIdentifier("namespace", namespace);
     if (bad) throw bad;
     const defaults = { namespace, timeoutMs: options.timeoutMs, metadata: options.metadata };
     this.transport = shared
-      ? { ...shared, rpc: shared.rpc.withDefaults(defaults) }
+      ? { ...shared.transport, rpc: shared.transport.rpc.withDefaults(defaults) }
       : connect({ ...options, address }, defaults);
     this.address = address;
     this.namespace = namespace;
     this.services = createServices(this.transport.rpc);
+    this.hub = shared?.hub ?? new EventHub(this.services.events);
     this.namespaces = new Namespaces(this.services.namespaces);
+    this.containers = new Containers({ services: this.services, hub: this.hub, namespace });
   }
 
   /**
@@ -99,7 +119,32 @@ export class Containerd implements AsyncDisposable {
     if (checkIdentifier("namespace", namespace)) {
       throw new InvalidArgumentError(`invalid namespace ${JSON.stringify(namespace)}`);
     }
-    return new Containerd({ address: this.address, namespace }, this.transport);
+    return new Containerd({ address: this.address, namespace }, { transport: this.transport, hub: this.hub });
+  }
+
+  /**
+   * Runs a container to completion: create, new task, hot wait, start — emitting `created`,
+   * `started` (with the pid) and `exited` (with the status) — then removes task, container and
+   * snapshot. Removal also happens on error and on unsubscribe (which kills the task first).
+   * Cold: nothing happens until subscribed.
+   *
+   * @example
+   * ```ts
+   * client.run$("job-1", { image: "docker.io/library/busybox:latest", args: ["sh", "-c", "exit 3"] })
+   *   .pipe(filter((e) => e.type === "exited"))
+   *   .subscribe((e) => console.log(e.status.code)); // 3
+   * ```
+   */
+  run$(id: string, options: RunOptions = {}): Observable<RunEvent> {
+    const ctx = { services: this.services, hub: this.hub, namespace: this.namespace };
+    const { io, runtimeOptions, ...create } = options;
+    return lifecycle$(this.containers.create$(id, create), { ...(io ? { io } : {}), ...(runtimeOptions ? { runtimeOptions } : {}) },
+      () => forceRemove$(ctx, id));
+  }
+
+  /** Number of event streams this client's shared event hub has opened (diagnostics). */
+  get eventStreamsOpened(): number {
+    return this.hub.streamsOpened;
   }
 
   /** Emits the daemon's version once (`Version.Version`). UnavailableError if unreachable. */
