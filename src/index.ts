@@ -6,6 +6,28 @@ export type { ContainerdOptions, Plugin, ServerInfo, Version } from "./observabl
 export { Namespaces } from "./observables/namespaces.js";
 export type { Namespace } from "./observables/namespaces.js";
 export { checkIdentifier, MAX_IDENTIFIER_LENGTH } from "./observables/identifiers.js";
+export type { RunOptions } from "./observables/client.js";
+
+// Containers, tasks, processes
+export { Containers } from "./observables/containers.js";
+export type { Container, ContainerUpdate, ImageRecord } from "./observables/container.js";
+export type { AnyValue, ContainerInfo } from "./observables/container-info.js";
+export { parseSpec } from "./observables/container-info.js";
+export type { CreateContainerOptions } from "./observables/create-container.js";
+export type { NewTaskOptions } from "./observables/new-task.js";
+export type { Task, TaskPid, TaskKillOptions, CheckpointTaskOptions } from "./observables/task.js";
+export type { Process, KillOptions, DeleteProcessOptions } from "./observables/process.js";
+export type { ExecSpec, ExecOptions, LoadProcessOptions } from "./observables/exec.js";
+export type { ExitStatus, ProcessState, ProcessStatus } from "./observables/exit-status.js";
+export type { TaskMetrics, CgroupV1Metrics, CgroupV2Metrics } from "./observables/task-metrics.js";
+export { Stdio } from "./observables/io.js";
+export type { IOAttacher, IOConfig, IOCreator, IOTarget, ProcessIO } from "./observables/io.js";
+export { parseSignal, SIGNALS } from "./observables/signals.js";
+export type { Signal } from "./observables/signals.js";
+export { lifecycle$ } from "./observables/run.js";
+export type { RunEvent } from "./observables/run.js";
+export { withCleanup } from "./observables/cleanup.js";
+export { hot } from "./observables/hot.js";
 
 // Raw services and the adapter
 export type { CallOptions } from "./services/call-options.js";
@@ -44,7 +66,7 @@ export {
 } from "./errors/guards.js";
 
 // OCI runtime spec
-export type { Box, Hook, Hooks, Mount, Process, Root, Spec, User } from "./observables/spec/types.js";
+export type { Box, Hook, Hooks, Mount, Process as ProcessSpec, Root, Spec, User } from "./observables/spec/types.js";
 export type {
   Linux, LinuxCapabilities, LinuxCPU, LinuxDevice, LinuxDeviceCgroup, LinuxIDMapping, LinuxMemory, LinuxNamespace,
   LinuxNamespaceType, LinuxPids, LinuxResources, LinuxSeccomp, LinuxSyscall, POSIXRlimit,

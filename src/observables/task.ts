@@ -1,4 +1,4 @@
-import { catchError, concatMap, defer, finalize, lastValueFrom, map, throwError, type Observable } from "rxjs";
+import { catchError, defer, lastValueFrom, map, throwError, type Observable } from "rxjs";
 import { CheckpointOptions } from "../../generated/github.com/containerd/containerd/runtime/v2/runc/options/oci.js";
 import { ProcessDetails } from "../../generated/github.com/containerd/containerd/runtime/v2/runc/options/oci.js";
 import { UnknownError } from "../errors/containerd-error.js";
@@ -112,19 +112,22 @@ export class TaskImpl extends ProcessImpl implements Task {
   }
 
   checkpoint$(options: CheckpointTaskOptions = {}): Observable<{ mediaType: string; digest: string; size: number }[]> {
-    return defer(async () => {
-      const wasPaused = (await lastValueFrom(this.status$(options))).status === "paused";
-      if (!wasPaused) await lastValueFrom(this.pause$(options));
-      return wasPaused;
-    }).pipe(concatMap((wasPaused) => this.ctx.services.tasks.checkpoint$({
+    const request = {
       containerId: this.containerId,
       options: { typeUrl: "containerd.runc.v1.CheckpointOptions", value: Buffer.from(CheckpointOptions.encode(CheckpointOptions.fromPartial({
         exit: options.exit ?? false, imagePath: options.imagePath ?? "", workPath: options.workPath ?? "",
       })).finish()) },
-    }, nsOptions(this.ctx, options)).pipe(
-      map((r) => r.descriptors.map((d) => ({ mediaType: d.mediaType, digest: d.digest, size: d.size.toNumber() }))),
-      finalize(() => { if (!wasPaused && !options.exit) this.resume$().subscribe({ error: () => undefined }); }),
-    )), mapCheckpointError());
+    };
+    return defer(async () => {
+      const wasPaused = (await lastValueFrom(this.status$(options))).status === "paused";
+      if (!wasPaused) await lastValueFrom(this.pause$(options));
+      try {
+        const r = await lastValueFrom(this.ctx.services.tasks.checkpoint$(request, nsOptions(this.ctx, options)));
+        return r.descriptors.map((d) => ({ mediaType: d.mediaType, digest: d.digest, size: d.size.toNumber() }));
+      } finally {
+        if (!wasPaused && !options.exit) await lastValueFrom(this.resume$(options)).catch(() => undefined);
+      }
+    }).pipe(mapCheckpointError());
   }
 
   exec$(execId: string, spec: ExecSpec, options?: ExecOptions): Observable<Process> {
