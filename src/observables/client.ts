@@ -6,7 +6,9 @@ import { connect, type ConnectOptions, type Transport } from "../services/connec
 import { createServices, type Services } from "../services/services.js";
 import { Containers } from "./containers.js";
 import type { CreateContainerOptions } from "./create-container.js";
+import type { DomainContext } from "./context.js";
 import { EventHub } from "./event-hub.js";
+import { Inflight } from "./inflight.js";
 import { forceRemove$ } from "./force-remove.js";
 import { checkIdentifier } from "./identifiers.js";
 import { Namespaces } from "./namespaces.js";
@@ -20,6 +22,7 @@ export interface RunOptions extends CreateContainerOptions, Pick<NewTaskOptions,
 interface Shared {
   readonly transport: Transport;
   readonly hub: EventHub;
+  readonly inflight: Inflight;
 }
 
 /** Default socket of a system containerd. */
@@ -88,6 +91,11 @@ export class Containerd implements AsyncDisposable {
   readonly containers: Containers;
   private readonly transport: Transport;
   private readonly hub: EventHub;
+  private readonly inflight: Inflight;
+
+  private get context(): DomainContext {
+    return { services: this.services, hub: this.hub, namespace: this.namespace, inflight: this.inflight };
+  }
 
   /**
    * @param options see {@link ContainerdOptions}
@@ -107,7 +115,8 @@ export class Containerd implements AsyncDisposable {
     this.services = createServices(this.transport.rpc);
     this.hub = shared?.hub ?? new EventHub(this.services.events);
     this.namespaces = new Namespaces(this.services.namespaces);
-    this.containers = new Containers({ services: this.services, hub: this.hub, namespace });
+    this.inflight = shared?.inflight ?? new Inflight();
+    this.containers = new Containers(this.context);
   }
 
   /**
@@ -119,7 +128,7 @@ export class Containerd implements AsyncDisposable {
     if (checkIdentifier("namespace", namespace)) {
       throw new InvalidArgumentError(`invalid namespace ${JSON.stringify(namespace)}`);
     }
-    return new Containerd({ address: this.address, namespace }, { transport: this.transport, hub: this.hub });
+    return new Containerd({ address: this.address, namespace }, { transport: this.transport, hub: this.hub, inflight: this.inflight });
   }
 
   /**
@@ -136,7 +145,7 @@ export class Containerd implements AsyncDisposable {
    * ```
    */
   run$(id: string, options: RunOptions = {}): Observable<RunEvent> {
-    const ctx = { services: this.services, hub: this.hub, namespace: this.namespace };
+    const ctx = this.context;
     const { io, runtimeOptions, ...create } = options;
     return lifecycle$(this.containers.create$(id, create), { ...(io ? { io } : {}), ...(runtimeOptions ? { runtimeOptions } : {}) },
       () => forceRemove$(ctx, id));

@@ -53,6 +53,8 @@ export interface Container {
   /**
    * Deletes the container, and its snapshot unless `cleanupSnapshot: false`. Emits `undefined`.
    * FailedPreconditionError `cannot delete running task` while any task exists (even stopped).
+   * Waits first for this client's own operations on the container that are still finishing
+   * (e.g. a `newTask$` unsubscribed mid-flight, rolling back).
    */
   delete$(options?: { readonly cleanupSnapshot?: boolean } & CallOptions): Observable<void>;
   /** Creates the task (not started): Containers.Get, Snapshots.Mounts, Tasks.Create. Rolled back on failure or unsubscribe. */
@@ -118,6 +120,7 @@ export class ContainerImpl implements Container {
   delete$(options: { readonly cleanupSnapshot?: boolean } & CallOptions = {}): Observable<void> {
     const call = nsOptions(this.ctx, options);
     return defer(async () => {
+      await this.ctx.inflight.settled(this.ctx.namespace, this.id);
       const task = await lastValueFrom(this.ctx.services.tasks.get$({ containerId: this.id }, call))
         .catch((e: unknown) => { if (isNotFound(e)) return undefined; throw e; });
       if (task) throw new FailedPreconditionError(`cannot delete running task ${this.id}`);

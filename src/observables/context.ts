@@ -1,12 +1,14 @@
 import type { CallOptions } from "../services/call-options.js";
 import type { Services } from "../services/services.js";
 import type { EventHub } from "./event-hub.js";
+import type { Inflight } from "./inflight.js";
 
 /** What domain objects share: the raw services, the client's event hub and the namespace. @internal */
 export interface DomainContext {
   readonly services: Services;
   readonly hub: EventHub;
   readonly namespace: string;
+  readonly inflight: Inflight;
 }
 
 /** Call options pinned to the object's namespace (a container belongs to one namespace). @internal */

@@ -99,5 +99,5 @@ export function createContainer$(ctx: DomainContext, id: string, o: CreateContai
       tx.onRollback(() => services.containers.delete$({ id }, nsOptions(ctx)));
       return id;
     }
-  });
+  }, (done) => ctx.inflight.track(ctx.namespace, id, done));
 }

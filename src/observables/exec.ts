@@ -53,7 +53,7 @@ export function execProcess$(ctx: DomainContext, containerId: string, execId: st
     }, call));
     tx.onRollback(() => ctx.services.tasks.deleteProcess$({ containerId, execId }, nsOptions(ctx)));
     return new ProcessImpl(ctx, containerId, execId, 0, io);
-  });
+  }, (done) => ctx.inflight.track(ctx.namespace, containerId, done));
 }
 
 /** Tasks.Get(exec id) -> Process. @internal */

@@ -1,7 +1,8 @@
-import { lastValueFrom, type Observable } from "rxjs";
+import type { Observable } from "rxjs";
 import type { CallOptions } from "../services/call-options.js";
 import { nsOptions, toAny, type DomainContext } from "./context.js";
 import type { AnyValue } from "./container-info.js";
+import { removeTask } from "./remove-task.js";
 import { Stdio, type IOCreator } from "./io.js";
 import { TaskImpl, type Task } from "./task.js";
 import { transaction$ } from "./transaction.js";
@@ -33,7 +34,7 @@ export function newTask$(ctx: DomainContext, containerId: string, options: NewTa
       containerId, rootfs, ...io.config,
       options: options.runtimeOptions && toAny(options.runtimeOptions), runtimePath: options.runtimePath ?? "",
     }, call));
-    tx.onRollback(() => lastValueFrom(ctx.services.tasks.delete$({ containerId }, nsOptions(ctx))));
+    tx.onRollback(() => removeTask(ctx, containerId));
     return new TaskImpl(ctx, containerId, "", created.pid, io);
-  });
+  }, (done) => ctx.inflight.track(ctx.namespace, containerId, done));
 }

@@ -3,7 +3,10 @@ import { CanceledError, ContainerdError } from "../errors/containerd-error.js";
 
 /** Steps of a multi-RPC operation; see {@link transaction$}. */
 export interface Tx {
-  /** Runs one step to completion and returns its last value. Never cancelled half-way. */
+  /**
+   * Runs one step to completion and returns its last value. Never cancelled half-way; throws
+   * CanceledError instead of starting when the subscriber has already gone.
+   */
   step<T>(obs: Observable<T>): Promise<T>;
   /** Registers an undo action, run (newest first) if the operation fails or is unsubscribed. */
   onRollback(undo: Undo): void;
@@ -35,7 +38,9 @@ async function drain(actions: Undo[]): Promise<unknown[]> {
  * daemon made), and after each step an unsubscribe or a failure triggers the registered
  * rollbacks, newest first. Emits the body's result once, then completes; errors are
  * ContainerdErrors. Clean-up failures are attached to the error as `cause` when the body failed,
- * and otherwise ignored (best effort, like the Go client's deferred clean-ups).
+ * and otherwise ignored (best effort, like the Go client's deferred clean-ups). `onStart`, if
+ * given, receives at subscription a promise that settles when everything (body, rollbacks,
+ * clean-ups) is over.
  *
  * @example
  * ```ts
@@ -45,25 +50,30 @@ async function drain(actions: Undo[]): Promise<unknown[]> {
  * });
  * ```
  */
-export function transaction$<T>(body: (tx: Tx) => Promise<T>): Observable<T> {
+export function transaction$<T>(body: (tx: Tx) => Promise<T>, onStart?: (done: Promise<void>) => void): Observable<T> {
   return new Observable<T>((subscriber) => {
     const rollbacks: Undo[] = [];
     const finals: Undo[] = [];
     const tx = {
       cancelled: false,
+      // Checks for cancellation before a step, never after: a step that completed did its effect,
+      // and the caller must get the chance to register its undo (rollbacks run at the end).
       async step<S>(obs: Observable<S>): Promise<S> {
         if (tx.cancelled) throw new CanceledError("operation unsubscribed");
-        const value = await lastValueFrom(obs);
-        if (tx.cancelled) throw new CanceledError("operation unsubscribed");
-        return value;
+        return lastValueFrom(obs);
       },
       onRollback: (undo: Undo) => void rollbacks.push(undo),
       onFinally: (cleanup: Undo) => void finals.push(cleanup),
     };
-    body(tx).then(
+    const done = body(tx).then(
       async (value) => {
-        if (tx.cancelled) await drain(rollbacks);
         await drain(finals);
+        // Checked after the last await: the subscriber may leave while clean-ups run, and then
+        // nobody would receive (and own) the result.
+        if (tx.cancelled) {
+          await drain(rollbacks);
+          return;
+        }
         subscriber.next(value);
         subscriber.complete();
       },
@@ -77,6 +87,7 @@ export function transaction$<T>(body: (tx: Tx) => Promise<T>): Observable<T> {
         subscriber.error(error);
       },
     );
+    onStart?.(done);
     return () => {
       tx.cancelled = true;
     };
