@@ -191,6 +191,7 @@ export class Containerd implements AsyncDisposable {
 
   /** Closes the channel (shared with `withNamespace` clients); calls in flight fail with CanceledError or UnavailableError. */
   close(): void {
+    this.hub.close();
     this.transport.close();
   }
 

@@ -18,14 +18,19 @@ const EXIT_TYPE = "containerd.events.TaskExit";
 /**
  * The client's one shared `/tasks/exit` subscription, reference-counted and demultiplexed by
  * namespace, container id and process id: every `wait$` registers a listener here instead of
- * opening a stream of its own. The stream opens with the first listener, closes with the last,
- * and re-subscribes with capped exponential backoff when it fails (daemon restart).
+ * opening a stream of its own. The stream opens with the first listener and closes
+ * {@link EventHub.LINGER_MS} after the last one leaves (so back-to-back waits reuse it), and
+ * re-subscribes with capped exponential backoff when it fails (daemon restart).
  * @internal
  */
 export class EventHub {
   private readonly listeners = new Map<string, Set<(e: TaskExitEvent) => void>>();
   private size = 0;
   private connection: Subscription | undefined;
+  private linger: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
+  /** How long the stream stays open without listeners. */
+  static readonly LINGER_MS = 2000;
   /** Number of event streams this hub has opened (for tests and diagnostics). */
   streamsOpened = 0;
 
@@ -39,16 +44,30 @@ export class EventHub {
       let set = this.listeners.get(key);
       if (!set) this.listeners.set(key, (set = new Set()));
       set.add(listener);
-      if (this.size++ === 0) this.connect();
+      this.size++;
+      clearTimeout(this.linger);
+      if (!this.connection && !this.closed) this.connect();
       return () => {
         set.delete(listener);
         if (set.size === 0) this.listeners.delete(key);
         if (--this.size === 0) {
-          this.connection?.unsubscribe();
-          this.connection = undefined;
+          this.linger = setTimeout(() => this.disconnect(), EventHub.LINGER_MS);
+          this.linger.unref();
         }
       };
     });
+  }
+
+  /** Closes the stream for good (the client is closing). */
+  close(): void {
+    this.closed = true;
+    this.disconnect();
+  }
+
+  private disconnect(): void {
+    clearTimeout(this.linger);
+    this.connection?.unsubscribe();
+    this.connection = undefined;
   }
 
   private connect(): void {
