@@ -55,6 +55,7 @@ function record(seen: Seen[], method: string, md: Metadata, deadline: Date | num
  * - `ok`: answers with a process whose id echoes the namespace header;
  * - `code-N[-suffix]`: fails with status N and details "boom" + suffix (suffix `conflict` gives
  *   "...: conflict", `notmodified` gives "...: not modified"), with a google.rpc.Status detail;
+ * - `running`: a running process (status RUNNING, pid 7);
  * - `hang`: never answers (until cancelled or the deadline).
  */
 export async function startFakeDaemon(): Promise<FakeDaemon> {
@@ -78,7 +79,9 @@ export async function startFakeDaemon(): Promise<FakeDaemon> {
       record(seen, "get", call.metadata, call.getDeadline());
       onCancel(call, "get");
       const id = call.request.containerId;
-      if (id === "ok") {
+      if (id === "running") {
+        cb(null, GetResponse.fromPartial({ process: { id: "running", containerId: "running", pid: 7, status: 2 } }));
+      } else if (id === "ok") {
         const ns = String(call.metadata.get("containerd-namespace")[0] ?? "");
         cb(null, GetResponse.fromPartial({ process: { id: ns, containerId: "ok", pid: 42 } }));
       } else if (id.startsWith("code-")) {
