@@ -10,5 +10,6 @@ trap 'bash scripts/lab down' EXIT
 CONTAINERD_ADDRESS=$(bash scripts/lab up)
 export CONTAINERD_ADDRESS
 echo "test-all: lab at $CONTAINERD_ADDRESS" >&2
-if [ $# -gt 0 ]; then files=("$@"); else files=(build/test/unit build/test/adapter build/test/integration); fi
-node --test --test-timeout=300000 "${files[@]}"
+if [ $# -gt 0 ]; then files=("$@"); else files=(build/test/unit build/test/adapter build/test/integration build/test/restart); fi
+# One file at a time: the restart tests stop and start the shared lab daemon.
+node --test --test-concurrency=1 --test-timeout=300000 "${files[@]}"

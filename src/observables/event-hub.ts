@@ -1,6 +1,7 @@
-import { Observable, retry, timer, type Subscription } from "rxjs";
+import { Observable, type Subscription } from "rxjs";
 import { TaskExit } from "../../generated/github.com/containerd/containerd/api/events/task.js";
 import type { EventsApi } from "../services/events.js";
+import { retryWithBackoff, type BackoffConfig } from "./backoff.js";
 
 /** A decoded `/tasks/exit` event with its envelope namespace. */
 export interface TaskExitEvent {
@@ -34,7 +35,7 @@ export class EventHub {
   /** Number of event streams this hub has opened (for tests and diagnostics). */
   streamsOpened = 0;
 
-  constructor(private readonly events: EventsApi) {}
+  constructor(private readonly events: EventsApi, private readonly backoff: BackoffConfig = {}) {}
 
   /** Exit events of one process. Never errors; completes never (unsubscribe to stop). */
   exits$(namespace: string, containerId: string, id: string): Observable<TaskExitEvent> {
@@ -90,6 +91,6 @@ export class EventHub {
         complete: () => subscriber.error(new Error("event stream ended")),
       });
     });
-    this.connection = stream$.pipe(retry({ delay: (_e, n) => timer(Math.min(100 * 2 ** (n - 1), 3000)) })).subscribe();
+    this.connection = stream$.pipe(retryWithBackoff({ maxDelayMs: 2000, ...this.backoff })).subscribe();
   }
 }

@@ -1,5 +1,6 @@
-import { catchError, EMPTY, filter, map, merge, take, throwError, type Observable } from "rxjs";
-import { isNotFound } from "../errors/guards.js";
+import { catchError, defer, EMPTY, filter, map, merge, take, throwError, type Observable } from "rxjs";
+import { isNotFound, isUnavailable } from "../errors/guards.js";
+import { retryWithBackoff } from "./backoff.js";
 import type { TasksApi } from "../services/tasks.js";
 import type { EventHub } from "./event-hub.js";
 import type { ExitStatus } from "./exit-status.js";
@@ -28,8 +29,8 @@ const STOPPED = 3;
  * - a `Tasks.Get` status check that answers only if the process is already stopped (a status
  *   that still says running never wins over an event).
  *
- * NotFoundError if the task or process is gone; any other failure of the Wait RPC is reported
- * unless an exit arrived first.
+ * NotFoundError if the task or process is gone; UNAVAILABLE (a daemon restart) re-arms the
+ * wait; any other failure of the Wait RPC is reported unless an exit arrived first.
  * @internal
  */
 export function waitForExit(tasks: TasksApi, hub: EventHub, target: WaitTarget): Observable<ExitStatus> {
@@ -47,5 +48,11 @@ export function waitForExit(tasks: TasksApi, hub: EventHub, target: WaitTarget):
     map((r): ExitStatus => ({ code: r.process?.exitStatus ?? 0, exitedAt: r.process?.exitedAt ?? new Date() })),
     catchError((e: unknown) => (isNotFound(e) ? throwError(() => e) : EMPTY)),
   );
-  return hot(merge(fromEvent$, fromRpc$, fromStatus$).pipe(take(1)));
+  // If the daemon goes away (restart), the Wait RPC fails with UNAVAILABLE: re-arm with backoff,
+  // which re-issues Wait and re-checks the status once the daemon is back (an exit that happened
+  // meanwhile is then reported by both). A lost shim makes the task NotFound: that is reported.
+  const fromDaemon$ = defer(() => merge(fromRpc$, fromStatus$)).pipe(
+    retryWithBackoff({ initialDelayMs: 50, maxDelayMs: 1000, retryIf: isUnavailable }),
+  );
+  return hot(merge(fromEvent$, fromDaemon$).pipe(take(1)));
 }
