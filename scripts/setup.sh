@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fresh-machine setup shared by test-all.sh and demo.sh: Debian packages (containerd, runc,
-# busybox-static and the proto packages), npm ci, build. Idempotent and quiet when done before.
+# busybox-static; generate.sh installs the proto packages itself), npm ci, build. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v node >/dev/null || { echo "setup: Node.js >= 20 is required" >&2; exit 1; }

@@ -31,6 +31,7 @@ export { hot } from "./observables/hot.js";
 
 // Raw services and the adapter
 export type { CallOptions } from "./services/call-options.js";
+export type { CallStats } from "./services/call-control.js";
 export type { Services } from "./services/services.js";
 export type { MessageInit } from "./services/message.js";
 export type { SingleRequestCall, StreamRequestCall } from "./services/rpc.js";
@@ -90,3 +91,13 @@ export {
 } from "./observables/spec/linux-opts.js";
 export { withAdditionalGIDs, withUIDGID, withUser } from "./observables/spec/user-opts.js";
 export { withImageConfig } from "./observables/spec/image-opts.js";
+
+// Events
+export type { Envelope, KnownEnvelope, UnknownEnvelope, KnownEventTypeUrl, UnknownEventTypeUrl, EventPayload } from "./observables/event-types.js";
+export { decodeEnvelope, isEvent } from "./observables/event-types.js";
+export type { EventsOptions } from "./observables/events.js";
+export { scopeFilters } from "./observables/events.js";
+export { filterOf, parseFilter, quoteFilterValue } from "./observables/filters.js";
+export type { FilterSelector } from "./observables/filters.js";
+export { backoffDelay, retryWithBackoff } from "./observables/backoff.js";
+export type { BackoffConfig } from "./observables/backoff.js";

@@ -1,6 +1,7 @@
 import { catchError, map, of, throwError, type Observable } from "rxjs";
 import { InvalidArgumentError } from "../errors/containerd-error.js";
 import { isUnavailable } from "../errors/guards.js";
+import type { CallStats } from "../services/call-control.js";
 import type { CallOptions } from "../services/call-options.js";
 import { connect, type ConnectOptions, type Transport } from "../services/connect.js";
 import { createServices, type Services } from "../services/services.js";
@@ -8,6 +9,8 @@ import { Containers } from "./containers.js";
 import type { CreateContainerOptions } from "./create-container.js";
 import type { DomainContext } from "./context.js";
 import { EventHub } from "./event-hub.js";
+import { events$, scopeFilters, type EventsOptions } from "./events.js";
+import type { Envelope } from "./event-types.js";
 import { Inflight } from "./inflight.js";
 import { forceRemove$ } from "./force-remove.js";
 import { checkIdentifier } from "./identifiers.js";
@@ -151,6 +154,35 @@ export class Containerd implements AsyncDisposable {
       () => forceRemove$(ctx, id));
   }
 
+  /**
+   * Events.Subscribe: every event of every namespace (containerd does not scope events), decoded
+   * and typed; filters (ORed strings, see `filterOf`) are checked client-side first
+   * (InvalidArgumentError, no RPC). Cold: one stream per subscription. Reconnects after a
+   * daemon restart unless `reconnect: false`; events published meanwhile are lost.
+   *
+   * @example
+   * ```ts
+   * client.events$('topic=="/tasks/exit"').subscribe((e) => {
+   *   if (e.typeUrl === "containerd.events.TaskExit") console.log(e.event.containerId, e.event.exitStatus);
+   * });
+   * ```
+   */
+  events$(...args: (string | EventsOptions)[]): Observable<Envelope> {
+    const [filters, options] = splitArgs(args);
+    return events$(this.services.events, filters, options);
+  }
+
+  /** Like {@link Containerd.events$}, only for this client's namespace (filtered by the daemon). */
+  namespaceEvents$(...args: (string | EventsOptions)[]): Observable<Envelope> {
+    const [filters, options] = splitArgs(args);
+    return events$(this.services.events, scopeFilters(filters, this.namespace), options);
+  }
+
+  /** Live call counters of this client's channel (shared with `withNamespace` clients). */
+  get callStats(): Readonly<CallStats> {
+    return this.transport.rpc.stats;
+  }
+
   /** Number of event streams this client's shared event hub has opened (diagnostics). */
   get eventStreamsOpened(): number {
     return this.hub.streamsOpened;
@@ -199,4 +231,9 @@ export class Containerd implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
   }
+}
+
+function splitArgs(args: (string | EventsOptions)[]): [string[], EventsOptions | undefined] {
+  const last = args[args.length - 1];
+  return typeof last === "object" ? [args.slice(0, -1) as string[], last] : [args as string[], undefined];
 }

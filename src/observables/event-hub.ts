@@ -74,7 +74,7 @@ export class EventHub {
   private connect(): void {
     const stream$ = new Observable<void>((subscriber) => {
       this.streamsOpened++;
-      return this.events.subscribe$({ filters: ['topic=="/tasks/exit"'] }).subscribe({
+      return this.events.subscribe$({ filters: ['topic=="/tasks/exit"'] }, { timeoutMs: Infinity }).subscribe({
         next: (env) => {
           if (env.event?.typeUrl !== EXIT_TYPE) return;
           let exit: TaskExit;

@@ -35,7 +35,7 @@ const STOPPED = 3;
  */
 export function waitForExit(tasks: TasksApi, hub: EventHub, target: WaitTarget): Observable<ExitStatus> {
   const { namespace, containerId, execId } = target;
-  const options = { namespace };
+  const options = { namespace, timeoutMs: Infinity }; // a wait may last for ever: no client default deadline
   const fromEvent$ = hub.exits$(namespace, containerId, execId || containerId).pipe(
     filter((e) => target.pid() === 0 || e.pid === target.pid()),
     map((e): ExitStatus => ({ code: e.exitStatus, exitedAt: e.exitedAt ?? new Date() })),

@@ -1,5 +1,6 @@
 /**
- * Per-call options, accepted as the last argument of every operation.
+ * Per-call options, accepted as the last argument of the operations that make RPCs (a few take
+ * them inside their own options object, e.g. `newTask$({ io, timeoutMs })`).
  *
  * @example
  * ```ts
@@ -10,7 +11,10 @@
 export interface CallOptions {
   /** containerd namespace (`containerd-namespace` header); defaults to the client's namespace. */
   readonly namespace?: string;
-  /** Deadline in milliseconds from subscription; sent to the daemon as the gRPC deadline. */
+  /**
+   * Deadline in milliseconds from subscription; sent to the daemon as the gRPC deadline.
+   * `Infinity` means none, overriding the client's default (long waits and event streams use it).
+   */
   readonly timeoutMs?: number;
   /** Aborting cancels the call on the server and errors the Observable with `CanceledError`. */
   readonly signal?: AbortSignal;

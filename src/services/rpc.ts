@@ -1,7 +1,7 @@
 import type { Client, ClientReadableStream, ClientWritableStream, ServiceError } from "@grpc/grpc-js";
 import { Observable, type Subscriber, type Subscription } from "rxjs";
 import { ContainerdError, InvalidArgumentError } from "../errors/containerd-error.js";
-import { CallControl } from "./call-control.js";
+import { CallControl, type CallStats } from "./call-control.js";
 import type { CallDefaults, CallOptions } from "./call-options.js";
 import { captureCallSite } from "./call-site.js";
 import type { Codec, MessageInit } from "./message.js";
@@ -34,11 +34,12 @@ export type StreamRequestCall<Req, Res> = (requests: Observable<MessageInit<Req>
  * ```
  */
 export class Rpc {
-  constructor(readonly client: Client, readonly defaults: CallDefaults) {}
+  constructor(readonly client: Client, readonly defaults: CallDefaults, readonly stats: CallStats = { active: 0, started: 0 }) {}
 
-  /** The same channel with other defaults (e.g. another namespace). */
+  /** The same channel (and call counters) with other defaults (e.g. another namespace). */
   withDefaults(defaults: Partial<CallDefaults>): Rpc {
-    return new Rpc(this.client, { ...this.defaults, ...defaults });
+    const given = Object.fromEntries(Object.entries(defaults).filter(([, v]) => v !== undefined));
+    return new Rpc(this.client, { ...this.defaults, ...given }, this.stats);
   }
 
   /** Unary call: emits the response, then completes. */
@@ -113,7 +114,7 @@ export class Rpc {
   private observe<Res>(path: string, site: string, options: CallOptions | undefined,
     start: (ctl: CallControl<Res>, subscriber: Subscriber<Res>) => (() => void) | void): Observable<Res> {
     return new Observable<Res>((subscriber) => {
-      const ctl = CallControl.open(path, site, subscriber, this.defaults, options);
+      const ctl = CallControl.open(path, site, subscriber, this.defaults, options, this.stats);
       return ctl ? start(ctl, subscriber) : undefined;
     });
   }
