@@ -5,6 +5,7 @@ import type { CallOptions } from "../services/call-options.js";
 import { jsonAny, nsOptions, SPEC_TYPE_URL, toAny, type DomainContext } from "./context.js";
 import type { AnyValue } from "./container-info.js";
 import { checkIdentifier } from "./identifiers.js";
+import { readImageFiles } from "./image-files.js";
 import { resolveImage } from "./image-reader.js";
 import { temporaryLease } from "./lease.js";
 import { defaultSpec } from "./spec/default-spec.js";
@@ -79,7 +80,16 @@ export function createContainer$(ctx: DomainContext, id: string, o: CreateContai
         throw new FailedPreconditionError(`image "${o.image}" is not unpacked for snapshotter "${snapshotter}" ` +
           `(no snapshot ${image.chainId}); unpack it first`);
       }
-      specCtx = { ...specCtx, image: { config: image.config.config ?? {} } };
+      const config = image.config.config ?? {};
+      const names = (u: string | undefined) => u !== undefined && u !== "" && !/^\d+(:\d+)?$/.test(u);
+      if (names(o.user) || names(config.User ?? undefined)) {
+        const files = await readImageFiles(services, image, ["etc/passwd", "etc/group"], call);
+        const passwd = files.get("etc/passwd")?.toString("utf8");
+        const group = files.get("etc/group")?.toString("utf8");
+        specCtx = { ...specCtx, image: { config, ...(passwd ? { passwd } : {}), ...(group ? { group } : {}) } };
+      } else {
+        specCtx = { ...specCtx, image: { config } };
+      }
       const spec = applySpecOpts(defaultSpec(ctx.namespace, id), specCtx, specOpts(o, true));
       await tx.step(services.snapshots.prepare$({ snapshotter, key: id, parent: image.chainId }, call));
       tx.onRollback(() => services.snapshots.remove$({ snapshotter, key: id }, nsOptions(ctx)));

@@ -106,6 +106,11 @@ test("create$ rejects bad input before any RPC and rolls back on failure", async
   }
   const noImage = await settle(lastValueFrom(client.containers.create$("noimg", { image: "docker.io/library/nope:1" })));
   assert.ok(isNotFound(noImage.error), String(noImage.error));
+  const named = await lastValueFrom(client.containers.create$("named", { image: BUSYBOX, args: ["true"], user: "app:wheel" }));
+  const namedSpec = await lastValueFrom(named.spec$());
+  assert.equal(namedSpec.process?.user.uid, 1000, "user name resolved from the image's /etc/passwd via the content store");
+  assert.equal(namedSpec.process?.user.gid, 10, "group name resolved from /etc/group");
+  await lastValueFrom(named.delete$());
   const badUser = await settle(lastValueFrom(client.containers.create$("baduser", { image: BUSYBOX, user: "nosuchuser" })));
   assert.ok(isInvalidArgument(badUser.error), String(badUser.error));
   await lastValueFrom(client.containers.create$("dup", { image: BUSYBOX, args: ["true"] }));
