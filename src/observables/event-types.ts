@@ -5,8 +5,36 @@ import * as N from "../../generated/github.com/containerd/containerd/api/events/
 import * as S from "../../generated/github.com/containerd/containerd/api/events/snapshot.js";
 import * as T from "../../generated/github.com/containerd/containerd/api/events/task.js";
 
-/** Decoders of every event containerd 1.6 publishes, by type URL (images live under their service's package). */
-const DECODERS = {
+/** Payload type of every event containerd 1.6 publishes, by type URL (images live under their service's package). */
+export interface EventPayloads {
+  "containerd.events.TaskCreate": T.TaskCreate;
+  "containerd.events.TaskStart": T.TaskStart;
+  "containerd.events.TaskDelete": T.TaskDelete;
+  "containerd.events.TaskIO": T.TaskIO;
+  "containerd.events.TaskExit": T.TaskExit;
+  "containerd.events.TaskOOM": T.TaskOOM;
+  "containerd.events.TaskExecAdded": T.TaskExecAdded;
+  "containerd.events.TaskExecStarted": T.TaskExecStarted;
+  "containerd.events.TaskPaused": T.TaskPaused;
+  "containerd.events.TaskResumed": T.TaskResumed;
+  "containerd.events.TaskCheckpointed": T.TaskCheckpointed;
+  "containerd.events.ContainerCreate": C.ContainerCreate;
+  "containerd.events.ContainerUpdate": C.ContainerUpdate;
+  "containerd.events.ContainerDelete": C.ContainerDelete;
+  "containerd.events.ContentDelete": Ct.ContentDelete;
+  "containerd.services.images.v1.ImageCreate": I.ImageCreate;
+  "containerd.services.images.v1.ImageUpdate": I.ImageUpdate;
+  "containerd.services.images.v1.ImageDelete": I.ImageDelete;
+  "containerd.events.NamespaceCreate": N.NamespaceCreate;
+  "containerd.events.NamespaceUpdate": N.NamespaceUpdate;
+  "containerd.events.NamespaceDelete": N.NamespaceDelete;
+  "containerd.events.SnapshotPrepare": S.SnapshotPrepare;
+  "containerd.events.SnapshotCommit": S.SnapshotCommit;
+  "containerd.events.SnapshotRemove": S.SnapshotRemove;
+}
+
+/** Decoders by type URL. */
+const DECODERS: { readonly [U in keyof EventPayloads]: { decode(input: Uint8Array): EventPayloads[U] } } = {
   "containerd.events.TaskCreate": T.TaskCreate,
   "containerd.events.TaskStart": T.TaskStart,
   "containerd.events.TaskDelete": T.TaskDelete,
@@ -31,13 +59,12 @@ const DECODERS = {
   "containerd.events.SnapshotPrepare": S.SnapshotPrepare,
   "containerd.events.SnapshotCommit": S.SnapshotCommit,
   "containerd.events.SnapshotRemove": S.SnapshotRemove,
-} as const;
+};
 
-type Decoders = typeof DECODERS;
 /** Every type URL this library decodes. */
-export type KnownEventTypeUrl = keyof Decoders;
+export type KnownEventTypeUrl = keyof EventPayloads;
 /** The decoded payload type of a known type URL. */
-export type EventPayload<U extends KnownEventTypeUrl> = ReturnType<Decoders[U]["decode"]>;
+export type EventPayload<U extends KnownEventTypeUrl> = EventPayloads[U];
 
 /** A type URL this library does not know (a newer daemon, a custom publisher). */
 export type UnknownEventTypeUrl = string & { readonly __unknownEventTypeUrl: unique symbol };
