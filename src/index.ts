@@ -93,7 +93,7 @@ export { withAdditionalGIDs, withUIDGID, withUser } from "./observables/spec/use
 export { withImageConfig } from "./observables/spec/image-opts.js";
 
 // Events
-export type { Envelope, KnownEnvelope, UnknownEnvelope, KnownEventTypeUrl, UnknownEventTypeUrl, EventPayload } from "./observables/event-types.js";
+export type { Envelope, KnownEnvelope, UnknownEnvelope, KnownEventTypeUrl, UnknownEventTypeUrl, EventPayload, EventPayloads } from "./observables/event-types.js";
 export { decodeEnvelope, isEvent } from "./observables/event-types.js";
 export type { EventsOptions } from "./observables/events.js";
 export { scopeFilters } from "./observables/events.js";
