@@ -4,8 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-export RXC_LAB_DIR=${RXC_LAB_DIR:-$(mktemp -d /tmp/rxc-lab.XXXXXX)}
-trap 'bash scripts/lab down' EXIT
-CONTAINERD_ADDRESS=$(bash scripts/lab up)
-export CONTAINERD_ADDRESS
+. scripts/lib.sh
+lab_up
 node build/examples/demo.js

@@ -5,18 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PKGS=(golang-github-containerd-containerd-dev golang-github-gogo-protobuf-dev
-      golang-github-gogo-googleapis-dev golang-github-containerd-cgroups-dev
-      golang-google-grpc-dev libprotobuf-dev protobuf-compiler)
-missing=()
-for p in "${PKGS[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "generate: installing ${missing[*]}" >&2
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+. scripts/lib.sh
+ensure_debs golang-github-containerd-containerd-dev golang-github-gogo-protobuf-dev \
+  golang-github-gogo-googleapis-dev golang-github-containerd-cgroups-dev \
+  golang-google-grpc-dev libprotobuf-dev protobuf-compiler
 
 GO=/usr/share/gocode/src
 CTRD=github.com/containerd/containerd

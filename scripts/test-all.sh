@@ -5,10 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-export RXC_LAB_DIR=${RXC_LAB_DIR:-$(mktemp -d /tmp/rxc-lab.XXXXXX)}
-trap 'bash scripts/lab down' EXIT
-CONTAINERD_ADDRESS=$(bash scripts/lab up)
-export CONTAINERD_ADDRESS
+. scripts/lib.sh
+lab_up
 echo "test-all: lab at $CONTAINERD_ADDRESS" >&2
 if [ $# -gt 0 ]; then files=("$@"); else files=(build/test/unit build/test/adapter build/test/integration build/test/restart); fi
 # One file at a time: the restart tests stop and start the shared lab daemon.

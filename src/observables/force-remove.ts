@@ -2,9 +2,7 @@ import { defer, lastValueFrom, type Observable } from "rxjs";
 import { isNotFound } from "../errors/guards.js";
 import { nsOptions, type DomainContext } from "./context.js";
 import { ContainerImpl } from "./container.js";
-import { removeTask } from "./remove-task.js";
-
-const ignoreNotFound = (e: unknown) => { if (!isNotFound(e)) throw e; };
+import { ignoreNotFound, removeTask } from "./remove-task.js";
 
 /**
  * Removes a container whatever state it is in: kills (SIGKILL, all) and deletes its task and

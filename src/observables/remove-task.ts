@@ -2,7 +2,8 @@ import { lastValueFrom } from "rxjs";
 import { isFailedPrecondition, isNotFound } from "../errors/guards.js";
 import { nsOptions, type DomainContext } from "./context.js";
 
-const ignoreNotFound = (e: unknown) => { if (!isNotFound(e)) throw e; };
+/** Rethrows anything but NotFound (for `.catch` on idempotent clean-up steps). @internal */
+export const ignoreNotFound = (e: unknown): void => { if (!isNotFound(e)) throw e; };
 
 /**
  * Kills (SIGKILL, all processes), waits for and deletes a container's task, whatever its state

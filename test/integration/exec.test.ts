@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { lastValueFrom } from "rxjs";
 import { isAlreadyExists, isInvalidArgument, isNotFound, isFailedPrecondition, isUnknown, type Containerd, type Task, type Container } from "../../src/index.js";
 import { BUSYBOX, labClient } from "../support/lab.js";
+import { settle } from "../support/settle.js";
 
 let client: Containerd;
 let dispose: () => Promise<void>;
@@ -19,8 +20,6 @@ after(async () => {
   await lastValueFrom(container.delete$());
   await dispose();
 });
-
-const settle = <T>(p: Promise<T>) => p.then((value) => ({ value, error: undefined }), (error: unknown) => ({ value: undefined, error }));
 
 test("exec sh -c 'exit 6': 6 from wait$ and delete$", async () => {
   const p = await lastValueFrom(task.exec$("six", { args: ["sh", "-c", "exit 6"] }));

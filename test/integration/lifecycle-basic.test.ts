@@ -3,13 +3,12 @@ import assert from "node:assert/strict";
 import { concatMap, lastValueFrom, toArray } from "rxjs";
 import { isFailedPrecondition, isNotFound, type Containerd } from "../../src/index.js";
 import { BUSYBOX, labClient } from "../support/lab.js";
+import { settle } from "../support/settle.js";
 
 let client: Containerd;
 let dispose: () => Promise<void>;
 before(async () => ({ client, dispose } = await labClient("life", { image: true })));
 after(async () => dispose());
-
-const settle = <T>(p: Promise<T>) => p.then((value) => ({ value, error: undefined }), (error: unknown) => ({ value: undefined, error }));
 
 test("exit 7: wait$ and delete$ both give 7; a second wait$ gives 7 again; status stopped", async () => {
   const c = await lastValueFrom(client.containers.create$("exit7", { image: BUSYBOX, args: ["sh", "-c", "exit 7"] }));

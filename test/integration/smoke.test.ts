@@ -3,13 +3,12 @@ import assert from "node:assert/strict";
 import { lastValueFrom } from "rxjs";
 import { isAlreadyExists, isInvalidArgument, isNotFound, isFailedPrecondition, type Containerd } from "../../src/index.js";
 import { labClient } from "../support/lab.js";
+import { settle } from "../support/settle.js";
 
 let client: Containerd;
 let dispose: () => Promise<void>;
 before(async () => ({ client, dispose } = await labClient("smoke")));
 after(async () => dispose());
-
-const settle = <T>(p: Promise<T>) => p.then((value) => ({ value, error: undefined }), (error: unknown) => ({ value: undefined, error }));
 
 test("version, server, health and plugins of the lab daemon", async () => {
   const v = await lastValueFrom(client.version$());

@@ -3,13 +3,12 @@ import assert from "node:assert/strict";
 import { lastValueFrom } from "rxjs";
 import { isNotFound, isUnknown, isFailedPrecondition, isInvalidArgument, type Containerd } from "../../src/index.js";
 import { BUSYBOX, labClient } from "../support/lab.js";
+import { settle } from "../support/settle.js";
 
 let client: Containerd;
 let dispose: () => Promise<void>;
 before(async () => ({ client, dispose } = await labClient("ops", { image: true })));
 after(async () => dispose());
-
-const settle = <T>(p: Promise<T>) => p.then((value) => ({ value, error: undefined }), (error: unknown) => ({ value: undefined, error }));
 
 test("pause/resume, pids, metrics (cgroup v1 decoded), update, resize, spec, checkpoint error", async () => {
   const c = await lastValueFrom(client.containers.create$("ops", { image: BUSYBOX, args: ["sh", "-c", "while true; do sleep 1; done"] }));

@@ -4,6 +4,7 @@ import { lastValueFrom } from "rxjs";
 import { isNotFound, type Containerd, type Task, type Container } from "../../src/index.js";
 import { BUSYBOX, labClient } from "../support/lab.js";
 import { killDaemon, shimPids, startDaemon } from "../support/lab-control.js";
+import { settle } from "../support/settle.js";
 
 let client: Containerd;
 let dispose: () => Promise<void>;
@@ -11,8 +12,6 @@ before(async () => ({ client, dispose } = await labClient("restart", { image: tr
 after(async () => dispose());
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const settle = <T>(p: Promise<T>) => p.then((value) => ({ value, error: undefined }), (error: unknown) => ({ value: undefined, error }));
-
 test("kill -9 containerd while 20 tasks are waited; restart: every wait$ emits its real exit code", async (t) => {
   const specs = Array.from({ length: 20 }, (_, i) => ({ id: `w-${i}`, code: i + 1, sleep: i < 10 ? 1 : 7 }));
   const containers: Container[] = [];
