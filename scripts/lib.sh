@@ -20,5 +20,6 @@ lab_up() {
   export RXC_LAB_DIR=${RXC_LAB_DIR:-$(mktemp -d /tmp/rxc-lab.XXXXXX)}
   trap "bash '$here/lab' down" EXIT
   CONTAINERD_ADDRESS=$(bash "$here/lab" up)
-  export CONTAINERD_ADDRESS
+  # FIFOs must be visible to the lab's shims (which see a private /run): $LAB/fifo.
+  export CONTAINERD_ADDRESS CONTAINERD_FIFO_DIR=$RXC_LAB_DIR/fifo
 }

@@ -21,7 +21,9 @@ export type { ExecSpec, ExecOptions, LoadProcessOptions } from "./observables/ex
 export type { ExitStatus, ProcessState, ProcessStatus } from "./observables/exit-status.js";
 export type { TaskMetrics, CgroupV1Metrics, CgroupV2Metrics } from "./observables/task-metrics.js";
 export { Stdio } from "./observables/io.js";
-export type { IOAttacher, IOConfig, IOCreator, IOTarget, ProcessIO } from "./observables/io.js";
+export type {
+  IOAttacher, IOConfig, IOCreator, IOTarget, PipeOptions, ProcessIO, StdinSource, StreamsOptions, TerminalOptions,
+} from "./observables/io.js";
 export { parseSignal, SIGNALS } from "./observables/signals.js";
 export type { Signal } from "./observables/signals.js";
 export { lifecycle$ } from "./observables/run.js";

@@ -5,6 +5,7 @@ import type { CallOptions } from "../services/call-options.js";
 import { parseSpec, toContainerInfo, type AnyValue, type ContainerInfo } from "./container-info.js";
 import { jsonAny, nsOptions, SPEC_TYPE_URL, toAny, type DomainContext } from "./context.js";
 import { mapNotFound, type LoadProcessOptions } from "./exec.js";
+import { ioTarget } from "./io-target.js";
 import { newTask$, type NewTaskOptions } from "./new-task.js";
 import type { Spec } from "./spec/types.js";
 import { TaskImpl, type Task } from "./task.js";
@@ -142,7 +143,7 @@ export class ContainerImpl implements Container {
       mapNotFound(`no running task found: task ${this.id} not found`),
       concatMap(async ({ process: p }) => {
         const io = options.attach && p && p.status !== 0
-          ? await options.attach.attach({ namespace: this.ctx.namespace, containerId: this.id, execId: "" },
+          ? await options.attach.attach(ioTarget(this.ctx, this.id, ""),
             { stdin: p.stdin, stdout: p.stdout, stderr: p.stderr, terminal: p.terminal })
           : undefined;
         return new TaskImpl(this.ctx, this.id, "", p?.pid ?? 0, io);

@@ -6,6 +6,7 @@ import { parseSpec, toContainerInfo } from "./container-info.js";
 import { jsonAny, nsOptions, PROCESS_TYPE_URL, type DomainContext } from "./context.js";
 import { checkIdentifier } from "./identifiers.js";
 import { Stdio, type IOAttacher, type IOCreator } from "./io.js";
+import { ioTarget } from "./io-target.js";
 import { ProcessImpl, type Process } from "./process.js";
 import type { Process as ProcessSpec } from "./spec/types.js";
 import { transaction$ } from "./transaction.js";
@@ -46,10 +47,10 @@ export function execProcess$(ctx: DomainContext, containerId: string, execId: st
       const base = parseSpec(toContainerInfo((await tx.step(ctx.services.containers.get$({ id: containerId }, call))).container)).process;
       process = { ...base, ...spec, args: [...spec.args] } as ProcessSpec;
     }
-    const io = await (options.io ?? Stdio.null()).create({ namespace: ctx.namespace, containerId, execId });
+    const io = await (options.io ?? Stdio.null()).create(ioTarget(ctx, containerId, execId));
     tx.onRollback(() => io.close());
     await tx.step(ctx.services.tasks.exec$({
-      containerId, execId, ...io.config, spec: jsonAny(PROCESS_TYPE_URL, process),
+      containerId, execId, ...io.config, spec: jsonAny(PROCESS_TYPE_URL, { ...process, terminal: io.config.terminal }),
     }, call));
     tx.onRollback(() => ctx.services.tasks.deleteProcess$({ containerId, execId }, nsOptions(ctx)));
     return new ProcessImpl(ctx, containerId, execId, 0, io);
@@ -64,7 +65,7 @@ export function loadProcess$(ctx: DomainContext, containerId: string, execId: st
     mapNotFound(`no running process found: process does not exist ${execId}`),
     concatMap(async (p) => {
       const io = options.attach && p
-        ? await options.attach.attach({ namespace: ctx.namespace, containerId, execId },
+        ? await options.attach.attach(ioTarget(ctx, containerId, execId),
           { stdin: p.stdin, stdout: p.stdout, stderr: p.stderr, terminal: p.terminal })
         : undefined;
       return new ProcessImpl(ctx, containerId, execId, p?.pid ?? 0, io);

@@ -1,37 +1,58 @@
 import { isAbsolute } from "node:path";
-import { InvalidArgumentError } from "../errors/containerd-error.js";
+import type { Readable, Writable } from "node:stream";
+import { throwError, type Observable } from "rxjs";
+import { FailedPreconditionError, InvalidArgumentError } from "../errors/containerd-error.js";
+import type { StdinSource } from "./io/input-pipe.js";
+import { pipeIO } from "./io/pipe-io.js";
+import type { IOAttacher, IOConfig, IOCreator } from "./io/types.js";
 
-/** The stdio paths/URIs containerd passes to the shim (Tasks.Create / Tasks.Exec). "" = /dev/null. */
-export interface IOConfig {
-  readonly stdin: string;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly terminal: boolean;
+export type { IOAttacher, IOConfig, IOCreator, IOTarget, ProcessIO } from "./io/types.js";
+export type { StdinSource } from "./io/input-pipe.js";
+
+const notPiped = (what: string): Observable<never> =>
+  throwError(() => new FailedPreconditionError(`${what} is not piped: the process was created with Stdio.null/logFile/logURI/binary`));
+
+/** IO the shim handles alone (/dev/null, a file, a logging binary): nothing to read or drain here. */
+const fixed = (config: IOConfig): IOCreator => ({
+  create: async () => ({
+    config, stdout$: notPiped("stdout"), stderr$: notPiped("stderr"), stdin: undefined,
+    connected: () => undefined, wait: async () => undefined, close: async () => undefined,
+  }),
+});
+
+/** Options of `Stdio.pipe`. */
+export interface PipeOptions {
+  /**
+   * Stdin: `true` for a Writable at `process.stdin`, or a source: an Observable (completing it, or
+   * erroring, closes stdin) or a Node Readable (its end closes stdin). Default: no stdin (/dev/null).
+   */
+  readonly stdin?: StdinSource | boolean;
+  /** Default true. */
+  readonly stdout?: boolean;
+  /** Default true. */
+  readonly stderr?: boolean;
+  /** Base directory of the FIFO sets: default `$CONTAINERD_FIFO_DIR`, then `/run/containerd/fifo`. Must be visible to the shim. */
+  readonly fifoDir?: string;
 }
 
-/** IO set up for one process. `close()` waits for output to drain, then releases what it holds. */
-export interface ProcessIO {
-  readonly config: IOConfig;
-  close(): Promise<void>;
+/** Options of `Stdio.streams`: Node streams both ways (the Go client's `WithStreams`). */
+export interface StreamsOptions {
+  readonly stdin?: Readable;
+  readonly stdout?: Writable;
+  readonly stderr?: Writable;
+  /** End `stdout`/`stderr` at EOF. Default false (so `process.stdout` can be used). */
+  readonly end?: boolean;
+  readonly fifoDir?: string;
 }
 
-/** Where a process's IO is created for (FIFO creators name their files after it). */
-export interface IOTarget {
-  readonly namespace: string;
-  readonly containerId: string;
-  /** "" for a task's init process. */
-  readonly execId: string;
+/** Options of `Stdio.terminal`. */
+export interface TerminalOptions {
+  /** As for `Stdio.pipe`. */
+  readonly stdin?: StdinSource | boolean;
+  /** Also copy the terminal's output into this Writable (with backpressure). */
+  readonly stdout?: Writable;
+  readonly fifoDir?: string;
 }
-
-/**
- * Makes the IO of a new task or exec (the `io` option of `newTask$` / `exec$`). Pipes and TTYs
- * (FIFO-backed) plug in here too; `create` may be asynchronous.
- */
-export interface IOCreator {
-  create(target: IOTarget): Promise<ProcessIO>;
-}
-
-const fixed = (config: IOConfig): IOCreator => ({ create: async () => ({ config, close: async () => undefined }) });
 
 function absolute(what: string, path: string): string {
   if (!isAbsolute(path)) throw new InvalidArgumentError(`${what} must be an absolute path, got ${JSON.stringify(path)}`);
@@ -39,15 +60,39 @@ function absolute(what: string, path: string): string {
 }
 
 /**
- * IO creators.
+ * IO creators (and, for the FIFO-backed ones, attachers). See docs/io.md.
  *
  * @example
  * ```ts
  * container.newTask$({ io: Stdio.null() });
  * container.newTask$({ io: Stdio.logFile("/var/log/web.log") });  // the shim appends stdout+stderr
+ * container.newTask$({ io: Stdio.pipe({ stdin: of("hello\n") }) }).pipe(
+ *   concatMap((task) => { const exit$ = task.wait$(); return merge(task.stdout$, task.start$().pipe(ignoreElements())); }));
+ * container.task$({ attach: Stdio.pipe() });                       // re-open a running task's FIFOs
  * ```
  */
 export const Stdio = {
+  /**
+   * FIFOs in a private directory (0700): `process.stdout$` / `stderr$` emit raw chunks, stdin from
+   * an Observable, a Readable or `process.stdin`. The directory is removed by `delete$`, or when
+   * the create fails or is unsubscribed. Also an attacher (re-opens the paths Tasks.Get reports).
+   * NotImplementedError off Linux.
+   */
+  pipe(options: PipeOptions = {}): IOCreator & IOAttacher {
+    return pipeIO({ ...options, terminal: false });
+  },
+  /** FIFOs copied into / from Node streams, with backpressure. */
+  streams(options: StreamsOptions): IOCreator & IOAttacher {
+    return pipeIO({ stdin: options.stdin, stdout: options.stdout ?? false, stderr: options.stderr ?? false,
+      terminal: false, end: options.end ?? false, fifoDir: options.fifoDir });
+  },
+  /**
+   * A TTY (the spec must say `terminal: true`, e.g. `withTTY()`; `exec$` sets it for you): one
+   * combined output on `stdout$`, optional stdin, `resize$(w, h)`.
+   */
+  terminal(options: TerminalOptions = {}): IOCreator & IOAttacher {
+    return pipeIO({ stdin: options.stdin, stdout: options.stdout ?? true, stderr: false, terminal: true, fifoDir: options.fifoDir });
+  },
   /** No FIFOs: the shim connects stdin/stdout/stderr to /dev/null. */
   null(): IOCreator {
     return fixed({ stdin: "", stdout: "", stderr: "", terminal: false });
@@ -69,10 +114,3 @@ export const Stdio = {
   },
 } as const;
 
-/**
- * Re-attaches to the IO of an existing process (the `attach` option of `task$` / `loadProcess$`),
- * given the paths containerd reports for it (Tasks.Get).
- */
-export interface IOAttacher {
-  attach(target: IOTarget, existing: IOConfig): Promise<ProcessIO>;
-}

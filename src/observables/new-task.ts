@@ -4,6 +4,7 @@ import { nsOptions, toAny, type DomainContext } from "./context.js";
 import type { AnyValue } from "./container-info.js";
 import { removeTask } from "./remove-task.js";
 import { Stdio, type IOCreator } from "./io.js";
+import { ioTarget } from "./io-target.js";
 import { TaskImpl, type Task } from "./task.js";
 import { transaction$ } from "./transaction.js";
 
@@ -28,13 +29,14 @@ export function newTask$(ctx: DomainContext, containerId: string, options: NewTa
     const rootfs = container?.snapshotKey
       ? (await tx.step(ctx.services.snapshots.mounts$({ snapshotter: container.snapshotter, key: container.snapshotKey }, call))).mounts
       : [];
-    const io = await (options.io ?? Stdio.null()).create({ namespace: ctx.namespace, containerId, execId: "" });
+    const io = await (options.io ?? Stdio.null()).create(ioTarget(ctx, containerId, ""));
     tx.onRollback(() => io.close());
     const created = await tx.step(ctx.services.tasks.create$({
       containerId, rootfs, ...io.config,
       options: options.runtimeOptions && toAny(options.runtimeOptions), runtimePath: options.runtimePath ?? "",
     }, call));
     tx.onRollback(() => removeTask(ctx, containerId));
+    io.connected(); // the shim opened the task's FIFOs during Create
     return new TaskImpl(ctx, containerId, "", created.pid, io);
   }, (done) => ctx.inflight.track(ctx.namespace, containerId, done));
 }

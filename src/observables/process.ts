@@ -1,4 +1,5 @@
-import { defer, lastValueFrom, map, type Observable } from "rxjs";
+import type { Writable } from "node:stream";
+import { defer, finalize, lastValueFrom, map, throwError, type Observable } from "rxjs";
 import { FailedPreconditionError } from "../errors/containerd-error.js";
 import { isFailedPrecondition, isNotFound } from "../errors/guards.js";
 import type { CallOptions } from "../services/call-options.js";
@@ -38,6 +39,16 @@ export interface Process {
   readonly pid: number;
   /** The IO this process was created or attached with. */
   readonly io: ProcessIO | undefined;
+  /**
+   * Hot: the process's stdout chunks (`Stdio.pipe()` / `Stdio.terminal()`); reading starts with
+   * the first subscriber, so subscribe before `start$()` to get every byte. Completes at EOF.
+   * FailedPreconditionError when stdout is not piped. See docs/io.md.
+   */
+  readonly stdout$: Observable<Buffer>;
+  /** Like `stdout$` for stderr; completes at once for a terminal. */
+  readonly stderr$: Observable<Buffer>;
+  /** The stdin FIFO as a Writable when created with `stdin: true`; `end()` closes the process's stdin. */
+  readonly stdin: Writable | undefined;
   /** Tasks.Start; emits the pid. UnknownError from runc (e.g. a missing binary for an exec). */
   start$(options?: CallOptions): Observable<number>;
   /**
@@ -76,9 +87,22 @@ export class ProcessImpl implements Process {
     return this.currentPid;
   }
 
+  get stdout$(): Observable<Buffer> {
+    return this.io?.stdout$ ?? noIO("stdout");
+  }
+
+  get stderr$(): Observable<Buffer> {
+    return this.io?.stderr$ ?? noIO("stderr");
+  }
+
+  get stdin(): Writable | undefined {
+    return this.io?.stdin;
+  }
+
+  /** Tasks.Start. The shim opens an exec's FIFOs during Start: the IO hears of it however Start ends. */
   start$(options?: CallOptions): Observable<number> {
     return this.ctx.services.tasks.start$({ containerId: this.containerId, execId: this.execId }, nsOptions(this.ctx, options))
-      .pipe(map((r) => (this.currentPid = r.pid)));
+      .pipe(map((r) => (this.currentPid = r.pid)), finalize(() => this.io?.connected()));
   }
 
   wait$(): Observable<ExitStatus> {
@@ -133,9 +157,13 @@ export class ProcessImpl implements Process {
       }
       const status = await lastValueFrom(this.status$(options));
       if (!allowed(status)) throw new FailedPreconditionError(refusal(status));
+      await this.io?.wait(); // output drained before the shim closes its pipes (Delete)
       const r = await lastValueFrom(remove());
       await this.io?.close();
       return { code: r.exitStatus, exitedAt: r.exitedAt ?? new Date(0) };
     });
   }
 }
+
+const noIO = (what: string): Observable<never> => throwError(() =>
+  new FailedPreconditionError(`${what} is not available: the process was loaded without \`attach\` (use Stdio.pipe())`));

@@ -1,0 +1,88 @@
+import { Socket } from "node:net";
+import type { Writable } from "node:stream";
+import { Observable } from "rxjs";
+import { ContainerdError } from "../../errors/containerd-error.js";
+import { closeQuietly, openFifo } from "./fifo.js";
+
+/**
+ * The read side of one output FIFO (stdout or stderr), polled by a libuv pipe handle. Reading
+ * starts when someone consumes (a `chunks$` subscriber or a piped Writable); until then the FIFO
+ * fills and the writer blocks, so nothing is buffered without bound. @internal
+ */
+export class OutputPipe {
+  private readonly closed: Promise<void>;
+  private piped = false;
+  private discarding = false;
+
+  private constructor(private readonly socket: Socket, private keepalive: number | undefined) {
+    socket.pause();
+    this.closed = new Promise((resolve) => socket.once("close", () => resolve()));
+    // An error also closes the socket; subscribers hear of it through their own listener.
+    socket.on("error", () => undefined);
+  }
+
+  /**
+   * Opens `path` for reading. With `keepalive`, also holds a write end so that no EOF is seen
+   * before the shim's writer connects (see {@link connected}).
+   */
+  static async open(path: string, keepalive: boolean): Promise<OutputPipe> {
+    const fd = await openFifo(path, "read");
+    let ka: number | undefined;
+    try {
+      ka = keepalive ? await openFifo(path, "keepalive") : undefined;
+      return new OutputPipe(new Socket({ fd, readable: true, writable: false }), ka);
+    } catch (e) {
+      await closeQuietly(fd);
+      await closeQuietly(ka);
+      throw e;
+    }
+  }
+
+  /** The raw chunks; completes at EOF (or when the IO is closed). Several subscribers all get every chunk read while they listen. */
+  readonly chunks$ = new Observable<Buffer>((subscriber) => {
+    const socket = this.socket;
+    if (socket.readableEnded || socket.destroyed) {
+      subscriber.complete();
+      return undefined;
+    }
+    const onData = (chunk: Buffer) => subscriber.next(chunk);
+    const onEnd = () => subscriber.complete();
+    const onError = (e: Error) => subscriber.error(ContainerdError.from(e));
+    socket.on("data", onData).once("end", onEnd).once("close", onEnd).once("error", onError);
+    socket.resume();
+    return () => {
+      socket.off("data", onData).off("end", onEnd).off("close", onEnd).off("error", onError);
+      if (socket.listenerCount("data") === 0 && !this.piped && !this.discarding) socket.pause();
+    };
+  });
+
+  /** Copies every chunk into `dest` with backpressure (the FIFO is read only as fast as `dest` drains). */
+  pipeTo(dest: Writable, end: boolean): void {
+    this.piped = true;
+    this.socket.pipe(dest, { end });
+  }
+
+  /** The shim's writer is connected (or never will be): drop our keepalive so EOF can arrive. */
+  connected(): void {
+    const ka = this.keepalive;
+    this.keepalive = undefined;
+    void closeQuietly(ka);
+  }
+
+  /** Resolves at EOF. What nobody consumes is read and discarded, so the writer is never stuck. */
+  async drain(): Promise<void> {
+    this.connected();
+    if (!this.piped && this.socket.listenerCount("data") === 0) {
+      this.discarding = true;
+      this.socket.resume();
+    }
+    await this.closed;
+  }
+
+  /** Closes the fds now (no drain). */
+  async close(): Promise<void> {
+    this.connected();
+    this.socket.destroy();
+    await this.closed;
+  }
+}

@@ -1,0 +1,229 @@
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { readdirSync, readlinkSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { from, lastValueFrom, mergeMap, of, toArray } from "rxjs";
+import { isFailedPrecondition, isInvalidArgument, Stdio, type Containerd, type Process, type Task } from "../../src/index.js";
+import { BUSYBOX, labClient } from "../support/lab.js";
+import { collect, runPiped, startAndCollect, type Collected } from "../support/piped.js";
+import { settle } from "../support/settle.js";
+
+let client: Containerd;
+let dispose: () => Promise<void>;
+const fifoDir = (): string => {
+  const dir = process.env["CONTAINERD_FIFO_DIR"];
+  if (!dir) throw new Error("CONTAINERD_FIFO_DIR is not set (run through scripts/test-all.sh)");
+  return dir;
+};
+const fifoSets = (): string[] => readdirSync(fifoDir()).sort();
+let setsBefore: string[];
+const openFds = (): number => readdirSync("/proc/self/fd").length;
+/** Open fds of this process on a FIFO of the lab's FIFO directory. */
+const fifoFds = (): string[] => readdirSync("/proc/self/fd").flatMap((fd) => {
+  try { const target = readlinkSync(`/proc/self/fd/${fd}`); return target.startsWith(fifoDir()) ? [target] : []; } catch { return []; }
+});
+
+/** For an already-running (re-attached) process: collect output until EOF, wait, delete. */
+async function startlessCollect(proc: Process): Promise<Collected> {
+  const out = collect(proc.stdout$);
+  const { code } = await lastValueFrom(proc.wait$());
+  await lastValueFrom(proc.delete$());
+  return { stdout: await out, stderr: Buffer.alloc(0), code };
+}
+
+before(async () => {
+  ({ client, dispose } = await labClient("io", { image: true }));
+  setsBefore = fifoSets();
+});
+after(async () => {
+  assert.deepEqual(fifoSets(), setsBefore, "every FIFO directory this file made was removed");
+  await dispose();
+});
+
+test("echo hello: exactly 'hello\\n' on stdout$, nothing on stderr$; the FIFO directory is removed", async () => {
+  const r = await runPiped(client, "echo", Stdio.pipe(), { args: ["echo", "hello"] });
+  assert.equal(r.stdout.toString(), "hello\n");
+  assert.equal(r.stderr.length, 0);
+  assert.equal(r.code, 0);
+  assert.deepEqual(fifoSets(), setsBefore);
+});
+
+test("sh -c 'echo out; echo err >&2' separates the two streams", async () => {
+  const r = await runPiped(client, "sep", Stdio.pipe(), { args: ["sh", "-c", "echo out; echo err >&2; exit 3"] });
+  assert.deepEqual([r.stdout.toString(), r.stderr.toString(), r.code], ["out\n", "err\n", 3]);
+});
+
+test("cat with stdin from an Observable echoes exactly what was sent and exits when it completes", async () => {
+  const sent = ["hello ", new Uint8Array([0, 1, 2, 255]), "wörld\n", "x".repeat(200_000)];
+  const r = await runPiped(client, "cat", Stdio.pipe({ stdin: from(sent) }), { args: ["cat"] });
+  const expected = Buffer.concat(sent.map((s) => (typeof s === "string" ? Buffer.from(s) : Buffer.from(s))));
+  assert.equal(r.code, 0);
+  assert.equal(r.stdout.length, expected.length);
+  assert.ok(r.stdout.equals(expected));
+});
+
+test("stdin as a Writable handle: end() closes the process's stdin", async () => {
+  const container = await lastValueFrom(client.containers.create$("wc", { image: BUSYBOX, args: ["wc", "-c"] }));
+  const task = await lastValueFrom(container.newTask$({ io: Stdio.pipe({ stdin: true }) }));
+  assert.ok(task.stdin);
+  const out = collect(task.stdout$);
+  const exit$ = task.wait$();
+  await lastValueFrom(task.start$());
+  task.stdin.write("12345");
+  task.stdin.end("67890");
+  assert.equal((await lastValueFrom(exit$)).code, 0);
+  await lastValueFrom(task.delete$());
+  await lastValueFrom(container.delete$());
+  assert.equal((await out).toString().trim(), "10");
+});
+
+test("64 MiB of output arrives complete, byte count exact", async (t) => {
+  const started = Date.now();
+  const container = await lastValueFrom(client.containers.create$("dd", { image: BUSYBOX, args: ["dd", "if=/dev/zero", "bs=1M", "count=64"] }));
+  const task = await lastValueFrom(container.newTask$({ io: Stdio.pipe() }));
+  let bytes = 0;
+  let chunks = 0;
+  let nonZero = 0;
+  task.stdout$.subscribe((c) => { bytes += c.length; chunks++; if (c.some((b) => b !== 0)) nonZero++; });
+  const err = collect(task.stderr$);
+  const exit$ = task.wait$();
+  await lastValueFrom(task.start$());
+  assert.equal((await lastValueFrom(exit$)).code, 0);
+  await lastValueFrom(task.delete$()); // drains before the delete RPC
+  await lastValueFrom(container.delete$());
+  assert.equal(bytes, 64 * 1024 * 1024);
+  assert.equal(nonZero, 0);
+  assert.match((await err).toString(), /64\+0 records out/);
+  t.diagnostic(`64 MiB in ${chunks} chunks, ${Date.now() - started} ms`);
+});
+
+test("TTY: sh -c 'seq -s \" \" 100000' in a terminal task, 20 times, never truncated", async () => {
+  let expected = "";
+  for (let i = 1; i <= 100000; i++) expected += i === 1 ? "1" : ` ${i}`;
+  expected += "\r\n"; // the terminal's line discipline
+  for (let i = 0; i < 20; i++) {
+    const r = await runPiped(client, `tty-${i}`, Stdio.terminal(), { args: ["sh", "-c", "seq -s ' ' 100000"], tty: true });
+    assert.equal(r.code, 0);
+    assert.equal(r.stderr.length, 0);
+    assert.equal(r.stdout.length, expected.length, `run ${i}: ${r.stdout.length} bytes`);
+    assert.ok(r.stdout.toString() === expected, `run ${i}: content differs`);
+  }
+});
+
+test("an exec with piped IO: stdout/stderr separated, stdin from an Observable", async () => {
+  const container = await lastValueFrom(client.containers.create$("host", { image: BUSYBOX, args: ["sleep", "600"] }));
+  const task = await lastValueFrom(container.newTask$());
+  await lastValueFrom(task.start$());
+  try {
+    const p1 = await lastValueFrom(task.exec$("sep", { args: ["sh", "-c", "echo out; echo err >&2; exit 5"] }, { io: Stdio.pipe() }));
+    assert.deepEqual(await startAndCollect(p1).then((r) => [r.stdout.toString(), r.stderr.toString(), r.code]), ["out\n", "err\n", 5]);
+    const p2 = await lastValueFrom(task.exec$("cat", { args: ["cat"] }, { io: Stdio.pipe({ stdin: of("one\n", "two\n") }) }));
+    assert.equal((await startAndCollect(p2)).stdout.toString(), "one\ntwo\n");
+    const p3 = await lastValueFrom(task.exec$("tty", { args: ["sh", "-c", "echo $((6*7)); tty"] }, { io: Stdio.terminal() }));
+    const r3 = await startAndCollect(p3);
+    assert.match(r3.stdout.toString(), /^42\r\n\/dev\/pts\/\d+\r\n$/);
+  } finally {
+    await lastValueFrom(task.delete$({ kill: true }));
+    await lastValueFrom(container.delete$());
+  }
+});
+
+test("re-attach across processes: a second Node process reads the task's output and writes its stdin", async () => {
+  const child = join(dirname(fileURLToPath(import.meta.url)), "..", "support", "attach-child.js");
+  const report = JSON.parse(execFileSync(process.execPath, [child, client.namespace, "reattach"], { encoding: "utf8" })) as
+    { pid: number; seen: string; stdout: string };
+  assert.equal(report.seen, "ready\ngot first\n");
+  const container = await lastValueFrom(client.containers.load$("reattach"));
+  const task = await lastValueFrom(container.task$({ attach: Stdio.pipe({ stdin: of("second\n", "third\n") }) }));
+  assert.equal(task.pid, report.pid);
+  assert.equal(task.io?.config.stdout, report.stdout);
+  const r = await startlessCollect(task);
+  assert.equal(r.stdout.toString(), "got second\ngot third\nbye\n");
+  assert.equal(r.code, 0);
+  await lastValueFrom(container.delete$());
+  assert.deepEqual(fifoSets(), setsBefore, "delete$ removed the re-attached FIFO set");
+});
+
+test("attaching to a task whose IO is a log file is an InvalidArgumentError; a non-attached task has no stdout$", async () => {
+  const container = await lastValueFrom(client.containers.create$("logged", { image: BUSYBOX, args: ["sleep", "60"] }));
+  const task = await lastValueFrom(container.newTask$({ io: Stdio.logFile(`${fifoDir()}/../logged.log`) }));
+  try {
+    const attached = await settle(lastValueFrom(container.task$({ attach: Stdio.pipe() })));
+    assert.ok(isInvalidArgument(attached.error), String(attached.error));
+    const plain = await lastValueFrom(container.task$());
+    const out = await settle(lastValueFrom(plain.stdout$));
+    assert.ok(isFailedPrecondition(out.error), String(out.error));
+  } finally {
+    await lastValueFrom(task.delete$({ kill: true }));
+    await lastValueFrom(container.delete$());
+  }
+});
+
+test("clean-up: a failed newTask$, an unsubscribed newTask$ and an unsubscribed exec$ leave no FIFO directory and no fd", async () => {
+  const fds = openFds();
+  const container = await lastValueFrom(client.containers.create$("nobin", { image: BUSYBOX, args: ["/no/such/binary"] }));
+  const failed = await settle(lastValueFrom(container.newTask$({ io: Stdio.pipe({ stdin: of("x") }) })));
+  assert.ok(failed.error, "a missing binary fails at Tasks.Create");
+  assert.deepEqual(fifoSets(), setsBefore);
+  await lastValueFrom(container.delete$());
+  for (const delayMs of [0, 5, 20, 60]) {
+    const c = await lastValueFrom(client.containers.create$(`unsub-${delayMs}`, { image: BUSYBOX, args: ["sleep", "60"] }));
+    let made: Task | undefined; // newTask$ may finish before the unsubscribe: then it is ours to delete
+    const sub = c.newTask$({ io: Stdio.pipe({ stdin: true }) }).subscribe((task) => (made = task));
+    await new Promise((r) => setTimeout(r, delayMs));
+    sub.unsubscribe();
+    if (made) await lastValueFrom(made.delete$({ kill: true }));
+    await lastValueFrom(c.delete$()); // waits for a rollback (in-flight registry)
+  }
+  assert.deepEqual(fifoSets(), setsBefore);
+  const host = await lastValueFrom(client.containers.create$("exec-host", { image: BUSYBOX, args: ["sleep", "600"] }));
+  const task = await lastValueFrom(host.newTask$());
+  await lastValueFrom(task.start$());
+  for (const delayMs of [0, 5, 20]) {
+    let made: Process | undefined;
+    const sub = task.exec$(`e${delayMs}`, { args: ["true"] }, { io: Stdio.pipe() }).subscribe((p) => (made = p));
+    await new Promise((r) => setTimeout(r, delayMs));
+    sub.unsubscribe();
+    if (made) await lastValueFrom(made.delete$());
+  }
+  await lastValueFrom(task.delete$({ kill: true }));
+  await lastValueFrom(host.delete$());
+  assert.deepEqual(fifoSets(), setsBefore);
+  assert.deepEqual(fifoFds(), [], "no FIFO fd left open");
+  assert.ok(openFds() <= fds, `no fd leaked: ${openFds()} open, ${fds} before`);
+});
+
+test("200 tasks streaming at once; /proc/self/fd is back to its count afterwards", async (t) => {
+  const N = Number(process.env["RXC_STREAM_TASKS"] ?? 200);
+  const fds = openFds();
+  const started = Date.now();
+  const script = "read go; seq 1 3000";
+  const expected = Array.from({ length: 3000 }, (_, i) => `${i + 1}\n`).join("");
+  const ids = Array.from({ length: N }, (_, i) => `s${i}`);
+  const tasks = await lastValueFrom(from(ids).pipe(
+    mergeMap(async (id) => {
+      const c = await lastValueFrom(client.containers.create$(id, { image: BUSYBOX, args: ["sh", "-c", script] }));
+      const task = await lastValueFrom(c.newTask$({ io: Stdio.pipe({ stdin: true }) }));
+      const out = collect(task.stdout$);
+      const exit$ = task.wait$();
+      await lastValueFrom(task.start$());
+      return { c, task, out, exit$ };
+    }, 8),
+    toArray()));
+  const ready = Date.now();
+  t.diagnostic(`${N} tasks created and started in ${ready - started} ms; peak open fds ${openFds()} (before: ${fds})`);
+  for (const { task } of tasks) task.stdin?.end("go\n");
+  const results = await Promise.all(tasks.map(async ({ task, out, exit$ }) => {
+    const status = await lastValueFrom(exit$);
+    await lastValueFrom(task.delete$());
+    return { code: status.code, out: (await out).toString() };
+  }));
+  t.diagnostic(`all ${N} streamed ${expected.length} bytes each in ${Date.now() - ready} ms`);
+  assert.equal(results.filter((r) => r.code === 0 && r.out === expected).length, N);
+  await lastValueFrom(from(tasks).pipe(mergeMap(({ c }) => c.delete$(), 8), toArray()));
+  assert.deepEqual(fifoSets(), setsBefore);
+  assert.deepEqual(fifoFds(), [], "every FIFO fd was closed");
+  assert.ok(openFds() <= fds, `no fd leaked: ${openFds()} open, ${fds} before`);
+});
