@@ -13,9 +13,9 @@ const notPiped = (what: string): Observable<never> =>
   throwError(() => new FailedPreconditionError(`${what} is not piped: the process was created with Stdio.null/logFile/logURI/binary`));
 
 /** IO the shim handles alone (/dev/null, a file, a logging binary): nothing to read or drain here. */
-const fixed = (config: IOConfig): IOCreator => ({
+const fixed = (makeConfig: () => IOConfig): IOCreator => ({
   create: async () => ({
-    config, stdout$: notPiped("stdout"), stderr$: notPiped("stderr"), stdin: undefined,
+    config: makeConfig(), stdout$: notPiped("stdout"), stderr$: notPiped("stderr"), stdin: undefined,
     connected: () => undefined, wait: async () => undefined, close: async () => undefined,
   }),
 });
@@ -95,22 +95,29 @@ export const Stdio = {
   },
   /** No FIFOs: the shim connects stdin/stdout/stderr to /dev/null. */
   null(): IOCreator {
-    return fixed({ stdin: "", stdout: "", stderr: "", terminal: false });
+    return fixed(() => ({ stdin: "", stdout: "", stderr: "", terminal: false }));
   },
-  /** The shim appends stdout and stderr to an absolute file path (`file://` URI). Throws InvalidArgumentError for a relative path. */
+  /** The shim appends stdout and stderr to an absolute file path (`file://` URI). A relative path makes `newTask$` / `exec$` error with InvalidArgumentError (before any RPC). */
   logFile(path: string): IOCreator {
-    const uri = `file://${absolute("logFile path", path)}`;
-    return fixed({ stdin: "", stdout: uri, stderr: uri, terminal: false });
+    return fixed(() => {
+      const uri = `file://${absolute("logFile path", path)}`;
+      return { stdin: "", stdout: uri, stderr: uri, terminal: false };
+    });
   },
   /** A `file://` or `binary://` URI the shim understands, for stdout and stderr. */
   logURI(uri: string): IOCreator {
-    if (!/^(file|binary):\/\/\//.test(uri)) throw new InvalidArgumentError(`logURI must be file:/// or binary:/// URI, got ${JSON.stringify(uri)}`);
-    return fixed({ stdin: "", stdout: uri, stderr: uri, terminal: false });
+    return fixed(() => {
+      if (!/^(file|binary):\/\/\//.test(uri)) throw new InvalidArgumentError(`logURI must be file:/// or binary:/// URI, got ${JSON.stringify(uri)}`);
+      return { stdin: "", stdout: uri, stderr: uri, terminal: false };
+    });
   },
   /** A logging binary the shim starts (`binary://path?k=v`): FD 3 is stdout, FD 4 stderr. */
   binary(path: string, args: Readonly<Record<string, string>> = {}): IOCreator {
     const query = new URLSearchParams(args).toString();
-    return Stdio.logURI(`binary://${absolute("binary path", path)}${query ? `?${query}` : ""}`);
+    return fixed(() => {
+      const uri = `binary://${absolute("binary path", path)}${query ? `?${query}` : ""}`;
+      return { stdin: "", stdout: uri, stderr: uri, terminal: false };
+    });
   },
 } as const;
 

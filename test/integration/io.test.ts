@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readdirSync, readlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { from, lastValueFrom, mergeMap, of, toArray } from "rxjs";
 import { isFailedPrecondition, isInvalidArgument, Stdio, type Containerd, type Process, type Task } from "../../src/index.js";
@@ -226,4 +227,49 @@ test("200 tasks streaming at once; /proc/self/fd is back to its count afterwards
   assert.deepEqual(fifoSets(), setsBefore);
   assert.deepEqual(fifoFds(), [], "every FIFO fd was closed");
   assert.ok(openFds() <= fds, `no fd leaked: ${openFds()} open, ${fds} before`);
+});
+
+test("nobody reading: the pipe fills and the process blocks; a late subscriber then gets every byte", async () => {
+  const container = await lastValueFrom(client.containers.create$("blocked", { image: BUSYBOX, args: ["dd", "if=/dev/zero", "bs=64k", "count=160"] }));
+  const task = await lastValueFrom(container.newTask$({ io: Stdio.pipe({ stderr: false }) }));
+  const exit$ = task.wait$();
+  await lastValueFrom(task.start$());
+  await new Promise((r) => setTimeout(r, 1000)); // 10 MiB would take dd milliseconds if nothing blocked it
+  assert.equal((await lastValueFrom(task.status$())).status, "running", "dd is blocked on the full pipe");
+  const out = collect(task.stdout$);
+  assert.equal((await lastValueFrom(exit$)).code, 0);
+  await lastValueFrom(task.delete$());
+  await lastValueFrom(container.delete$());
+  assert.equal((await out).length, 160 * 64 * 1024);
+});
+
+test("Stdio.streams: a slow Node Writable applies backpressure (RSS stays flat) and gets every byte", async (t) => {
+  const total = 256 * 1024 * 1024;
+  let received = 0;
+  let peakRss = 0;
+  const baseRss = process.memoryUsage.rss();
+  const slow = new Writable({
+    highWaterMark: 64 * 1024,
+    write(chunk: Buffer, _enc, done) {
+      received += chunk.length;
+      setTimeout(done, 1); // a consumer slower than the producer
+    },
+  });
+  const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage.rss()); }, 20);
+  const started = Date.now();
+  try {
+    const container = await lastValueFrom(client.containers.create$("slow", { image: BUSYBOX, args: ["dd", "if=/dev/zero", "bs=1M", `count=${total >> 20}`] }));
+    const task = await lastValueFrom(container.newTask$({ io: Stdio.streams({ stdout: slow }) }));
+    const exit$ = task.wait$();
+    await lastValueFrom(task.start$());
+    assert.equal((await lastValueFrom(exit$)).code, 0);
+    await lastValueFrom(task.delete$()); // waits until the slow Writable took the last chunk
+    await lastValueFrom(container.delete$());
+  } finally {
+    clearInterval(sampler);
+  }
+  await new Promise<void>((resolve) => (slow.writableLength === 0 ? resolve() : slow.once("drain", () => resolve())));
+  assert.equal(received, total);
+  const growth = (peakRss - baseRss) / 1048576;
+  t.diagnostic(`256 MiB through a slow Writable in ${Date.now() - started} ms; RSS ${(baseRss / 1048576).toFixed(0)} MiB -> peak ${(peakRss / 1048576).toFixed(0)} MiB (+${growth.toFixed(1)} MiB)`);
 });

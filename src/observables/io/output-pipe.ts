@@ -12,7 +12,8 @@ import { closeQuietly, openFifo } from "./fifo.js";
 export class OutputPipe {
   private readonly closed: Promise<void>;
   private piped = false;
-  private discarding = false;
+  /** Reading and dropping (an output nobody asked for, or draining what nobody consumed). */
+  discarding = false;
 
   private constructor(private readonly socket: Socket, private keepalive: number | undefined) {
     socket.pause();
@@ -69,13 +70,16 @@ export class OutputPipe {
     void closeQuietly(ka);
   }
 
+  /** Reads and drops everything from now on. */
+  discard(): void {
+    this.discarding = true;
+    this.socket.resume();
+  }
+
   /** Resolves at EOF. What nobody consumes is read and discarded, so the writer is never stuck. */
   async drain(): Promise<void> {
     this.connected();
-    if (!this.piped && this.socket.listenerCount("data") === 0) {
-      this.discarding = true;
-      this.socket.resume();
-    }
+    if (!this.piped && this.socket.listenerCount("data") === 0) this.discard();
     await this.closed;
   }
 

@@ -25,16 +25,16 @@ class PipeIO implements ProcessIO {
   private readonly whenConnected = new Promise<void>((resolve) => (this.connect = resolve));
   stdinPipe: InputPipe | undefined;
 
-  constructor(readonly config: IOConfig, readonly stdoutPipe: OutputPipe | undefined,
+  constructor(private readonly spec: PipeSpec, readonly config: IOConfig, readonly stdoutPipe: OutputPipe | undefined,
     readonly stderrPipe: OutputPipe | undefined, private readonly remove: () => Promise<void>) {}
 
   get stdout$(): Observable<Buffer> {
-    return this.stdoutPipe?.chunks$ ?? missing("stdout");
+    return this.stdoutPipe && this.spec.stdout !== false ? this.stdoutPipe.chunks$ : missing("stdout");
   }
 
   get stderr$(): Observable<Buffer> {
     if (this.config.terminal) return EMPTY; // a TTY has one combined output: stdout$
-    return this.stderrPipe?.chunks$ ?? missing("stderr");
+    return this.stderrPipe && this.spec.stderr !== false ? this.stderrPipe.chunks$ : missing("stderr");
   }
 
   get stdin(): Writable | undefined {
@@ -71,13 +71,15 @@ async function wire(spec: PipeSpec, target: IOTarget, config: IOConfig, owned: b
   try {
     if (config.stdout) out = await OutputPipe.open(config.stdout, owned);
     if (config.stderr && !config.terminal) err = await OutputPipe.open(config.stderr, owned);
-    io = new PipeIO(config, out, err, remove);
+    io = new PipeIO(spec, config, out, err, remove);
     if (config.stdin) {
       const source = typeof spec.stdin === "object" ? spec.stdin : undefined;
       io.stdinPipe = await InputPipe.open(config.stdin, source, io.connectedPromise(), target.closeStdin);
     }
     if (out && typeof spec.stdout === "object") out.pipeTo(spec.stdout, spec.end ?? false);
     if (err && typeof spec.stderr === "object") err.pipeTo(spec.stderr, spec.end ?? false);
+    if (out && spec.stdout === false) out.discard();
+    if (err && spec.stderr === false) err.discard();
     return io;
   } catch (e) {
     await Promise.all([out?.close(), err?.close(), io?.stdinPipe?.close()]);
@@ -92,10 +94,13 @@ export function pipeIO(spec: PipeSpec): IOCreator & IOAttacher {
   return {
     async create(target: IOTarget): Promise<ProcessIO> {
       const name = target.execId || target.containerId;
+      // The 1.6 shim opens stdout and stderr as a pair: with one FIFO and one "" it fails
+      // ('opening file ""'). So both exist whenever either is wanted; the unwanted one is drained.
+      const outputs = spec.stdout !== false || (!spec.terminal && spec.stderr !== false);
       const paths = (dir: string) => ({
         stdin: wants(spec.stdin) ? `${dir}/${name}-stdin` : "",
-        stdout: spec.stdout !== false ? `${dir}/${name}-stdout` : "",
-        stderr: !spec.terminal && spec.stderr !== false ? `${dir}/${name}-stderr` : "",
+        stdout: outputs ? `${dir}/${name}-stdout` : "",
+        stderr: outputs && !spec.terminal ? `${dir}/${name}-stderr` : "",
       });
       const dir = await makeFifoDir(spec.fifoDir ?? defaultFifoDir(), (d) => Object.values(paths(d)).filter((p) => p !== ""));
       return wire(spec, target, { ...paths(dir), terminal: spec.terminal }, true, () => removeDir(dir));
