@@ -1,7 +1,7 @@
 // The main job: talk to a containerd (the lab's, via $CONTAINERD_ADDRESS) and run real containers
 // through rxcontainerd. Run it with `bash scripts/demo.sh` on a fresh machine.
-import { concatMap, lastValueFrom, map, tap, toArray } from "rxjs";
-import { Containerd, isNotFound, withHostname, withMemoryLimit, type RunEvent } from "../src/index.js";
+import { concatMap, lastValueFrom, map, of, tap, toArray } from "rxjs";
+import { Containerd, isNotFound, Stdio, withHostname, withMemoryLimit, type RunEvent } from "../src/index.js";
 
 const IMAGE = "docker.io/library/busybox:latest";
 
@@ -18,7 +18,13 @@ async function main(): Promise<void> {
   const exited = events.find((e) => e.type === "exited");
   console.log(`run$ finished: exit code ${exited?.type === "exited" ? exited.status.code : "?"}`);
 
-  // 2. The same by hand, with an exec, composed as one Observable pipeline.
+  // 2. Piped IO: stdin from an Observable, stdout/stderr as `output` events, exit after EOF.
+  await lastValueFrom(client.run$("demo-pipes", {
+    image: IMAGE, args: ["sh", "-c", "echo hello from $(hostname); tr a-z A-Z; echo done >&2"],
+    spec: [withHostname("piped")], io: Stdio.pipe({ stdin: of("shouted through a FIFO\n") }),
+  }).pipe(tap((e: RunEvent) => console.log("  run$ (piped):", describe(e)))), { defaultValue: undefined });
+
+  // 3. The same by hand, with an exec, composed as one Observable pipeline.
   const code = await lastValueFrom(client.containers.create$("demo-sleeper", { image: IMAGE, args: ["sleep", "30"] }).pipe(
     concatMap((container) => container.newTask$().pipe(
       concatMap((task) => task.start$().pipe(
@@ -34,7 +40,7 @@ async function main(): Promise<void> {
   ));
   console.log(`exec in a running container exited with ${code}`);
 
-  // 3. Typed errors through the error channel.
+  // 4. Typed errors through the error channel.
   await lastValueFrom(client.containers.load$("demo-does-not-exist")).catch((e: unknown) => {
     console.log(`load$ of a missing container: ${isNotFound(e) ? "NotFoundError" : "?"} — ${(e as Error).message}`);
   });
@@ -47,6 +53,7 @@ function describe(e: RunEvent): string {
     case "created": return `created ${e.containerId}`;
     case "started": return `started pid ${e.pid}`;
     case "exited": return `exited with ${e.status.code} at ${e.status.exitedAt.toISOString()}`;
+    case "output": return `${e.stream}: ${JSON.stringify(e.data.toString())}`;
   }
 }
 

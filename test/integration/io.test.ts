@@ -273,3 +273,16 @@ test("Stdio.streams: a slow Node Writable applies backpressure (RSS stays flat) 
   const growth = (peakRss - baseRss) / 1048576;
   t.diagnostic(`256 MiB through a slow Writable in ${Date.now() - started} ms; RSS ${(baseRss / 1048576).toFixed(0)} MiB -> peak ${(peakRss / 1048576).toFixed(0)} MiB (+${growth.toFixed(1)} MiB)`);
 });
+
+test("run$ with Stdio.pipe(): output events between started and exited, and the FIFO set is removed", async () => {
+  const events = await lastValueFrom(client.run$("run-piped", {
+    image: BUSYBOX, args: ["sh", "-c", "cat; echo oops >&2; exit 4"], io: Stdio.pipe({ stdin: of("via stdin\n") }),
+  }).pipe(toArray()));
+  const kinds = events.map((e) => (e.type === "output" ? "output" : e.type));
+  assert.deepEqual([kinds[0], kinds[1], kinds.at(-1)], ["created", "started", "exited"]);
+  const text = (stream: string) => events.map((e) => (e.type === "output" && e.stream === stream ? e.data.toString() : "")).join("");
+  assert.deepEqual([text("stdout"), text("stderr")], ["via stdin\n", "oops\n"]); // the two streams are not ordered relative to each other
+  const exited = events.at(-1);
+  assert.equal(exited?.type === "exited" ? exited.status.code : -1, 4);
+  assert.deepEqual(fifoSets(), setsBefore);
+});

@@ -89,3 +89,37 @@ test("lifecycle$: unsubscribing while running removes the container (which kills
     expectSubscriptions(remove.subscriptions).toBe("------^!");
   });
 });
+
+test("lifecycle$ with piped IO: output events after started, exited only after the output's EOF, then IO closed", async () => {
+  let closed = 0;
+  scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+    const exitedAt = new Date(0);
+    const waitSource = cold<ExitStatus>("--x|", { x: { code: 0, exitedAt } });
+    const start = cold<number>("-p|", { p: 9 });
+    const a = Buffer.from("a");
+    const b = Buffer.from("b");
+    const stdout = cold<Buffer>("-a---a|", { a });
+    const stderr = cold<Buffer>("--b|", { b });
+    const io = { config: { stdin: "", stdout: "/fifo/x-stdout", stderr: "/fifo/x-stderr", terminal: false }, close: async () => void closed++ };
+    const task = { io, wait$: () => hot(waitSource), start$: () => start, stdout$: stdout, stderr$: stderr } as unknown as Task;
+    const container = { id: "c3", newTask$: () => cold<Task>("-t|", { t: task }) } as unknown as Container;
+    const remove = cold("-|");
+    const out = lifecycle$(cold<Container>("-c|", { c: container }), {}, () => remove);
+    // The completion follows io.close(), a Promise: it settles after virtual time, checked below.
+    expectObservable(out).toBe("-c-s-ob--ax", {
+      c: { type: "created", containerId: "c3" },
+      s: { type: "started", containerId: "c3", pid: 9 },
+      o: { type: "output", containerId: "c3", stream: "stdout", data: a },
+      a: { type: "output", containerId: "c3", stream: "stdout", data: a },
+      b: { type: "output", containerId: "c3", stream: "stderr", data: b },
+      x: { type: "exited", containerId: "c3", status: { code: 0, exitedAt } },
+    });
+    expectSubscriptions(waitSource.subscriptions).toBe("--^--!");
+    expectSubscriptions(start.subscriptions).toBe("--^-!");
+    expectSubscriptions(stdout.subscriptions).toBe("----^-----!");
+    expectSubscriptions(stderr.subscriptions).toBe("----^--!");
+    expectSubscriptions(remove.subscriptions).toBe("----------^!");
+  });
+  await new Promise((r) => setImmediate(r));
+  assert.equal(closed, 1, "the task's IO was closed after remove()");
+});
