@@ -1,7 +1,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readdirSync, readlinkSync } from "node:fs";
+import { readdirSync, readlinkSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
@@ -134,9 +134,12 @@ test("an exec with piped IO: stdout/stderr separated, stdin from an Observable",
 test("re-attach across processes: a second Node process reads the task's output and writes its stdin", async () => {
   const child = join(dirname(fileURLToPath(import.meta.url)), "..", "support", "attach-child.js");
   const report = JSON.parse(execFileSync(process.execPath, [child, client.namespace, "reattach"], { encoding: "utf8" })) as
-    { pid: number; seen: string; stdout: string };
-  assert.equal(report.seen, "ready\ngot first\n");
+    { pid: number; seen: string; echoed: string; stdout: string };
+  assert.deepEqual([report.seen, report.echoed], ["ready\ngot first\n", "x\n"]);
   const container = await lastValueFrom(client.containers.load$("reattach"));
+  const exec = await lastValueFrom((await lastValueFrom(container.task$())).loadProcess$("cat", { attach: Stdio.pipe({ stdin: of("y\n") }) }));
+  const e = await startlessCollect(exec);
+  assert.deepEqual([e.stdout.toString(), e.code], ["y\n", 0]);
   const task = await lastValueFrom(container.task$({ attach: Stdio.pipe({ stdin: of("second\n", "third\n") }) }));
   assert.equal(task.pid, report.pid);
   assert.equal(task.io?.config.stdout, report.stdout);
@@ -285,4 +288,16 @@ test("run$ with Stdio.pipe(): output events between started and exited, and the 
   const exited = events.at(-1);
   assert.equal(exited?.type === "exited" ? exited.status.code : -1, 4);
   assert.deepEqual(fifoSets(), setsBefore);
+});
+
+test("a FIFO base directory with spaces, quotes and $(…) in its name: nothing goes through a shell", async () => {
+  const odd = join(fifoDir(), `odd dir 'q' "dq" $(touch pwned) ;x`);
+  try {
+    const r = await runPiped(client, "odd", Stdio.pipe({ fifoDir: odd }), { args: ["echo", "fine"] });
+    assert.equal(r.stdout.toString(), "fine\n");
+    assert.deepEqual(readdirSync(odd), [], "the FIFO set inside it was removed");
+    assert.ok(!readdirSync(process.cwd()).includes("pwned"));
+  } finally {
+    rmSync(odd, { recursive: true, force: true });
+  }
 });

@@ -19,5 +19,12 @@ const lines = new Promise<void>((resolve) => task.stdout$.subscribe((c) => {
 await lastValueFrom(task.start$());
 task.stdin?.write("first\n");
 await lines;
-process.stdout.write(JSON.stringify({ pid: task.pid, seen, stdout: task.io?.config.stdout }) + "\n");
+// An exec with piped stdin too, left running.
+const exec = await lastValueFrom(task.exec$("cat", { args: ["cat"] }, { io: Stdio.pipe({ stdin: true }) }));
+let echoed = "";
+const echo = new Promise<void>((resolve) => exec.stdout$.subscribe((c) => { echoed += c.toString(); if (echoed === "x\n") resolve(); }));
+await lastValueFrom(exec.start$());
+exec.stdin?.write("x\n");
+await echo;
+process.stdout.write(JSON.stringify({ pid: task.pid, seen, echoed, stdout: task.io?.config.stdout }) + "\n");
 process.exit(0);
