@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 . scripts/lib.sh
 lab_up
+node build/bench/lifecycle.js
 node build/bench/stdout.js
 if [ "${1:-}" = "--go" ]; then
   base=${RXC_GO_BASELINE:-$(cd .. && pwd)/shared/bench/go-baseline}
@@ -19,7 +20,7 @@ if [ "${1:-}" = "--go" ]; then
   # Inside the lab daemon's mount namespace: the Go client's FIFOs go to /run/containerd/fifo,
   # which only there is the directory the lab's shims see.
   nsenter --mount --target "$(cat "$RXC_LAB_DIR/containerd.pid")" "$B/go-baseline" -address "$CONTAINERD_ADDRESS" \
-    -namespace gobench -import "$RXC_LAB_DIR/image/busybox-oci.tar" -only stdout -stdout-rep "${RXC_BENCH_REP:-3}" \
-    -stdout-bytes "${RXC_BENCH_BYTES:-268435456}" 2> "$B/go.err" | grep -E '^stdout|go_baseline'
+    -namespace gobench -import "$RXC_LAB_DIR/image/busybox-oci.tar" -only lifecycle,exit,rpc,stdout -stdout-rep "${RXC_BENCH_REP:-3}" \
+    -stdout-bytes "${RXC_BENCH_BYTES:-268435456}" 2> "$B/go.err"
   rm -rf "$B"
 fi
