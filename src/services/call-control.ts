@@ -2,7 +2,7 @@ import { Metadata, status, type CallOptions as GrpcCallOptions, type ServiceErro
 import type { Subscriber } from "rxjs";
 import { CanceledError, ContainerdError, InvalidArgumentError } from "../errors/containerd-error.js";
 import type { CallDefaults, CallOptions } from "./call-options.js";
-import { withCallSite } from "./call-site.js";
+import { withCallSite, type CallSite } from "./call-site.js";
 import { fromServiceError } from "./grpc-error.js";
 
 /** Live counters of one channel's calls (diagnostics and leak tests). */
@@ -36,7 +36,7 @@ export class CallControl<T> {
 
   private constructor(
     private readonly path: string,
-    private readonly site: string,
+    private readonly site: CallSite,
     private readonly subscriber: Subscriber<T>,
     private readonly signal: AbortSignal | undefined,
     private readonly stats: CallStats,
@@ -46,7 +46,7 @@ export class CallControl<T> {
    * Prepares a call; returns undefined (after erroring the subscriber) when the options are
    * invalid or the signal is already aborted, in which case no RPC must be issued.
    */
-  static open<T>(path: string, site: string, subscriber: Subscriber<T>, defaults: CallDefaults,
+  static open<T>(path: string, site: CallSite, subscriber: Subscriber<T>, defaults: CallDefaults,
     opts: CallOptions | undefined, stats: CallStats): CallControl<T> | undefined {
     const ctl = new CallControl(path, site, subscriber, opts?.signal, stats);
     const problem = ctl.configure(defaults, opts ?? {});

@@ -3,7 +3,7 @@ import { Observable, type Subscriber, type Subscription } from "rxjs";
 import { ContainerdError, InvalidArgumentError } from "../errors/containerd-error.js";
 import { CallControl, type CallStats } from "./call-control.js";
 import type { CallDefaults, CallOptions } from "./call-options.js";
-import { captureCallSite } from "./call-site.js";
+import { captureCallSite, type CallSite } from "./call-site.js";
 import type { Codec, MessageInit } from "./message.js";
 
 /** A ts-proto grpc-js method definition (the generated `XxxService.method` objects). */
@@ -111,7 +111,7 @@ export class Rpc {
     return call;
   }
 
-  private observe<Res>(path: string, site: string, options: CallOptions | undefined,
+  private observe<Res>(path: string, site: CallSite, options: CallOptions | undefined,
     start: (ctl: CallControl<Res>, subscriber: Subscriber<Res>) => (() => void) | void): Observable<Res> {
     return new Observable<Res>((subscriber) => {
       const ctl = CallControl.open(path, site, subscriber, this.defaults, options, this.stats);
