@@ -10,6 +10,7 @@ bash scripts/setup.sh
 . scripts/lib.sh
 lab_up
 node build/bench/lifecycle.js
+node build/bench/adapter-overhead.js
 node build/bench/stdout.js
 if [ "${1:-}" = "--go" ]; then
   base=${RXC_GO_BASELINE:-$(cd .. && pwd)/shared/bench/go-baseline}
