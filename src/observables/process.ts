@@ -6,6 +6,7 @@ import type { CallOptions } from "../services/call-options.js";
 import { nsOptions, type DomainContext } from "./context.js";
 import { processState, type ExitStatus, type ProcessState, type ProcessStatus } from "./exit-status.js";
 import type { ProcessIO } from "./io.js";
+import { removeStaleFifos } from "./io/fifo.js";
 import { parseSignal, type Signal } from "./signals.js";
 import { validated } from "./validated.js";
 import { waitForExit } from "./wait.js";
@@ -119,11 +120,19 @@ export class ProcessImpl implements Process {
   }
 
   status$(options?: CallOptions): Observable<ProcessStatus> {
+    return this.get$(options).pipe(map((r) => r.status));
+  }
+
+  /** Tasks.Get: the status and the IO paths the daemon recorded. */
+  private get$(options?: CallOptions): Observable<{ status: ProcessStatus; paths: string[] }> {
     return this.ctx.services.tasks.get$({ containerId: this.containerId, execId: this.execId }, nsOptions(this.ctx, options))
       .pipe(map((r) => ({
-        status: processState(r.process?.status ?? 0),
-        exitStatus: r.process?.exitStatus ?? 0,
-        ...(r.process?.exitedAt && r.process.exitedAt.getTime() > 0 ? { exitedAt: r.process.exitedAt } : {}),
+        status: {
+          status: processState(r.process?.status ?? 0),
+          exitStatus: r.process?.exitStatus ?? 0,
+          ...(r.process?.exitedAt && r.process.exitedAt.getTime() > 0 ? { exitedAt: r.process.exitedAt } : {}),
+        },
+        paths: r.process ? [r.process.stdin, r.process.stdout, r.process.stderr] : [],
       })));
   }
 
@@ -155,11 +164,13 @@ export class ProcessImpl implements Process {
           .catch((e: unknown) => { if (!isNotFound(e) && !isFailedPrecondition(e)) throw e; });
         await lastValueFrom(exit$).catch((e: unknown) => { if (!isNotFound(e)) throw e; });
       }
-      const status = await lastValueFrom(this.status$(options));
+      const { status, paths } = await lastValueFrom(this.get$(options));
       if (!allowed(status)) throw new FailedPreconditionError(refusal(status));
       await this.io?.wait(); // output drained before the shim closes its pipes (Delete)
       const r = await lastValueFrom(remove());
-      await this.io?.close();
+      // Without IO (loaded without `attach`, e.g. after an app restart), FIFOs left by whoever
+      // created the process would be orphaned: remove them as the Go client does for loaded sets.
+      await (this.io ? this.io.close() : removeStaleFifos(paths));
       return { code: r.exitStatus, exitedAt: r.exitedAt ?? new Date(0) };
     });
   }

@@ -301,3 +301,16 @@ test("a FIFO base directory with spaces, quotes and $(…) in its name: nothing 
     rmSync(odd, { recursive: true, force: true });
   }
 });
+
+test("a task loaded without attach (its creator gone): delete$ still removes the FIFOs the creator left", async () => {
+  const child = join(dirname(fileURLToPath(import.meta.url)), "..", "support", "attach-child.js");
+  execFileSync(process.execPath, [child, client.namespace, "orphaned"], { encoding: "utf8" });
+  assert.notDeepEqual(fifoSets(), setsBefore, "the child's FIFO sets are there");
+  const container = await lastValueFrom(client.containers.load$("orphaned"));
+  const task = await lastValueFrom(container.task$());
+  assert.equal(task.io, undefined);
+  await lastValueFrom((await lastValueFrom(task.loadProcess$("cat"))).delete$({ kill: true }));
+  await lastValueFrom(task.delete$({ kill: true }));
+  await lastValueFrom(container.delete$());
+  assert.deepEqual(fifoSets(), setsBefore);
+});

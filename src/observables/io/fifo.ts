@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { close, constants, mkdir, mkdtemp, open, rm, rmdir, unlink } from "node:fs";
+import { close, constants, lstat, mkdir, mkdtemp, open, rm, rmdir, unlink } from "node:fs";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { InvalidArgumentError, NotImplementedError } from "../../errors/containerd-error.js";
@@ -54,6 +54,20 @@ export async function removeFifos(paths: readonly string[]): Promise<void> {
   for (const p of paths) await promisify(unlink)(p).catch(() => undefined);
   const dirs = new Set(paths.map((p) => dirname(p)));
   for (const d of dirs) await promisify(rmdir)(d).catch(() => undefined);
+}
+
+/**
+ * Removes what a deleted process's IO paths left behind when nobody attached to them: only plain
+ * paths that are FIFOs (never `file://` logs or other files), then their directory if empty.
+ */
+export async function removeStaleFifos(paths: readonly string[]): Promise<void> {
+  const fifos: string[] = [];
+  for (const p of paths.map((x) => x.replace(/^fifo:\/\//, ""))) {
+    if (!p.startsWith("/")) continue;
+    const st = await promisify(lstat)(p).catch(() => undefined);
+    if (st?.isFIFO()) fifos.push(p);
+  }
+  if (fifos.length > 0) await removeFifos(fifos);
 }
 
 /**
