@@ -20,7 +20,14 @@ const fixed = (makeConfig: () => IOConfig): IOCreator => ({
   }),
 });
 
-/** Options of `Stdio.pipe`. */
+/**
+ * Options of `Stdio.pipe`.
+ *
+ * @example
+ * ```ts
+ * task.exec$("sh", { args: ["sh"] }, { io: Stdio.pipe({ stdin: commands$, stderr: false }) });
+ * ```
+ */
 export interface PipeOptions {
   /**
    * Stdin: `true` for a Writable at `process.stdin`, or a source: an Observable (completing it, or
@@ -35,7 +42,14 @@ export interface PipeOptions {
   readonly fifoDir?: string;
 }
 
-/** Options of `Stdio.streams`: Node streams both ways (the Go client's `WithStreams`). */
+/**
+ * Options of `Stdio.streams`: Node streams both ways (the Go client's `WithStreams`).
+ *
+ * @example
+ * ```ts
+ * container.newTask$({ io: Stdio.streams({ stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }) });
+ * ```
+ */
 export interface StreamsOptions {
   readonly stdin?: Readable;
   readonly stdout?: Writable;
@@ -45,7 +59,14 @@ export interface StreamsOptions {
   readonly fifoDir?: string;
 }
 
-/** Options of `Stdio.terminal`. */
+/**
+ * Options of `Stdio.terminal`.
+ *
+ * @example
+ * ```ts
+ * container.newTask$({ io: Stdio.terminal({ stdin: keystrokes$ }) }); // container created with `tty: true`
+ * ```
+ */
 export interface TerminalOptions {
   /** As for `Stdio.pipe`. */
   readonly stdin?: StdinSource | boolean;

@@ -3,7 +3,16 @@ import { Readable } from "node:stream";
 import { isObservable, type Observable, type Subscription } from "rxjs";
 import { closeQuietly, openFifo } from "./fifo.js";
 
-/** What can feed a process's stdin. */
+/**
+ * What can feed a process's stdin: an Observable (its completion or error closes stdin) or a Node
+ * Readable (its end closes stdin).
+ *
+ * @example
+ * ```ts
+ * Stdio.pipe({ stdin: of("line 1\n", "line 2\n") });
+ * Stdio.pipe({ stdin: createReadStream("/tmp/input") });
+ * ```
+ */
 export type StdinSource = Observable<string | Uint8Array> | Readable;
 
 /**

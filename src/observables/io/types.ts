@@ -1,7 +1,14 @@
 import type { Writable } from "node:stream";
 import type { Observable } from "rxjs";
 
-/** The stdio paths/URIs containerd passes to the shim (Tasks.Create / Tasks.Exec). "" = /dev/null. */
+/**
+ * The stdio paths/URIs containerd passes to the shim (Tasks.Create / Tasks.Exec). "" = /dev/null.
+ *
+ * @example
+ * ```ts
+ * task.io?.config.stdout; // "/run/containerd/fifo/io-Ab12Cd/web-stdout"
+ * ```
+ */
 export interface IOConfig {
   readonly stdin: string;
   readonly stdout: string;
@@ -12,6 +19,11 @@ export interface IOConfig {
 /**
  * IO set up for one process (what an {@link IOCreator} or {@link IOAttacher} returns; a Process
  * exposes it as `process.io`, and its streams as `stdout$`, `stderr$`, `stdin`).
+ *
+ * @example
+ * ```ts
+ * task.io?.stdout$.subscribe((chunk) => process.stdout.write(chunk));
+ * ```
  */
 export interface ProcessIO {
   readonly config: IOConfig;
@@ -33,7 +45,15 @@ export interface ProcessIO {
   close(): Promise<void>;
 }
 
-/** Where a process's IO is created for (FIFO creators name their files after it). */
+/**
+ * Where a process's IO is created for (FIFO creators name their files after it), with the
+ * Tasks.CloseIO hook that closing stdin needs. Built by the library.
+ *
+ * @example
+ * ```ts
+ * const io = await Stdio.pipe().create({ namespace: "default", containerId: "web", execId: "", closeStdin: async () => {} });
+ * ```
+ */
 export interface IOTarget {
   readonly namespace: string;
   readonly containerId: string;
@@ -44,8 +64,15 @@ export interface IOTarget {
 }
 
 /**
- * Makes the IO of a new task or exec (the `io` option of `newTask$` / `exec$`). Pipes and TTYs
- * (FIFO-backed) plug in here too; `create` may be asynchronous.
+ * Makes the IO of a new task or exec (the `io` option of `newTask$` / `exec$`), called before
+ * Tasks.Create / Tasks.Exec; a rejection makes that operation error (and nothing is created).
+ * The built-in creators are in `Stdio`.
+ *
+ * @example
+ * ```ts
+ * // Your own: the shim appends to a per-container log file.
+ * const perContainerLog: IOCreator = { create: (t) => Stdio.logFile(`/var/log/ctr/${t.containerId}.log`).create(t) };
+ * ```
  */
 export interface IOCreator {
   create(target: IOTarget): Promise<ProcessIO>;
@@ -53,7 +80,13 @@ export interface IOCreator {
 
 /**
  * Re-attaches to the IO of an existing process (the `attach` option of `task$` / `loadProcess$`),
- * given the paths containerd reports for it (Tasks.Get).
+ * given the paths containerd reports for it (Tasks.Get). `Stdio.pipe()` and `Stdio.terminal()`
+ * are attachers; a process whose IO is not FIFOs makes them reject with InvalidArgumentError.
+ *
+ * @example
+ * ```ts
+ * container.task$({ attach: Stdio.pipe({ stdin: true }) });
+ * ```
  */
 export interface IOAttacher {
   attach(target: IOTarget, existing: IOConfig): Promise<ProcessIO>;
