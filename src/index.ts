@@ -36,6 +36,7 @@ export type { Services } from "./services/services.js";
 export type { MessageInit } from "./services/message.js";
 export type { SingleRequestCall, StreamRequestCall } from "./services/rpc.js";
 export type { TlsOptions } from "./services/connect.js";
+export type { ConnectivityState } from "./services/connectivity.js";
 export { MAX_MESSAGE_BYTES } from "./services/connect.js";
 export type { ContainersApi } from "./services/containers.js";
 export type { ContentApi } from "./services/content.js";
