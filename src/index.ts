@@ -6,6 +6,7 @@ export type { ContainerdOptions, Plugin, ServerInfo, Version } from "./observabl
 export { Namespaces } from "./observables/namespaces.js";
 export type { Namespace } from "./observables/namespaces.js";
 export { checkIdentifier, MAX_IDENTIFIER_LENGTH } from "./observables/identifiers.js";
+export { checkLabels, MAX_LABEL_SIZE } from "./observables/labels.js";
 export type { RunOptions } from "./observables/client.js";
 
 // Containers, tasks, processes
