@@ -6,6 +6,7 @@ export type { ContainerdOptions, Plugin, ServerInfo, Version } from "./observabl
 export { Namespaces } from "./observables/namespaces.js";
 export type { Namespace } from "./observables/namespaces.js";
 export { checkIdentifier, MAX_IDENTIFIER_LENGTH } from "./observables/identifiers.js";
+export { checkLabels, MAX_LABEL_SIZE } from "./observables/labels.js";
 export type { RunOptions } from "./observables/client.js";
 
 // Containers, tasks, processes
@@ -38,6 +39,7 @@ export type { Services } from "./services/services.js";
 export type { MessageInit } from "./services/message.js";
 export type { SingleRequestCall, StreamRequestCall } from "./services/rpc.js";
 export type { TlsOptions } from "./services/connect.js";
+export type { ConnectivityState } from "./services/connectivity.js";
 export { MAX_MESSAGE_BYTES } from "./services/connect.js";
 export type { ContainersApi } from "./services/containers.js";
 export type { ContentApi } from "./services/content.js";

@@ -4,6 +4,7 @@ import { isUnavailable } from "../errors/guards.js";
 import type { CallStats } from "../services/call-control.js";
 import type { CallOptions } from "../services/call-options.js";
 import { connect, type ConnectOptions, type Transport } from "../services/connect.js";
+import type { ConnectivityState } from "../services/connectivity.js";
 import { createServices, type Services } from "../services/services.js";
 import { Containers } from "./containers.js";
 import type { CreateContainerOptions } from "./create-container.js";
@@ -176,6 +177,24 @@ export class Containerd implements AsyncDisposable {
   namespaceEvents$(...args: (string | EventsOptions)[]): Observable<Envelope> {
     const [filters, options] = splitArgs(args);
     return events$(this.services.events, scopeFilters(filters, this.namespace), options);
+  }
+
+  /**
+   * The gRPC channel's connectivity: emits the current state on subscribe (`IDLE` before the first
+   * call, `READY` once connected), then each change, e.g. `TRANSIENT_FAILURE` or `IDLE` while the
+   * daemon is down and `READY` when a call has reconnected; completes after `SHUTDOWN`
+   * ({@link Containerd.close}). Never errors. Cold, and subscribing makes no call and does not
+   * dial: the channel connects when an operation needs it. A subscription keeps no timer, so it
+   * does not keep the process alive. Shared channel: the same for `withNamespace` clients.
+   *
+   * @example
+   * ```ts
+   * client.connectivity$.subscribe((state) => console.log("channel", state));
+   * // IDLE, CONNECTING, READY … TRANSIENT_FAILURE (daemon down) … READY … SHUTDOWN (client.close())
+   * ```
+   */
+  get connectivity$(): Observable<ConnectivityState> {
+    return this.transport.connectivity.states$;
   }
 
   /** Live call counters of this client's channel (shared with `withNamespace` clients). */

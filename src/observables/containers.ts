@@ -22,10 +22,10 @@ export class Containers {
   /**
    * Creates a container from an image (which must be unpacked for the snapshotter) or from a
    * spec alone, under a temporary lease; rolls back the snapshot and container on failure or
-   * unsubscribe. InvalidArgumentError for a bad id or option (no RPC), NotFoundError for a
-   * missing image, FailedPreconditionError for an image not unpacked, AlreadyExistsError for a
-   * duplicate id. RPCs: Leases.Create, Images.Get, Content.Read ×2–3, Snapshots.Stat,
-   * Snapshots.Prepare, Containers.Create, Leases.Delete.
+   * unsubscribe. InvalidArgumentError for a bad id, an oversized label (see `checkLabels`) or a
+   * bad option (no RPC), NotFoundError for a missing image, FailedPreconditionError for an image
+   * not unpacked, AlreadyExistsError for a duplicate id. RPCs: Leases.Create, Images.Get,
+   * Content.Read ×2–3, Snapshots.Stat, Snapshots.Prepare, Containers.Create, Leases.Delete.
    */
   create$(id: string, options: CreateContainerOptions = {}, callOptions?: CallOptions): Observable<Container> {
     return createContainer$(this.ctx, id, options, callOptions).pipe(map((cid) => new ContainerImpl(this.ctx, cid)));

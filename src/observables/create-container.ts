@@ -5,6 +5,7 @@ import type { CallOptions } from "../services/call-options.js";
 import { jsonAny, nsOptions, SPEC_TYPE_URL, toAny, type DomainContext } from "./context.js";
 import type { AnyValue } from "./container-info.js";
 import { checkIdentifier } from "./identifiers.js";
+import { checkLabels } from "./labels.js";
 import { readImageFiles } from "./image-files.js";
 import { resolveImage } from "./image-reader.js";
 import { temporaryLease } from "./lease.js";
@@ -64,7 +65,7 @@ function specOpts(o: CreateContainerOptions, fromImage: boolean): SpecOpt[] {
 export function createContainer$(ctx: DomainContext, id: string, o: CreateContainerOptions,
   options?: CallOptions): Observable<string> {
   return transaction$(async (tx) => {
-    const bad: ContainerdError | undefined = checkIdentifier("container id", id);
+    const bad: ContainerdError | undefined = checkIdentifier("container id", id) ?? checkLabels("container labels", o.labels);
     if (bad) throw bad;
     const { services } = ctx;
     const lease = await temporaryLease(tx, services, ctx.namespace);

@@ -3,6 +3,7 @@ import { NotFoundError } from "../errors/containerd-error.js";
 import type { CallOptions } from "../services/call-options.js";
 import type { NamespacesApi } from "../services/namespaces.js";
 import { checkIdentifier } from "./identifiers.js";
+import { checkLabels } from "./labels.js";
 import { validated } from "./validated.js";
 
 /** A containerd namespace. */
@@ -17,7 +18,8 @@ function toNamespace(ns: { name: string; labels: { [k: string]: string } } | und
 
 /**
  * containerd namespaces (`client.namespaces`). Every method is cold: the RPC fires on subscribe;
- * names are checked against containerd's identifier rules first (InvalidArgumentError, no RPC).
+ * names are checked against containerd's identifier rules, and labels against its size limit
+ * ({@link checkLabels}), first (InvalidArgumentError, no RPC).
  *
  * @example
  * ```ts
@@ -30,9 +32,12 @@ export class Namespaces {
   /** @internal */
   constructor(private readonly api: NamespacesApi) {}
 
-  /** Creates a namespace; emits it. AlreadyExistsError if it exists, InvalidArgumentError for a bad name. */
+  /**
+   * Creates a namespace; emits it. AlreadyExistsError if it exists, InvalidArgumentError for a bad
+   * name or an oversized label (no RPC).
+   */
   create$(name: string, labels: Record<string, string> = {}, options?: CallOptions): Observable<Namespace> {
-    return validated(() => checkIdentifier("namespace", name),
+    return validated(() => checkIdentifier("namespace", name) ?? checkLabels("namespace labels", labels),
       () => this.api.create$({ namespace: { name, labels } }, options).pipe(map((r) => toNamespace(r.namespace))));
   }
 
@@ -57,12 +62,13 @@ export class Namespaces {
    * Sets the given labels, leaving others untouched; an empty value removes a label (field mask
    * `labels.<key>` per key, as the Go client does). Emits the namespace as it is afterwards.
    * RPCs: Get (so a missing namespace is a NotFoundError, which Update alone would not report),
-   * Update, Get (Update answers with an empty message).
+   * Update, Get (Update answers with an empty message). InvalidArgumentError for a bad name or an
+   * oversized label (no RPC).
    */
   setLabels$(name: string, labels: Record<string, string>, options?: CallOptions): Observable<Namespace> {
     const paths = Object.keys(labels).map((k) => `labels.${k}`);
     const set = Object.fromEntries(Object.entries(labels).filter(([, v]) => v !== ""));
-    return validated(() => checkIdentifier("namespace", name), () => this.get$(name, options).pipe(
+    return validated(() => checkIdentifier("namespace", name) ?? checkLabels("namespace labels", labels), () => this.get$(name, options).pipe(
       concatMap(() => this.api.update$({ namespace: { name, labels: set }, updateMask: paths }, options)),
       concatMap(() => this.get$(name, options))));
   }

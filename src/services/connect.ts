@@ -2,6 +2,7 @@ import { Client, credentials, type ChannelCredentials, type ChannelOptions } fro
 import { InvalidArgumentError } from "../errors/containerd-error.js";
 import { parseAddress, type DaemonAddress } from "./address.js";
 import type { CallDefaults } from "./call-options.js";
+import { ConnectivityWatch } from "./connectivity.js";
 import { Rpc } from "./rpc.js";
 
 /** 16 MiB, containerd's own send/receive limit. */
@@ -28,6 +29,8 @@ export interface ConnectOptions {
 export interface Transport {
   readonly address: DaemonAddress;
   readonly rpc: Rpc;
+  /** The channel's connectivity (see {@link ConnectivityWatch}). */
+  readonly connectivity: ConnectivityWatch;
   close(): void;
 }
 
@@ -53,5 +56,5 @@ export function connect(options: ConnectOptions, defaults: CallDefaults): Transp
     ...(address.transport === "unix" ? { "grpc.default_authority": "localhost" } : {}),
     ...options.channelOptions,
   });
-  return { address, rpc: new Rpc(client, defaults), close: () => client.close() };
+  return { address, rpc: new Rpc(client, defaults), connectivity: new ConnectivityWatch(client.getChannel()), close: () => client.close() };
 }

@@ -1,8 +1,9 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { lastValueFrom } from "rxjs";
-import type { Containerd } from "../../src/index.js";
-import { BUSYBOX, labClient } from "../support/lab.js";
+import { from, lastValueFrom, mergeMap, range, toArray } from "rxjs";
+import { Containerd } from "../../src/index.js";
+import { BUSYBOX, labAddress, labClient } from "../support/lab.js";
+import { settle } from "../support/settle.js";
 
 let client: Containerd;
 let dispose: () => Promise<void>;
@@ -32,18 +33,43 @@ test(`${N} /bin/true tasks with wait$ before start$: every exit delivered with c
   assert.ok(client.eventStreamsOpened - streamsBefore <= 1, "waits share the client's one event stream");
 });
 
-test("50 tasks waited at once share one event stream and all exits arrive", async (t) => {
-  const streamsBefore = client.eventStreamsOpened;
-  const ids = Array.from({ length: 50 }, (_, i) => `par-${i}`);
-  const containers = await Promise.all(ids.map((id, i) =>
-    lastValueFrom(client.containers.create$(id, { image: BUSYBOX, args: ["sh", "-c", `sleep 0.5; exit ${i % 7}`] }))));
-  const tasks = await Promise.all(containers.map((c) => lastValueFrom(c.newTask$())));
-  const exits = tasks.map((task) => lastValueFrom(task.wait$()));
-  await Promise.all(tasks.map((task) => lastValueFrom(task.start$())));
-  const results = await Promise.all(exits);
-  assert.deepEqual(results.map((r) => r.code), ids.map((_, i) => i % 7));
-  t.diagnostic(`parallel waits: ${results.length} exits, event streams opened ${client.eventStreamsOpened - streamsBefore}`);
-  assert.ok(client.eventStreamsOpened - streamsBefore <= 1);
-  await Promise.all(tasks.map((task) => lastValueFrom(task.delete$())));
-  await Promise.all(containers.map((c) => lastValueFrom(c.delete$())));
+const AT_ONCE = Number(process.env["RXC_WAIT_AT_ONCE"] ?? 500);
+
+test(`${AT_ONCE} tasks waited at once use one events stream (count the streams) and deliver every exit`, async (t) => {
+  // A client of its own, so its event hub (and stream counter) starts fresh.
+  const waiter = new Containerd({ address: labAddress(), namespace: client.namespace });
+  const code = (i: number) => (i * 7) % 251; // distinct codes for neighbours, 0..250
+  const ms = (from: number) => `${((performance.now() - from) / 1000).toFixed(1)} s`;
+  let t0 = performance.now();
+  // Every task traps SIGTERM and exits with its own code; until then all of them are running.
+  const running = await lastValueFrom(range(0, AT_ONCE).pipe(mergeMap(async (i) => {
+    const c = await lastValueFrom(waiter.containers.create$(`at-once-${i}`, { image: BUSYBOX,
+      args: ["sh", "-c", `trap 'exit ${code(i)}' TERM; sleep 1000 & wait`] }));
+    const task = await lastValueFrom(c.newTask$());
+    const exit = settle(lastValueFrom(task.wait$()));
+    await lastValueFrom(task.start$());
+    return { i, c, task, exit };
+  }, 12), toArray()));
+  running.sort((a, b) => a.i - b.i);
+  t.diagnostic(`at-once: ${AT_ONCE} containers created, tasks started and waited in ${ms(t0)}`);
+  const statuses = await lastValueFrom(from(running).pipe(mergeMap((r) => r.task.status$(), 32), toArray()));
+  assert.deepEqual(new Set(statuses.map((s) => s.status)), new Set(["running"]), "all running at the same time");
+  t0 = performance.now();
+  await lastValueFrom(from(running).pipe(mergeMap((r) => r.task.kill$("SIGTERM"), 32), toArray()));
+  const results = await Promise.all(running.map((r) => r.exit));
+  t.diagnostic(`at-once: SIGTERM to ${AT_ONCE} tasks and every exit delivered in ${ms(t0)}; ` +
+    `event streams opened ${waiter.eventStreamsOpened}; calls started ${waiter.callStats.started}`);
+  assert.deepEqual(results.map((r) => r.error), running.map(() => undefined));
+  assert.deepEqual(results.map((r) => r.value?.code), running.map((r) => code(r.i)));
+  assert.equal(waiter.eventStreamsOpened, 1, "every wait$ shares the client's one events stream");
+  t0 = performance.now();
+  const deleted = await lastValueFrom(from(running).pipe(mergeMap(async (r) => {
+    const { code: c } = await lastValueFrom(r.task.delete$());
+    await lastValueFrom(r.c.delete$());
+    return c;
+  }, 16), toArray()));
+  t.diagnostic(`at-once: ${AT_ONCE} tasks and containers deleted in ${ms(t0)}`);
+  assert.equal(deleted.length, AT_ONCE);
+  assert.deepEqual((await lastValueFrom(waiter.services.tasks.list$({}))).tasks, [], "no task left");
+  waiter.close();
 });

@@ -1,7 +1,10 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { lastValueFrom } from "rxjs";
-import { isNotFound, type Containerd, type Task, type Container } from "../../src/index.js";
+import { filter, firstValueFrom, lastValueFrom, Subject } from "rxjs";
+import {
+  isEvent, isNotFound, isUnavailable, retryWithBackoff,
+  type ConnectivityState, type Containerd, type Container, type Envelope, type Task,
+} from "../../src/index.js";
 import { BUSYBOX, labClient } from "../support/lab.js";
 import { killDaemon, shimPids, startDaemon } from "../support/lab-control.js";
 import { settle } from "../support/settle.js";
@@ -51,4 +54,69 @@ test("shim killed while the daemon is down: wait$ errors with NotFoundError afte
   const r = await exit;
   assert.ok(isNotFound(r.error), `expected NotFoundError, got ${r.value ? JSON.stringify(r.value) : String(r.error)}`);
   await lastValueFrom(c.delete$());
+});
+
+test("an events$ with reconnect keeps delivering after the restart", async (t) => {
+  const arrivals = new Subject<Envelope>();
+  const seen: { phase: string; e: Envelope }[] = [];
+  const published = new Set<string>();
+  let phase = "before";
+  let failure: unknown;
+  let completed = false;
+  // reconnect is on by default; a short backoff keeps the test quick.
+  const sub = client.namespaceEvents$('topic=="/namespaces/update"', { reconnect: { initialDelayMs: 100, maxDelayMs: 500 } }).subscribe({
+    next: (e) => { seen.push({ phase, e }); arrivals.next(e); },
+    error: (e: unknown) => (failure = e),
+    complete: () => (completed = true),
+  });
+  /** Updates a label until its event comes back (the daemon registers subscribers asynchronously, so a first update may precede it). */
+  const probe = async (round: string): Promise<Envelope> => {
+    const arrived = firstValueFrom(arrivals.pipe(filter((e) =>
+      isEvent(e, "containerd.events.NamespaceUpdate") && (e.event.labels["probe"] ?? "").startsWith(`${round}-`))));
+    for (let n = 0; ; n++) {
+      const value = `${round}-${n}`;
+      published.add(value);
+      const r = await lastValueFrom(client.namespaces.setLabels$(client.namespace, { probe: value })).then(() => undefined, (e: unknown) => e);
+      if (r !== undefined && !isUnavailable(r)) throw r; // the channel may still be reconnecting right after the restart
+      const e = await Promise.race([arrived, sleep(300).then(() => undefined)]);
+      if (e) return e;
+    }
+  };
+  await probe("before");
+  phase = "outage";
+  killDaemon();
+  await sleep(3000); // the stream fails and re-subscribes (and fails) a few times meanwhile
+  phase = "after";
+  startDaemon();
+  const after = await probe("after");
+  sub.unsubscribe();
+  t.diagnostic(`events: ${seen.length} seen (${seen.filter((s) => s.phase === "after").length} after the restart); published ${published.size}`);
+  assert.equal(failure, undefined, "the subscription did not error");
+  assert.ok(!completed, "nor complete");
+  assert.equal(after.namespace, client.namespace);
+  assert.deepEqual(seen.filter((s) => s.phase === "outage"), [], "nothing emitted while the daemon was down");
+  for (const { e } of seen) {
+    assert.ok(isEvent(e, "containerd.events.NamespaceUpdate") && e.event.name === client.namespace, `unexpected ${e.topic}`);
+    assert.ok(published.has(e.event.labels["probe"] ?? ""), `an event we did not cause: ${JSON.stringify(e.event.labels)}`);
+  }
+});
+
+test("connectivity$ shows the outage: not READY while the daemon is down, READY again after a call reconnects", async (t) => {
+  await lastValueFrom(client.version$());
+  // connectivity$ holds no timer and an idle channel's socket is unref'd: nothing else would keep
+  // node's event loop alive while the test waits for the state change.
+  const keepAlive = setInterval(() => undefined, 1000);
+  t.after(() => clearInterval(keepAlive));
+  const states: ConnectivityState[] = [];
+  const sub = client.connectivity$.subscribe((s) => states.push(s));
+  assert.deepEqual(states, ["READY"]);
+  killDaemon();
+  const down = await firstValueFrom(client.connectivity$.pipe(filter((s) => s !== "READY")));
+  startDaemon();
+  await lastValueFrom(client.version$().pipe(retryWithBackoff({ initialDelayMs: 100, maxDelayMs: 500, retryIf: isUnavailable })));
+  sub.unsubscribe();
+  t.diagnostic(`connectivity: ${states.join(" -> ")}`);
+  assert.notEqual(down, "READY");
+  assert.equal(states[1], down, "the first change after the kill leaves READY");
+  assert.equal(states.at(-1), "READY", "READY after the restart");
 });

@@ -4,8 +4,8 @@ import fc from "fast-check";
 import { TestScheduler } from "rxjs/testing";
 import { TaskExit } from "../../generated/github.com/containerd/containerd/api/events/task.js";
 import {
-  backoffDelay, decodeEnvelope, filterOf, isEvent, InvalidArgumentError, parseFilter, quoteFilterValue, retryWithBackoff, scopeFilters,
-  type Envelope,
+  backoffDelay, Containerd, decodeEnvelope, filterOf, isEvent, InvalidArgumentError, parseFilter, quoteFilterValue, retryWithBackoff,
+  scopeFilters, type Envelope, type KnownEventTypeUrl,
 } from "../../src/index.js";
 
 test("filters: containerd's own examples parse or fail as upstream", () => {
@@ -65,6 +65,38 @@ test("fuzz: decodeEnvelope never throws for any type URL and bytes", () => {
   fc.assert(fc.property(urls, fc.uint8Array({ maxLength: 64 }), (typeUrl, value) => {
     const e = decodeEnvelope({ timestamp: undefined, namespace: "", topic: "", event: { typeUrl, value } });
     assert.equal(typeof e.decoded, "boolean");
+  }), { numRuns: 5000 });
+});
+
+test("fuzz: events$ with random filters errors with InvalidArgumentError and no RPC exactly when a filter does not parse", () => {
+  const client = new Containerd({ address: "/nonexistent/rxcontainerd.sock", namespace: "ns" });
+  const filterString = fc.oneof(fc.string({ unit: "binary", maxLength: 40 }),
+    fc.constantFrom('topic=="/tasks/exit"', "labels.", "name==foo,", 'x=="\\q"', ""));
+  fc.assert(fc.property(fc.array(filterString, { maxLength: 3 }), fc.boolean(), (filters, scoped) => {
+    const started = client.callStats.started;
+    let error: unknown;
+    const sub = (scoped ? client.namespaceEvents$(...filters) : client.events$(...filters)).subscribe({ error: (e: unknown) => (error = e) });
+    sub.unsubscribe(); // a valid subscription's call is cancelled at once
+    const bad = filters.some((f) => !Array.isArray(parseFilter(f)));
+    assert.equal(error instanceof InvalidArgumentError, bad, `${JSON.stringify(filters)}: ${String(error)}`);
+    if (bad) assert.equal(client.callStats.started, started, "no RPC for a bad filter");
+    else assert.equal(error, undefined);
+  }), { numRuns: 1000 });
+  client.close();
+});
+
+test("fuzz: decodeEnvelope never throws for any type URL (prototype keys included), bytes or missing payload", () => {
+  const known: string[] = ["containerd.events.TaskExit", "containerd.events.TaskCreate", "containerd.events.ContainerUpdate",
+    "containerd.services.images.v1.ImageUpdate", "containerd.events.NamespaceUpdate", "containerd.events.SnapshotCommit"] satisfies KnownEventTypeUrl[];
+  const prototypeKeys = ["__proto__", "constructor", "toString", "hasOwnProperty", "valueOf"];
+  const urls = fc.oneof(fc.constantFrom(...known, ...prototypeKeys), fc.string({ unit: "binary", maxLength: 60 }));
+  const payload = fc.option(fc.record({ typeUrl: urls, value: fc.uint8Array({ maxLength: 96 }) }), { nil: undefined });
+  fc.assert(fc.property(payload, fc.string({ maxLength: 10 }), (event, topic) => {
+    const e = decodeEnvelope({ timestamp: undefined, namespace: "n", topic, event });
+    assert.equal(e.topic, topic);
+    assert.ok(e.timestamp instanceof Date);
+    if (e.decoded) assert.ok(known.includes(e.typeUrl), `decoded an unknown type URL ${JSON.stringify(e.typeUrl)}`);
+    else assert.deepEqual([...e.event], [...(event?.value ?? [])], "undecoded payloads arrive as the original bytes");
   }), { numRuns: 5000 });
 });
 

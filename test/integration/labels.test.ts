@@ -1,0 +1,49 @@
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { lastValueFrom, toArray } from "rxjs";
+import { isInvalidArgument, MAX_LABEL_SIZE, type Containerd } from "../../src/index.js";
+import { BUSYBOX, labClient, uniqueNamespace } from "../support/lab.js";
+
+let client: Containerd;
+let dispose: () => Promise<void>;
+before(async () => ({ client, dispose } = await labClient("labels", { image: true })));
+after(async () => dispose());
+
+const outcome = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+
+test("the daemon's own limit is the one checked client-side: 4096 bytes pass, 4097 are InvalidArgument", async () => {
+  const ns = client.services.namespaces;
+  const fits = uniqueNamespace("lbl");
+  await lastValueFrom(ns.create$({ namespace: { name: fits, labels: { k: "v".repeat(MAX_LABEL_SIZE - 1) } } }));
+  await lastValueFrom(ns.delete$({ name: fits }));
+  const over = uniqueNamespace("lbl");
+  const r = await outcome(lastValueFrom(ns.create$({ namespace: { name: over, labels: { k: "v".repeat(MAX_LABEL_SIZE) } } })));
+  assert.ok(isInvalidArgument(r), `the raw RPC, unchecked: ${String(r)}`);
+  assert.match(String(r), /label key and value greater than maximum size \(4096 bytes\)/);
+});
+
+test("an oversized label: containers.create$ fails with InvalidArgumentError before any RPC and leaves nothing behind", async () => {
+  const started = client.callStats.started;
+  const r = await outcome(lastValueFrom(client.containers.create$("too-big", {
+    image: BUSYBOX, args: ["true"], labels: { app: "web", note: "x".repeat(MAX_LABEL_SIZE) } })));
+  assert.ok(isInvalidArgument(r), String(r));
+  assert.match(String(r), /container labels: label key and value greater than maximum size \(4096 bytes\), key: note/);
+  assert.equal(client.callStats.started, started, "no RPC");
+  const s = client.services;
+  assert.deepEqual((await lastValueFrom(s.containers.list$({}))).containers.map((c) => c.id), [], "no container");
+  assert.deepEqual((await lastValueFrom(s.leases.list$({}))).leases.map((l) => l.id), [], "no lease");
+  const snapshots = (await lastValueFrom(s.snapshots.list$({ snapshotter: "overlayfs" }).pipe(toArray()))).flatMap((r) => r.info.map((i) => i.name));
+  assert.ok(!snapshots.includes("too-big"), "no snapshot");
+});
+
+test("an oversized label: namespaces.create$ and setLabels$ fail before any RPC; the namespace is unchanged", async () => {
+  const started = client.callStats.started;
+  const name = uniqueNamespace("lbl");
+  const big = { ["k".repeat(100)]: "v".repeat(MAX_LABEL_SIZE - 99) };
+  assert.ok(isInvalidArgument(await outcome(lastValueFrom(client.namespaces.create$(name, big)))));
+  assert.ok(isInvalidArgument(await outcome(lastValueFrom(client.namespaces.setLabels$(client.namespace, big)))));
+  assert.equal(client.callStats.started, started, "no RPC");
+  const all = await lastValueFrom(client.namespaces.list$());
+  assert.ok(!all.some((n) => n.name === name), "not created");
+  assert.deepEqual(all.find((n) => n.name === client.namespace)?.labels, { "rxcontainerd.test": "1" }, "labels unchanged");
+});
