@@ -6,6 +6,8 @@ import { parseSpec, toContainerInfo, type AnyValue, type ContainerInfo } from ".
 import { jsonAny, nsOptions, SPEC_TYPE_URL, toAny, type DomainContext } from "./context.js";
 import { mapNotFound, type LoadProcessOptions } from "./exec.js";
 import { ioTarget } from "./io-target.js";
+import { checkLabels } from "./labels.js";
+import { validated } from "./validated.js";
 import { newTask$, type NewTaskOptions } from "./new-task.js";
 import type { Spec } from "./spec/types.js";
 import { TaskImpl, type Task } from "./task.js";
@@ -90,10 +92,10 @@ export class ContainerImpl implements Container {
   }
 
   setLabels$(labels: Readonly<Record<string, string>>, options?: CallOptions): Observable<Record<string, string>> {
-    return this.ctx.services.containers.update$({
+    return validated(() => checkLabels("container labels", labels), () => this.ctx.services.containers.update$({
       container: { id: this.id, labels: Object.fromEntries(Object.entries(labels).filter(([, v]) => v !== "")) },
       updateMask: Object.keys(labels).map((k) => `labels.${k}`),
-    }, nsOptions(this.ctx, options)).pipe(map((r) => ({ ...r.container?.labels })));
+    }, nsOptions(this.ctx, options)).pipe(map((r) => ({ ...r.container?.labels }))));
   }
 
   extensions$(options?: CallOptions): Observable<Record<string, AnyValue>> {
@@ -102,7 +104,7 @@ export class ContainerImpl implements Container {
 
   update$(u: ContainerUpdate, options?: CallOptions): Observable<ContainerInfo> {
     const call = nsOptions(this.ctx, options);
-    return this.ctx.services.containers.get$({ id: this.id }, call).pipe(concatMap(({ container: c }) => {
+    return validated(() => checkLabels("container labels", u.labels), () => this.ctx.services.containers.get$({ id: this.id }, call).pipe(concatMap(({ container: c }) => {
       if (!c) return throwError(() => new NotFoundError(`container "${this.id}": not found`));
       const next = {
         ...c,
@@ -115,7 +117,7 @@ export class ContainerImpl implements Container {
         ...(u.extensions ? { extensions: Object.fromEntries(Object.entries(u.extensions).map(([k, v]) => [k, toAny(v)])) } : {}),
       };
       return this.ctx.services.containers.update$({ container: next }, call);
-    }), map((r) => toContainerInfo(r.container)));
+    }), map((r) => toContainerInfo(r.container))));
   }
 
   delete$(options: { readonly cleanupSnapshot?: boolean } & CallOptions = {}): Observable<void> {

@@ -47,3 +47,17 @@ test("an oversized label: namespaces.create$ and setLabels$ fail before any RPC;
   assert.ok(!all.some((n) => n.name === name), "not created");
   assert.deepEqual(all.find((n) => n.name === client.namespace)?.labels, { "rxcontainerd.test": "1" }, "labels unchanged");
 });
+
+test("an oversized label: a container's setLabels$ and update$ fail before any RPC; its labels are unchanged", async () => {
+  const container = await lastValueFrom(client.containers.create$("labelled", { image: BUSYBOX, args: ["true"], labels: { app: "web" } }));
+  try {
+    const started = client.callStats.started;
+    const big = { note: "x".repeat(MAX_LABEL_SIZE) };
+    assert.ok(isInvalidArgument(await outcome(lastValueFrom(container.setLabels$(big)))));
+    assert.ok(isInvalidArgument(await outcome(lastValueFrom(container.update$({ labels: big })))));
+    assert.equal(client.callStats.started, started, "no RPC");
+    assert.deepEqual(await lastValueFrom(container.labels$()), { app: "web" });
+  } finally {
+    await lastValueFrom(container.delete$());
+  }
+});
