@@ -2,7 +2,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { filter, firstValueFrom, lastValueFrom, Subject } from "rxjs";
 import {
-  isEvent, isNotFound, isUnavailable, retryWithBackoff,
+  isEvent, isNotFound, isUnavailable, retryWithBackoff, Stdio,
   type ConnectivityState, type Containerd, type Container, type Envelope, type Task,
 } from "../../src/index.js";
 import { BUSYBOX, labClient } from "../support/lab.js";
@@ -119,4 +119,22 @@ test("connectivity$ shows the outage: not READY while the daemon is down, READY 
   assert.notEqual(down, "READY");
   assert.equal(states[1], down, "the first change after the kill leaves READY");
   assert.equal(states.at(-1), "READY", "READY after the restart");
+});
+
+test("piped IO flows through a daemon restart: the shim and the FIFOs never involve the daemon", async () => {
+  const c = await lastValueFrom(client.containers.create$("talker", { image: BUSYBOX, args: ["sh", "-c", "for i in $(seq 1 40); do echo $i; sleep 0.1; done"] }));
+  const task = await lastValueFrom(c.newTask$({ io: Stdio.pipe() }));
+  let out = "";
+  const eof = new Promise<void>((resolve, reject) => task.stdout$.subscribe({ next: (b) => { out += b.toString(); }, complete: resolve, error: reject }));
+  const exit$ = task.wait$();
+  await lastValueFrom(task.start$());
+  await sleep(1000);
+  killDaemon();
+  await sleep(1500); // the task keeps writing while the daemon is down
+  startDaemon();
+  assert.equal((await lastValueFrom(exit$)).code, 0);
+  await lastValueFrom(task.delete$());
+  await eof;
+  await lastValueFrom(c.delete$());
+  assert.equal(out, Array.from({ length: 40 }, (_, i) => `${i + 1}\n`).join(""));
 });
