@@ -31,6 +31,10 @@ export type { RunEvent } from "./observables/run.js";
 export { withCleanup } from "./observables/cleanup.js";
 export { hot } from "./observables/hot.js";
 
+// Leases, content, snapshots, images
+export { Leases, LEASE_EXPIRE_LABEL, withLease } from "./observables/store/leases.js";
+export type { CreateLeaseOptions, Lease, LeaseResource, WithLeaseOptions } from "./observables/store/leases.js";
+
 // Raw services and the adapter
 export type { CallOptions } from "./services/call-options.js";
 export type { CallStats } from "./services/call-control.js";

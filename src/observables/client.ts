@@ -17,6 +17,7 @@ import { checkIdentifier } from "./identifiers.js";
 import { Namespaces } from "./namespaces.js";
 import type { NewTaskOptions } from "./new-task.js";
 import { lifecycle$, type RunEvent } from "./run.js";
+import { Leases } from "./store/leases.js";
 
 /** Options of `run$`: the container's, plus the task's IO and runtime options. */
 export interface RunOptions extends CreateContainerOptions, Pick<NewTaskOptions, "io" | "runtimeOptions"> {}
@@ -92,6 +93,8 @@ export class Containerd implements AsyncDisposable {
   readonly namespaces: Namespaces;
   /** Containers of this client's namespace. */
   readonly containers: Containers;
+  /** Leases of this client's namespace (protection from garbage collection). */
+  readonly leases: Leases;
   private readonly transport: Transport;
   private readonly hub: EventHub;
   private readonly inflight: Inflight;
@@ -120,6 +123,7 @@ export class Containerd implements AsyncDisposable {
     this.namespaces = new Namespaces(this.services.namespaces);
     this.inflight = shared?.inflight ?? new Inflight();
     this.containers = new Containers(this.context);
+    this.leases = new Leases(this.services, namespace);
   }
 
   /**
