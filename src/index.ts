@@ -34,6 +34,9 @@ export { hot } from "./observables/hot.js";
 // Leases, content, snapshots, images
 export { Leases, LEASE_EXPIRE_LABEL, withLease } from "./observables/store/leases.js";
 export type { CreateLeaseOptions, Lease, LeaseResource, WithLeaseOptions } from "./observables/store/leases.js";
+export { ContentStore } from "./observables/store/content.js";
+export type { ContentInfo, ContentReadOptions, ContentStatus, ContentWriteOptions } from "./observables/store/content.js";
+export type { WrittenBlob } from "./observables/store/blob-writer.js";
 
 // Raw services and the adapter
 export type { CallOptions } from "./services/call-options.js";

@@ -18,6 +18,7 @@ import { Namespaces } from "./namespaces.js";
 import type { NewTaskOptions } from "./new-task.js";
 import { lifecycle$, type RunEvent } from "./run.js";
 import { Leases } from "./store/leases.js";
+import { ContentStore } from "./store/content.js";
 
 /** Options of `run$`: the container's, plus the task's IO and runtime options. */
 export interface RunOptions extends CreateContainerOptions, Pick<NewTaskOptions, "io" | "runtimeOptions"> {}
@@ -95,6 +96,8 @@ export class Containerd implements AsyncDisposable {
   readonly containers: Containers;
   /** Leases of this client's namespace (protection from garbage collection). */
   readonly leases: Leases;
+  /** The content store of this client's namespace (blobs by digest). */
+  readonly content: ContentStore;
   private readonly transport: Transport;
   private readonly hub: EventHub;
   private readonly inflight: Inflight;
@@ -124,6 +127,7 @@ export class Containerd implements AsyncDisposable {
     this.inflight = shared?.inflight ?? new Inflight();
     this.containers = new Containers(this.context);
     this.leases = new Leases(this.services, namespace);
+    this.content = new ContentStore(this.services, namespace);
   }
 
   /**
