@@ -37,6 +37,8 @@ export type { CreateLeaseOptions, Lease, LeaseResource, WithLeaseOptions } from 
 export { ContentStore } from "./observables/store/content.js";
 export type { ContentInfo, ContentReadOptions, ContentStatus, ContentWriteOptions } from "./observables/store/content.js";
 export type { WrittenBlob } from "./observables/store/blob-writer.js";
+export { Snapshotter } from "./observables/store/snapshotter.js";
+export type { SnapshotInfo, SnapshotMount, SnapshotOptions, SnapshotUsage } from "./observables/store/snapshotter.js";
 
 // Raw services and the adapter
 export type { CallOptions } from "./services/call-options.js";

@@ -19,6 +19,7 @@ import type { NewTaskOptions } from "./new-task.js";
 import { lifecycle$, type RunEvent } from "./run.js";
 import { Leases } from "./store/leases.js";
 import { ContentStore } from "./store/content.js";
+import { Snapshotter } from "./store/snapshotter.js";
 
 /** Options of `run$`: the container's, plus the task's IO and runtime options. */
 export interface RunOptions extends CreateContainerOptions, Pick<NewTaskOptions, "io" | "runtimeOptions"> {}
@@ -140,6 +141,14 @@ export class Containerd implements AsyncDisposable {
       throw new InvalidArgumentError(`invalid namespace ${JSON.stringify(namespace)}`);
     }
     return new Containerd({ address: this.address, namespace }, { transport: this.transport, hub: this.hub, inflight: this.inflight });
+  }
+
+  /**
+   * The snapshotter `name` of this client's namespace (default `overlayfs`). Cheap: no RPC.
+   * @example `client.snapshots().stat$(chainId).subscribe((s) => console.log(s.kind));`
+   */
+  snapshots(name = "overlayfs"): Snapshotter {
+    return new Snapshotter(this.services, this.namespace, name);
   }
 
   /**

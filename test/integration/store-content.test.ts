@@ -147,3 +147,31 @@ test("content: an interrupted write resumes from the daemon's offset", async () 
     await lastValueFrom(client.leases.delete$(lease.id, { sync: true }));
   }
 });
+
+test("snapshots: prepare, mounts, commit, stat, list, usage, view, remove", async () => {
+  const sn = client.snapshots();
+  const lease = await lastValueFrom(client.leases.create$());
+  const call = { lease: lease.id };
+  try {
+    const mounts = await lastValueFrom(sn.prepare$("work", "", { ...call, labels: { l: "1" } }));
+    assert.ok(mounts.length >= 1 && mounts[0]?.type !== undefined, JSON.stringify(mounts));
+    assert.deepEqual(await lastValueFrom(sn.mounts$("work")), mounts);
+    assert.equal((await lastValueFrom(sn.stat$("work"))).kind, "active");
+    await lastValueFrom(sn.commit$("layer-1", "work", call));
+    const info = await lastValueFrom(sn.stat$("layer-1"));
+    assert.equal(info.kind, "committed");
+    assert.ok(isNotFound((await settle(lastValueFrom(sn.stat$("work")))).error), "key gone after commit");
+    await lastValueFrom(sn.view$("ro", "layer-1", call));
+    assert.equal((await lastValueFrom(sn.stat$("ro"))).parent, "layer-1");
+    assert.deepEqual((await lastValueFrom(sn.list$("parent==layer-1"))).map((s) => s.name), ["ro"]);
+    assert.ok((await lastValueFrom(sn.usage$("layer-1"))).inodes >= 1);
+    const dup = await settle(lastValueFrom(sn.prepare$("ro", "layer-1", call)));
+    assert.ok(isAlreadyExists(dup.error), String(dup.error));
+    await lastValueFrom(sn.remove$("ro"));
+    await lastValueFrom(sn.remove$("layer-1"));
+    assert.deepEqual(await lastValueFrom(sn.list$()), []);
+    assert.ok(isInvalidArgument((await settle(lastValueFrom(sn.stat$("")))).error));
+  } finally {
+    await lastValueFrom(client.leases.delete$(lease.id, { sync: true }));
+  }
+});
