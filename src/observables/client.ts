@@ -20,6 +20,7 @@ import { lifecycle$, type RunEvent } from "./run.js";
 import { Leases } from "./store/leases.js";
 import { ContentStore } from "./store/content.js";
 import { Snapshotter } from "./store/snapshotter.js";
+import { Images } from "./store/images.js";
 
 /** Options of `run$`: the container's, plus the task's IO and runtime options. */
 export interface RunOptions extends CreateContainerOptions, Pick<NewTaskOptions, "io" | "runtimeOptions"> {}
@@ -99,6 +100,8 @@ export class Containerd implements AsyncDisposable {
   readonly leases: Leases;
   /** The content store of this client's namespace (blobs by digest). */
   readonly content: ContentStore;
+  /** Images of this client's namespace: records, unpack, import and export. */
+  readonly images: Images;
   private readonly transport: Transport;
   private readonly hub: EventHub;
   private readonly inflight: Inflight;
@@ -129,6 +132,7 @@ export class Containerd implements AsyncDisposable {
     this.containers = new Containers(this.context);
     this.leases = new Leases(this.services, namespace);
     this.content = new ContentStore(this.services, namespace);
+    this.images = new Images({ services: this.services, namespace });
   }
 
   /**
