@@ -61,7 +61,8 @@ export class BlobWriter {
 
   /** Opens the stream and sends Stat; resolves "exists" when the expected blob is already stored. */
   async open(): Promise<"exists" | "ready"> {
-    this.sub = this.services.content.write$(this.requests, this.options).subscribe({
+    // A stream lasts as long as the data does: no client-default deadline unless one is asked for.
+    this.sub = this.services.content.write$(this.requests, { timeoutMs: Infinity, ...this.options }).subscribe({
       next: (r) => this.pending.shift()?.resolve(r),
       error: (e: unknown) => this.fail(e),
       complete: () => this.fail(new DataLossError(`content write ${this.ref}: stream ended early`)),

@@ -175,7 +175,10 @@ export class ContentStore {
    * NotFoundError if absent.
    */
   update$(digest: string, labels: Readonly<Record<string, string>>, options?: CallOptions): Observable<ContentInfo> {
+    if (typeof labels !== "object" || labels === null) return validated(() => new InvalidArgumentError("labels must be an object"), () => this.info$(digest));
     const set = Object.fromEntries(Object.entries(labels).filter(([, v]) => v !== ""));
+    // An empty mask would mean "replace every label": an empty update is just a read.
+    if (Object.keys(labels).length === 0) return this.info$(digest, options);
     return validated(() => checkDigest(digest), () => this.services.content.update$({
       info: { digest, labels: set }, updateMask: Object.keys(labels).map((k) => `labels.${k}`),
     }, this.call(options)).pipe(map((r) => toInfo(r.info))));

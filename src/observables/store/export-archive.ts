@@ -71,7 +71,7 @@ export function exportImages$(ctx: StoreContext, refs: readonly string[], destin
       throw new InvalidArgumentError("export$ needs at least one image name");
     }
     if (typeof destination === "string" && destination === "") throw new InvalidArgumentError("export$ path must not be empty");
-    const call: CallOptions = { namespace: ctx.namespace, ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    const call: CallOptions = { namespace: ctx.namespace, timeoutMs: Infinity, ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
       ...(options.signal ? { signal: options.signal } : {}), ...(options.metadata ? { metadata: options.metadata } : {}) };
     const blobs = new Map<string, OciDescriptor>();
     const manifests: OciDescriptor[] = [];

@@ -67,6 +67,8 @@ export class Images {
   update$(name: string, update: { readonly labels?: Readonly<Record<string, string>>; readonly target?: OciDescriptor }, options?: CallOptions): Observable<Image> {
     const labels = update.labels ?? {};
     const mask = [...Object.keys(labels).map((k) => `labels.${k}`), ...(update.target ? ["target"] : [])];
+    // An empty mask would mean "replace everything": an empty update is just a read.
+    if (mask.length === 0) return this.get$(name, options);
     return validated(() => checkName(name) ?? (update.target ? checkTarget(update.target) : undefined), () => this.ctx.services.images.update$({
       image: { name, labels: Object.fromEntries(Object.entries(labels).filter(([, v]) => v !== "")), ...(update.target ? { target: protoTarget(update.target) } : {}) },
       updateMask: mask,

@@ -1,6 +1,7 @@
 import { posix } from "node:path";
 import type { Readable } from "node:stream";
 import type { Observable } from "rxjs";
+import type { CallOptions } from "../../services/call-options.js";
 import { CanceledError, InvalidArgumentError } from "../../errors/containerd-error.js";
 import { TarStream, type TarHeader } from "../image/tar-stream.js";
 import type { Tx } from "../transaction.js";
@@ -8,7 +9,7 @@ import type { ArchiveContents } from "./archive-types.js";
 import { openArchive } from "./archive-source.js";
 import { openBlobWriter, type BlobWriter } from "./blob-writer.js";
 import type { ImageProgress } from "./image.js";
-import { registerImages, type ImportOptions } from "./import-index.js";
+import { importCall, registerImages, type ImportOptions } from "./import-index.js";
 import { progressTransaction$ } from "./progress.js";
 import type { StoreContext } from "./store-context.js";
 import { storeLease } from "./store-lease.js";
@@ -21,8 +22,8 @@ const PROGRESS_EVERY = 8 << 20;
 const BLOB_NAME = /^blobs\/sha256\/([0-9a-f]{64})$/;
 
 /** Reads the tar once, streaming every blob into the content store. @internal */
-async function ingest(tx: Tx, ctx: StoreContext, source: Readable | string, lease: string, emit: (p: ImageProgress) => void): Promise<ArchiveContents> {
-  const call = { namespace: ctx.namespace, lease };
+async function ingest(tx: Tx, ctx: StoreContext, source: Readable | string, call: CallOptions, emit: (p: ImageProgress) => void): Promise<ArchiveContents> {
+  const lease = call.lease ?? "";
   const contents: ArchiveContents = { small: new Map(), blobs: new Map(), links: new Map() };
   const archive = await openArchive(source);
   const tar = new TarStream();
@@ -95,7 +96,7 @@ export function importArchive$(ctx: StoreContext, source: Readable | string, opt
       throw new InvalidArgumentError(`invalid baseName ${JSON.stringify(options.baseName)}`);
     }
     const lease = await storeLease(tx, ctx, true);
-    const contents = await ingest(tx, ctx, source, lease, emit);
+    const contents = await ingest(tx, ctx, source, importCall(ctx, lease, options), emit);
     const images = await registerImages(tx, ctx, contents, lease, options, emit);
     return images.map((image) => ({ type: "done" as const, image }));
   });

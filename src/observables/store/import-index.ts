@@ -148,6 +148,12 @@ async function prepareGraph(ctx: StoreContext, d: OciDescriptor, options: Import
   return true;
 }
 
+/** Call options of every import RPC: the lease, no deadline unless asked, the caller's signal and metadata. @internal */
+export function importCall(ctx: StoreContext, lease: string, options: ImportOptions): CallOptions {
+  return { namespace: ctx.namespace, lease, timeoutMs: options.timeoutMs ?? Infinity,
+    ...(options.signal ? { signal: options.signal } : {}), ...(options.metadata ? { metadata: options.metadata } : {}) };
+}
+
 /** The image name for an index entry (`io.containerd.image.name`, else the ref name), or "". */
 function imageName(d: OciDescriptor, options: ImportOptions): string {
   const a = d.annotations ?? {};
@@ -165,8 +171,7 @@ function imageName(d: OciDescriptor, options: ImportOptions): string {
  */
 export async function registerImages(tx: Tx, ctx: StoreContext, c: ArchiveContents, lease: string, options: ImportOptions,
   emit: (p: ImageProgress) => void): Promise<Image[]> {
-  const call: CallOptions = { namespace: ctx.namespace, lease, ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-    ...(options.signal ? { signal: options.signal } : {}), ...(options.metadata ? { metadata: options.metadata } : {}) };
+  const call = importCall(ctx, lease, options);
   let entries: OciDescriptor[];
   const layout = c.small.get("oci-layout");
   if (layout) {
