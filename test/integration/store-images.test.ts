@@ -239,3 +239,49 @@ test("export$ → ctr images import → run; and export$ → import$ round trip"
   assert.ok(isNotFound((await settle(lastValueFrom(client.images.export$(["nope:1"], join(work, "x.tar"))))).error));
   await lastValueFrom(client.images.delete$(REF, { sync: true }));
 });
+
+/** Writes `value` as a blob of the layout; returns its descriptor fields. */
+function putBlob(dir: string, value: unknown): { digest: string; size: number } {
+  const data = Buffer.from(JSON.stringify(value));
+  const hex = sha(data);
+  writeFileSync(join(dir, "blobs/sha256", hex), data);
+  return { digest: `sha256:${hex}`, size: data.length };
+}
+
+test("platform selection, allPlatforms and baseName naming", async () => {
+  const d = unpackLayout();
+  const { index } = layoutJson(d);
+  const amd = index.manifests[0] as Record<string, unknown>;
+  const arm = { ...amd, digest: `sha256:${"e".repeat(64)}`, platform: { os: "linux", architecture: "arm64" },
+    annotations: { "org.opencontainers.image.ref.name": "arm" } };
+  writeFileSync(join(d, "index.json"), JSON.stringify({ ...index, manifests: [
+    { ...amd, annotations: { "org.opencontainers.image.ref.name": "v1" } }, arm] }));
+  const archive = tarDir(d, "multi.tar");
+  const imgs = done(await all(client.images.import$(archive, { baseName: "example.com/bb" })));
+  assert.deepEqual(imgs.map((i) => i.name), ["example.com/bb:v1"], "arm64 entry skipped by default");
+  const r = await settle(lastValueFrom(client.images.import$(archive, { allPlatforms: true })));
+  assert.ok(isInvalidArgument(r.error) && /missing blob/.test(String(r.error)), String(r.error));
+  assert.deepEqual((await lastValueFrom(client.images.list$())).map((i) => i.name), ["example.com/bb:v1"], "failed import rolled back, earlier image kept");
+  const none = await settle(lastValueFrom(client.images.import$(archive, { platform: { os: "windows", architecture: "amd64" } })));
+  assert.ok(isNotFound(none.error), String(none.error));
+  await lastValueFrom(client.images.delete$("example.com/bb:v1", { sync: true }));
+  await assertEmpty(client, "after platform tests");
+});
+
+test("unpack$ with a wrong diff ID fails as DataLoss and leaves no prepared snapshot", async () => {
+  const d = unpackLayout();
+  const { index, manifest } = layoutJson(d);
+  const cfg = JSON.parse(readFileSync(join(d, "blobs/sha256", manifest.config.digest.slice(7)), "utf8")) as { rootfs: { diff_ids: string[] } };
+  cfg.rootfs.diff_ids = [`sha256:${"0".repeat(64)}`];
+  const config = putBlob(d, cfg);
+  const m = putBlob(d, { ...manifest, config: { ...manifest.config, ...config } });
+  writeFileSync(join(d, "index.json"), JSON.stringify({ ...index, manifests: [{ ...index.manifests[0], ...m, annotations: { "io.containerd.image.name": "bad/diffid:1" } }] }));
+  const [img] = done(await all(client.images.import$(tarDir(d, "diffid.tar"))));
+  assert.ok(img);
+  const r = await settle(all(img.unpack$()));
+  assert.ok(isDataLoss(r.error) && /wrong diff id/.test(String(r.error)), String(r.error));
+  assert.deepEqual(await lastValueFrom(client.snapshots().list$()), [], "prepared key removed");
+  assert.deepEqual(await lastValueFrom(client.leases.list$()), []);
+  await lastValueFrom(client.images.delete$("bad/diffid:1", { sync: true })); // io.containerd.image.name is used as is
+  await assertEmpty(client, "after bad diff id");
+});
