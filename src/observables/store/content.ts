@@ -117,7 +117,7 @@ export class ContentStore {
    * ```
    */
   write$(ref: string, source: Observable<Uint8Array> | Readable, options: ContentWriteOptions): Observable<WrittenBlob> {
-    const { expected, labels, ...call } = options;
+    const { expected, labels, ...call } = options ?? ({} as Partial<ContentWriteOptions>);
     return validated(() => checkRef(ref) ?? (expected ? checkDigest(expected.digest) ?? checkExpected(expected)
       : new InvalidArgumentError("write$ needs expected { digest, size }")),
     () => defer(() => {
@@ -136,7 +136,8 @@ export class ContentStore {
             else w.close();
             throw e;
           }
-        })().then((r) => { subscriber.next(r); subscriber.complete(); }, (e: unknown) => subscriber.error(ContainerdError.from(e)));
+        })().finally(() => ac.abort()) // releases the source whatever happened (an eager Observable subscription)
+          .then((r) => { subscriber.next(r); subscriber.complete(); }, (e: unknown) => subscriber.error(ContainerdError.from(e)));
         return () => ac.abort();
       });
     }));
