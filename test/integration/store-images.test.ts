@@ -285,3 +285,21 @@ test("unpack$ with a wrong diff ID fails as DataLoss and leaves no prepared snap
   await lastValueFrom(client.images.delete$("bad/diffid:1", { sync: true })); // io.containerd.image.name is used as is
   await assertEmpty(client, "after bad diff id");
 });
+
+test("unsubscribing unpack$ at any point leaves no prepared snapshot and no lease", async () => {
+  const [img] = done(await all(client.images.import$(ociTar)));
+  assert.ok(img);
+  const sn = client.snapshots();
+  for (const delay of [0, 2, 5, 10, 20, 40]) {
+    for (const s of await lastValueFrom(sn.list$())) await lastValueFrom(sn.remove$(s.name));
+    const sub = img.unpack$().subscribe();
+    await new Promise((r) => setTimeout(r, delay));
+    sub.unsubscribe();
+    while ((await lastValueFrom(client.leases.list$())).length > 0) await new Promise((r) => setTimeout(r, 10));
+    const left = await lastValueFrom(sn.list$());
+    assert.ok(left.every((s) => s.kind === "committed"), `delay ${delay}: ${JSON.stringify(left)}`);
+  }
+  assert.ok((await all(img.unpack$())).some((e) => e.type === "done"), "a later unpack$ completes");
+  await lastValueFrom(client.images.delete$(REF, { sync: true }));
+  await assertEmpty(client, "after interrupted unpacks");
+});
