@@ -262,6 +262,10 @@ test("platform selection, allPlatforms and baseName naming", async () => {
   const r = await settle(lastValueFrom(client.images.import$(archive, { allPlatforms: true })));
   assert.ok(isInvalidArgument(r.error) && /missing blob/.test(String(r.error)), String(r.error));
   assert.deepEqual((await lastValueFrom(client.images.list$())).map((i) => i.name), ["example.com/bb:v1"], "failed import rolled back, earlier image kept");
+  const withDigests = done(await all(client.images.import$(archive, { baseName: "example.com/bb", digestRefs: true })));
+  assert.deepEqual(withDigests.map((i) => i.name), ["example.com/bb:v1", `example.com/bb@${String(amd["digest"])}`]);
+  await lastValueFrom(client.images.delete$(`example.com/bb@${String(amd["digest"])}`));
+  assert.ok(isInvalidArgument((await settle(lastValueFrom(client.images.import$(archive, { digestRefs: true })))).error));
   const none = await settle(lastValueFrom(client.images.import$(archive, { platform: { os: "windows", architecture: "amd64" } })));
   assert.ok(isNotFound(none.error), String(none.error));
   await lastValueFrom(client.images.delete$("example.com/bb:v1", { sync: true }));

@@ -95,6 +95,7 @@ export function importArchive$(ctx: StoreContext, source: Readable | string, opt
     if (options.baseName !== undefined && (options.baseName === "" || /[\s@]/.test(options.baseName))) {
       throw new InvalidArgumentError(`invalid baseName ${JSON.stringify(options.baseName)}`);
     }
+    if (options.digestRefs && !options.baseName) throw new InvalidArgumentError("digestRefs needs a baseName");
     const lease = await storeLease(tx, ctx, true);
     const contents = await ingest(tx, ctx, source, importCall(ctx, lease, options), emit);
     const images = await registerImages(tx, ctx, contents, lease, options, emit);

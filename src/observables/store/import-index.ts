@@ -30,6 +30,11 @@ export interface ImportOptions extends Pick<CallOptions, "timeoutMs" | "signal" 
    * such a ref name is used as the image name as is.
    */
   readonly baseName?: string;
+  /**
+   * Also name every selected index entry `<baseName>@<digest>` (as `ctr import --digests`), so
+   * entries without a name annotation are imported too. Needs `baseName`. Default false.
+   */
+  readonly digestRefs?: boolean;
   /** Unpack each image into `snapshotter` (inside the same lease). Default false. */
   readonly unpack?: boolean;
   /** Snapshotter for `unpack`. Default overlayfs. */
@@ -195,6 +200,7 @@ export async function registerImages(tx: Tx, ctx: StoreContext, c: ArchiveConten
     if (!(await prepareGraph(ctx, d, options, call))) continue;
     const name = imageName(d, options);
     if (name) named.push({ name, target: d });
+    if (options.digestRefs && options.baseName) named.push({ name: `${options.baseName}@${d.digest}`, target: d });
   }
   if (named.length === 0) throw new NotFoundError(`archive: no named image for ${options.allPlatforms ? "any platform" : `${want.os}/${want.architecture}`}`);
   const images: Image[] = [];
