@@ -202,7 +202,10 @@ export async function registerImages(tx: Tx, ctx: StoreContext, c: ArchiveConten
     if (name) named.push({ name, target: d });
     if (options.digestRefs && options.baseName) named.push({ name: `${options.baseName}@${d.digest}`, target: d });
   }
-  if (named.length === 0) throw new NotFoundError(`archive: no named image for ${options.allPlatforms ? "any platform" : `${want.os}/${want.architecture}`}`);
+  if (named.length === 0) {
+    throw new NotFoundError(`archive: no named image for ${options.allPlatforms ? "any platform" : `${want.os}/${want.architecture}`} ` +
+      `(entries need an ${ANNOTATION_IMAGE_NAME} or ${ANNOTATION_REF_NAME} annotation; or pass baseName with digestRefs)`);
+  }
   const images: Image[] = [];
   for (const { name, target } of named) {
     const t = { ...protoDescriptor(target) };
