@@ -32,6 +32,30 @@ export type { RunEvent } from "./observables/run.js";
 export { withCleanup } from "./observables/cleanup.js";
 export { hot } from "./observables/hot.js";
 
+// Leases, content, snapshots, images
+export { Leases, LEASE_EXPIRE_LABEL, withLease } from "./observables/store/leases.js";
+export type { CreateLeaseOptions, Lease, LeaseResource, WithLeaseOptions } from "./observables/store/leases.js";
+export { ContentStore } from "./observables/store/content.js";
+export type { ContentInfo, ContentReadOptions, ContentStatus, ContentWriteOptions } from "./observables/store/content.js";
+export type { WrittenBlob } from "./observables/store/blob-writer.js";
+export { Snapshotter } from "./observables/store/snapshotter.js";
+export type { SnapshotInfo, SnapshotMount, SnapshotOptions, SnapshotUsage } from "./observables/store/snapshotter.js";
+export { Images } from "./observables/store/images.js";
+export { Image } from "./observables/store/image.js";
+export type { ImageRecordInfo, UnpackOptions } from "./observables/store/image.js";
+export type { ImageProgress } from "./observables/store/image.js";
+export type { ImageProgressOf } from "./observables/store/image-progress.js";
+export type { ImportOptions } from "./observables/store/import-index.js";
+export type { ExportOptions } from "./observables/store/export-archive.js";
+export type { OciDescriptor } from "./observables/image-reader.js";
+export {
+  ANNOTATION_IMAGE_NAME, ANNOTATION_REF_NAME, childGcLabels, DEFAULT_PLATFORM, LABEL_GC_SNAPSHOT_PREFIX, LABEL_UNCOMPRESSED,
+  normalizeReference, ociRefName, platformMatches,
+} from "./observables/store/oci.js";
+export type { Platform } from "./observables/store/oci.js";
+export { TarStream } from "./observables/image/tar-stream.js";
+export type { TarEvent, TarHeader } from "./observables/image/tar-stream.js";
+
 // Raw services and the adapter
 export type { CallOptions } from "./services/call-options.js";
 export type { CallStats } from "./services/call-control.js";

@@ -51,18 +51,18 @@ const BLOCK = 512;
 const MAX_BUFFERED = 1 << 20; // largest wanted file, GNU long name or PAX header buffered
 
 type Sink = "skip" | "file" | "longname" | "longlink" | "pax";
-interface Meta { path?: string; linkpath?: string; size?: number }
+export interface Meta { path?: string; linkpath?: string; size?: number }
 
 const bad = (message: string): InvalidArgumentError => new InvalidArgumentError(`layer tar: ${message}`);
 
 /** NUL-terminated string of a header field. */
-function field(h: Buffer, start: number, len: number, encoding: BufferEncoding = "utf8"): string {
+export function field(h: Buffer, start: number, len: number, encoding: BufferEncoding = "utf8"): string {
   const nul = h.indexOf(0, start);
   return h.toString(encoding, start, nul >= start && nul < start + len ? nul : start + len);
 }
 
 /** A numeric header field: octal text, or GNU base-256 when the high bit is set. */
-function numeric(h: Buffer, start: number, len: number, what: string, at: number): number {
+export function numeric(h: Buffer, start: number, len: number, what: string, at: number): number {
   const first = h[start] ?? 0;
   if (first & 0x80) {
     if (first === 0xff) throw bad(`negative base-256 ${what} in header at byte ${at}`);
@@ -77,7 +77,7 @@ function numeric(h: Buffer, start: number, len: number, what: string, at: number
   return parseInt(text, 8);
 }
 
-function verifyChecksum(h: Buffer, at: number): void {
+export function verifyChecksum(h: Buffer, at: number): void {
   let [unsigned, signed] = [0, 0];
   for (let i = 0; i < BLOCK; i++) {
     const b = i >= 148 && i < 156 ? 0x20 : (h[i] ?? 0);
@@ -91,7 +91,7 @@ function verifyChecksum(h: Buffer, at: number): void {
 }
 
 /** PAX extended header records: `<len> <key>=<value>\n`. Keeps path, linkpath and size. */
-function parsePax(buf: Buffer, into: Meta, at: number): void {
+export function parsePax(buf: Buffer, into: Meta, at: number): void {
   for (let pos = 0, len = 0; pos < buf.length && buf[pos] !== 0; pos += len) {
     const sp = buf.indexOf(0x20, pos);
     const lenText = sp < 0 ? "" : buf.toString("latin1", pos, sp);

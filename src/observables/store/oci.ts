@@ -1,0 +1,88 @@
+// OCI / Docker media types and the containerd conventions around them (GC labels, image names).
+
+/** Image index / manifest list media types. */
+export const INDEX_MEDIA_TYPES: ReadonlySet<string> = new Set(["application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json"]);
+/** Image manifest media types. */
+export const MANIFEST_MEDIA_TYPES: ReadonlySet<string> = new Set(["application/vnd.oci.image.manifest.v1+json", "application/vnd.docker.distribution.manifest.v2+json"]);
+/** Image config media types. */
+export const CONFIG_MEDIA_TYPES: ReadonlySet<string> = new Set(["application/vnd.oci.image.config.v1+json", "application/vnd.docker.container.image.v1+json"]);
+/** Layer media types Diff.Apply understands (tar, gzip; nondistributable variants). */
+export const LAYER_MEDIA_TYPES: ReadonlySet<string> = new Set([
+  "application/vnd.oci.image.layer.v1.tar", "application/vnd.oci.image.layer.v1.tar+gzip", "application/vnd.oci.image.layer.v1.tar+zstd",
+  "application/vnd.oci.image.layer.nondistributable.v1.tar", "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+  "application/vnd.docker.image.rootfs.diff.tar", "application/vnd.docker.image.rootfs.diff.tar.gzip",
+  "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+]);
+
+export const MEDIA_OCI_INDEX = "application/vnd.oci.image.index.v1+json";
+export const MEDIA_DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
+export const MEDIA_DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json";
+export const MEDIA_DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar";
+export const MEDIA_DOCKER_LAYER_GZIP = "application/vnd.docker.image.rootfs.diff.tar.gzip";
+
+/** Annotation containerd puts on index entries: the full image name. */
+export const ANNOTATION_IMAGE_NAME = "io.containerd.image.name";
+/** OCI annotation: the reference name (usually the tag). */
+export const ANNOTATION_REF_NAME = "org.opencontainers.image.ref.name";
+/** Content label: the uncompressed digest (diff ID) of a layer blob. */
+export const LABEL_UNCOMPRESSED = "containerd.io/uncompressed";
+/** Content label prefix pointing the GC from a config blob to the image's unpacked snapshot. */
+export const LABEL_GC_SNAPSHOT_PREFIX = "containerd.io/gc.ref.snapshot.";
+
+/** An OS/architecture pair. */
+export interface Platform {
+  readonly os: string;
+  readonly architecture: string;
+  readonly variant?: string;
+}
+
+/** The default platform: linux/amd64. */
+export const DEFAULT_PLATFORM: Platform = { os: "linux", architecture: "amd64" };
+
+/** Whether an index entry's platform matches (entries without a platform match everything). */
+export function platformMatches(p: Platform | undefined, want: Platform): boolean {
+  if (!p) return true;
+  return p.os === want.os && p.architecture === want.architecture && (want.variant === undefined || p.variant === undefined || p.variant === want.variant);
+}
+
+/**
+ * containerd's GC labels on a parent blob pointing at its children (`images.ChildGCLabels`):
+ * `containerd.io/gc.ref.content.config` for a config, `….m.<i>` for manifests, `….l.<i>` for
+ * layers, `….<i>` otherwise (i = the child's position among the parent's children).
+ */
+export function childGcLabels(children: readonly { readonly mediaType: string; readonly digest: string }[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  children.forEach((c, i) => {
+    if (CONFIG_MEDIA_TYPES.has(c.mediaType)) labels["containerd.io/gc.ref.content.config"] = c.digest;
+    else if (MANIFEST_MEDIA_TYPES.has(c.mediaType)) labels[`containerd.io/gc.ref.content.m.${i}`] = c.digest;
+    else if (LAYER_MEDIA_TYPES.has(c.mediaType)) labels[`containerd.io/gc.ref.content.l.${i}`] = c.digest;
+    else labels[`containerd.io/gc.ref.content.${i}`] = c.digest;
+  });
+  return labels;
+}
+
+/**
+ * Docker's reference normalisation (`docker.io/library/` for official images, `:latest` when
+ * there is neither tag nor digest): `busybox` → `docker.io/library/busybox:latest`,
+ * `me/app:1` → `docker.io/me/app:1`, `ghcr.io/x/y` → `ghcr.io/x/y:latest`.
+ */
+export function normalizeReference(ref: string): string {
+  let name = ref;
+  const slash = name.indexOf("/");
+  const first = slash < 0 ? "" : name.slice(0, slash);
+  if (slash < 0 || !(first.includes(".") || first.includes(":") || first === "localhost")) {
+    name = `docker.io/${slash < 0 ? `library/${name}` : name}`;
+  }
+  const lastPart = name.slice(name.lastIndexOf("/") + 1);
+  if (!lastPart.includes(":") && !name.includes("@")) name += ":latest";
+  return name;
+}
+
+/** The OCI ref-name of a full reference: its tag (`docker.io/library/busybox:1.36` → `1.36`), or "" if it has none. */
+export function ociRefName(name: string): string {
+  const at = name.indexOf("@");
+  const base = at < 0 ? name : name.slice(0, at);
+  const lastPart = base.slice(base.lastIndexOf("/") + 1);
+  const colon = lastPart.indexOf(":");
+  return colon < 0 ? "" : lastPart.slice(colon + 1);
+}
