@@ -79,7 +79,7 @@ function parseOne(s: string): AuthChallenge[] {
         i++;
         ws();
         const value = s[i] === '"' ? quoted() : token();
-        params[key.toLowerCase()] = value;
+        if (key.toLowerCase() !== "__proto__") params[key.toLowerCase()] = value;
         ws();
         if (i < s.length && s[i] !== ",") fail("expected ',' after a parameter");
         continue;
