@@ -1,4 +1,4 @@
-import { Observable, defer, filter, map } from "rxjs";
+import { EMPTY, Observable, defer, filter, map } from "rxjs";
 import { InvalidArgumentError, OutOfRangeError } from "../../errors/containerd-error.js";
 import { type VerifyOptions, verifyDigest } from "./digest.js";
 import { bodyChunks$, failWith$ } from "./http.js";
@@ -51,7 +51,8 @@ export function fetchBlob$(
     const headers: Record<string, string> = { accept: descriptor.mediaType ? `${descriptor.mediaType}, */*` : "*/*" };
     if (offset > 0) headers["range"] = `bytes=${offset}-`;
     const req = { domain: reference.domain, repository: reference.path, method: "GET", path: `blobs/${descriptor.digest}`, headers };
-    const body$ = client.request$(req, (res, url) => {
+    // Nothing left to download (a registry would answer 416): no request at all.
+    const body$ = descriptor.size !== undefined && offset === descriptor.size && offset > 0 ? EMPTY : client.request$(req, (res, url) => {
       if (!res.ok) return failWith$<Buffer>({ method: "GET", url }, res);
       const chunks$ = bodyChunks$(res);
       return offset > 0 && res.status !== 206 ? chunks$.pipe(skipBytes(offset)) : chunks$;
