@@ -58,6 +58,9 @@ export function fetchBlob$(
       return offset > 0 && res.status !== 206 ? chunks$.pipe(skipBytes(offset)) : chunks$;
     });
     const verify = options.verify ?? (offset === 0 || options.resume !== undefined);
+    if (verify && offset > 0 && options.resume === undefined) {
+      throw new InvalidArgumentError("verifying a download resumed at an offset needs `resume` (the hash of the bytes before it)");
+    }
     const verified$ = verify
       ? body$.pipe(verifyDigest(descriptor.digest, { ...(descriptor.size === undefined ? {} : { size: descriptor.size }), ...(options.resume ? { resume: options.resume } : {}) }))
       : body$;
