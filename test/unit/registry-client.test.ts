@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { lastValueFrom, type Observable } from "rxjs";
 import {
   Registry, RegistryClient, classForHttpStatus, isAlreadyExists, isInvalidArgument, isNotFound, isPermissionDenied,
-  isResourceExhausted, isUnauthenticated, isUnavailable, NotFoundError, PermissionDeniedError, UnavailableError,
+  isResourceExhausted, isUnauthenticated, isUnavailable, NotFoundError, PermissionDeniedError, UnavailableError, sha256Digest,
 } from "../../src/index.js";
 import { settle } from "../support/settle.js";
 
@@ -13,6 +13,7 @@ let server: Server;
 let addr: string;
 const seen: { url: string; headers: IncomingHttpHeaders }[] = [];
 const D = `sha256:${"a".repeat(64)}`;
+const NO_DIGEST_BODY = JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: [] });
 
 before(async () => {
   server = createServer((req, res) => {
@@ -26,6 +27,14 @@ before(async () => {
     if ((req.url ?? "").startsWith("/v2/hop/")) {
       // Cross-origin redirect (localhost vs 127.0.0.1): Authorization must not follow.
       res.writeHead(307, { location: `http://localhost:${(server.address() as AddressInfo).port}/landed` }).end();
+      return;
+    }
+    if (req.url === "/v2/nodigest/manifests/v1") {
+      // A registry (or proxy) that sends no Docker-Content-Digest: the resolver must GET and hash.
+      const accept = req.headers.accept ?? "";
+      const ok = accept.includes("application/vnd.oci.image.index.v1+json") && accept.includes("application/vnd.docker.distribution.manifest.list.v2+json");
+      res.writeHead(ok ? 200 : 406, { "content-type": "application/vnd.oci.image.index.v1+json; charset=utf-8" });
+      res.end(req.method === "HEAD" ? undefined : NO_DIGEST_BODY);
       return;
     }
     if (req.url === "/landed") {
@@ -110,4 +119,15 @@ test("invalid input is InvalidArgumentError in the error channel, before any req
     assert.ok(isInvalidArgument(r.error) || (r.error as { kind?: string }).kind === "out-of-range", String(r.error));
   }
   assert.equal(seen.length, n, "no request made");
+});
+
+test("resolve$ falls back to GET and hashes the body when HEAD has no Docker-Content-Digest", async () => {
+  const n = seen.length;
+  const { descriptor } = await lastValueFrom(new Registry().resolve$(`${addr}/nodigest:v1`));
+  assert.deepEqual(descriptor, {
+    mediaType: "application/vnd.oci.image.index.v1+json",
+    digest: sha256Digest(NO_DIGEST_BODY),
+    size: Buffer.byteLength(NO_DIGEST_BODY),
+  });
+  assert.equal(seen.length, n + 2, "HEAD then GET");
 });
