@@ -151,7 +151,8 @@ test("Bearer token flow: token fetched once per scope with account + basic crede
   const ref = `${proxy.address}/library/busybox:latest`;
   const registry = new Registry({ auth: { username: "bob", password: "hunter2" } });
   const before = proxy.tokenRequests.length;
-  const { reference, manifest } = await lastValueFrom(registry.resolveManifest$(ref));
+  // Concurrent requests for the same scope share one token fetch.
+  const [{ reference, manifest }] = await Promise.all([lastValueFrom(registry.resolveManifest$(ref)), lastValueFrom(registry.resolve$(ref))]);
   assert.equal(manifest.descriptor.digest, sha256(rawManifest(`${anon}/library/busybox:latest`)));
   const tokenReq = proxy.tokenRequests.slice(before);
   assert.equal(tokenReq.length, 1, "one token for the scope");

@@ -1,4 +1,4 @@
-import { Observable, defer, from, map, of, switchMap } from "rxjs";
+import { Observable, defer, finalize, from, map, of, shareReplay, switchMap } from "rxjs";
 import { InvalidArgumentError, UnauthenticatedError } from "../../errors/containerd-error.js";
 import { exchange$, failWith$, readBody$ } from "./http.js";
 import { type AuthChallenge, findChallenge, parseWWWAuthenticate } from "./www-authenticate.js";
@@ -105,15 +105,12 @@ export class Authorizer {
       if (cached && cached.expiresAt > this.now()) return of(cached.token);
       const inflight = this.pending.get(key);
       if (inflight) return inflight;
-      const fetch$ = this.fetchToken$(key, challenge, scope, creds);
-      const shared = new Observable<string>((sub) => {
-        const s = fetch$.subscribe({
-          next: (t) => sub.next(t),
-          error: (e: unknown) => { this.pending.delete(key); sub.error(e); },
-          complete: () => { this.pending.delete(key); sub.complete(); },
-        });
-        return () => { s.unsubscribe(); this.pending.delete(key); };
-      });
+      // One fetch per host and scope, shared by everyone who needs it meanwhile; cancelled only
+      // when all of them have unsubscribed.
+      const shared = this.fetchToken$(key, challenge, scope, creds).pipe(
+        finalize(() => { if (this.pending.get(key) === shared) this.pending.delete(key); }),
+        shareReplay({ bufferSize: 1, refCount: true }),
+      );
       this.pending.set(key, shared);
       return shared;
     });
