@@ -1,5 +1,5 @@
 import {
-  type ContainerdError, type ContainerdErrorClass, AlreadyExistsError, CanceledError, DeadlineExceededError, InvalidArgumentError, NotFoundError,
+  type ContainerdError, type ContainerdErrorClass, AlreadyExistsError, CanceledError, DataLossError, DeadlineExceededError, InvalidArgumentError, NotFoundError,
   NotImplementedError, OutOfRangeError, PermissionDeniedError, ResourceExhaustedError, UnauthenticatedError,
   UnavailableError, UnknownError,
 } from "../../errors/containerd-error.js";
@@ -42,7 +42,8 @@ export function parseErrorBody(text: string): RegistryErrorEntry[] {
 
 /**
  * The typed error for a failed registry response: the class follows the HTTP status (401 →
- * Unauthenticated, 403 → PermissionDenied, 404 → NotFound, 5xx → Unavailable, …); the message names
+ * Unauthenticated, 403 → PermissionDenied, 404 → NotFound, 5xx → Unavailable, …), except that the
+ * registry's `DIGEST_INVALID` is a DataLossError; the message names
  * the request and the registry's error codes. `metadata` carries the response headers.
  */
 export function httpError(method: string, url: string, status: number, statusText: string, headers: Headers, body: string): ContainerdError {
@@ -50,7 +51,8 @@ export function httpError(method: string, url: string, status: number, statusTex
   const what = entries.length > 0
     ? entries.map((e) => `${e.code}${e.message ? `: ${e.message}` : ""}`).join("; ")
     : body.trim().slice(0, 200);
-  const Cls = classForHttpStatus(status);
+  // The registry computed another digest than the one we named: the bytes were damaged.
+  const Cls = entries.some((e) => e.code === "DIGEST_INVALID") ? DataLossError : classForHttpStatus(status);
   const metadata: Record<string, string[]> = { ":status": [String(status)] };
   headers.forEach((value, key) => { metadata[key] = [value]; });
   return new Cls(`${method} ${redact(url)}: ${status} ${statusText}${what ? `: ${what}` : ""}`, { metadata, method: `${method} ${redact(url)}` });
