@@ -2,7 +2,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { lastValueFrom, type Observable } from "rxjs";
+import { from, lastValueFrom, type Observable } from "rxjs";
 import {
   Registry, RegistryClient, classForHttpStatus, isAlreadyExists, isInvalidArgument, isNotFound, isPermissionDenied,
   isResourceExhausted, isUnauthenticated, isUnavailable, NotFoundError, PermissionDeniedError, UnavailableError, sha256Digest,
@@ -130,4 +130,15 @@ test("resolve$ falls back to GET and hashes the body when HEAD has no Docker-Con
     size: Buffer.byteLength(NO_DIGEST_BODY),
   });
   assert.equal(seen.length, n + 2, "HEAD then GET");
+});
+
+test("credentials are never sent to another host named by an absolute URL", async () => {
+  const registry = new Registry({ auth: { token: "secret-token" } });
+  const other = `http://localhost:${addr.split(":")[1]}/landed`;
+  const own = `http://${addr}/landed`;
+  for (const [path, want] of [[other, undefined], [own, "Bearer secret-token"]] as const) {
+    const n = seen.length;
+    await lastValueFrom(registry.client.request$({ domain: addr, repository: "app", method: "GET", path }, (res) => from(res.text())));
+    assert.equal(seen[n]?.headers.authorization, want, path);
+  }
 });

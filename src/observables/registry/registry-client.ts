@@ -1,4 +1,4 @@
-import { Observable, defer, switchMap } from "rxjs";
+import { Observable, defer, of, switchMap } from "rxjs";
 import { Authorizer, repositoryScope, type RegistryAuth } from "./auth.js";
 import { exchange$, type HttpRequest } from "./http.js";
 import { Limiter } from "./limiter.js";
@@ -72,15 +72,18 @@ export class RegistryClient {
 
   /**
    * Sends a repository request, authorizing it as needed: with a known token or credentials, or
-   * anonymously; on 401 learns the challenge and retries once. `handle` gets the final response
+   * anonymously; on 401 learns the challenge and retries once. An absolute `path` on another host
+   * (an upload `Location` pointing at storage) is sent without credentials. `handle` gets the final response
    * (any status other than the handled 401). Cold; unsubscribing aborts the exchange.
    */
   request$<T>(req: RepositoryRequest, handle: (res: Response, url: string) => Observable<T>): Observable<T> {
     const host = this.hostOf(req.domain);
     const scope = repositoryScope(req.repository, req.push === true);
     const url = /^https?:\/\//.test(req.path) ? req.path : new URL(req.path, this.repositoryUrl(req.domain, req.repository)).toString();
+    // Credentials go only to the registry itself, never to another host named by a Location.
+    const sameHost = new URL(url).host === new URL(`http://${host}`).host;
     const attempt = (retried: boolean): Observable<T> =>
-      this.authorizer.header$(host, scope).pipe(switchMap((authorization) => {
+      (sameHost ? this.authorizer.header$(host, scope) : of(undefined)).pipe(switchMap((authorization) => {
         const headers: Record<string, string> = {
           "user-agent": this.options.userAgent ?? "rxcontainerd",
           ...this.options.headers,
@@ -90,7 +93,7 @@ export class RegistryClient {
         const http: HttpRequest = { method: req.method, url, headers, ...(req.body === undefined ? {} : { body: req.body }) };
         return exchange$(http, (res) => {
           const challenges = res.status === 401 ? wwwAuthenticate(res.headers) : [];
-          if (res.status !== 401 || retried || challenges.length === 0 || typeof req.body === "function") return handle(res, url);
+          if (res.status !== 401 || retried || !sameHost || challenges.length === 0 || typeof req.body === "function") return handle(res, url);
           return defer(() => {
             res.body?.cancel().catch(() => undefined);
             return this.authorizer.challenge$(host, scope, challenges);
