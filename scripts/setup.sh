@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Fresh-machine setup shared by test-all.sh and demo.sh: Debian packages (containerd, runc,
-# busybox-static; generate.sh installs the proto packages itself), npm ci, build. Idempotent.
+# busybox-static; docker-registry, skopeo and apache2-utils for the registry tests; generate.sh
+# installs the proto packages itself), npm ci, build. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v node >/dev/null || { echo "setup: Node.js >= 20 is required" >&2; exit 1; }
 . scripts/lib.sh
-ensure_debs containerd runc busybox-static ca-certificates
+ensure_debs containerd runc busybox-static ca-certificates docker-registry skopeo apache2-utils
 # npm ci unless node_modules is already installed from this package-lock.json.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error

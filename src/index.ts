@@ -129,3 +129,36 @@ export { filterOf, parseFilter, quoteFilterValue } from "./observables/filters.j
 export type { FilterSelector } from "./observables/filters.js";
 export { backoffDelay, retryWithBackoff } from "./observables/backoff.js";
 export type { BackoffConfig } from "./observables/backoff.js";
+
+// Registry (OCI distribution v2)
+export { Registry } from "./observables/registry/registry.js";
+export { RegistryClient } from "./observables/registry/registry-client.js";
+export type { RegistryClientOptions, RepositoryRequest } from "./observables/registry/registry-client.js";
+export { Authorizer, basicHeader, repositoryScope } from "./observables/registry/auth.js";
+export type { RegistryAuth, RegistryCredentials } from "./observables/registry/auth.js";
+export { findChallenge, parseWWWAuthenticate } from "./observables/registry/www-authenticate.js";
+export type { AuthChallenge } from "./observables/registry/www-authenticate.js";
+export {
+  DEFAULT_TAG, DOCKER_DOMAIN, DOCKER_REGISTRY_HOST, checkDigest, digestError, formatReference, isLocalhost, parseReference,
+  registryHost, tryParseReference,
+} from "./observables/registry/reference.js";
+export type { ImageReference } from "./observables/registry/reference.js";
+export {
+  MANIFEST_ACCEPT, MAX_MANIFEST_SIZE, MEDIA_TYPE_DOCKER_MANIFEST, MEDIA_TYPE_DOCKER_MANIFEST_LIST, MEDIA_TYPE_OCI_CONFIG,
+  MEDIA_TYPE_OCI_INDEX, MEDIA_TYPE_OCI_LAYER_GZIP, MEDIA_TYPE_OCI_MANIFEST, isIndexMediaType, isManifestMediaType,
+} from "./observables/registry/media-types.js";
+export type { Descriptor, ImageIndex, ImageManifest, Platform } from "./observables/registry/media-types.js";
+export {
+  DEFAULT_PLATFORM, compatiblePlatforms, formatPlatform, normalizePlatform, parsePlatform, platformRank, selectManifest,
+} from "./observables/registry/platforms.js";
+export { fetchManifest$, resolve$, resolveManifest$ } from "./observables/registry/resolve.js";
+export type { FetchedManifest, ResolveManifestOptions, Resolved, ResolvedManifest } from "./observables/registry/resolve.js";
+export { fetchBlob$ } from "./observables/registry/fetch.js";
+export type { FetchBlobOptions } from "./observables/registry/fetch.js";
+export { blobExists$, pushBlob$, pushManifest$, tagManifest$ } from "./observables/registry/push.js";
+export type { PushBlobOptions, PushResult } from "./observables/registry/push.js";
+export { hashFor, sha256Digest, verifyDigest } from "./observables/registry/digest.js";
+export type { VerifyOptions } from "./observables/registry/digest.js";
+export { Limiter } from "./observables/registry/limiter.js";
+export { classForHttpStatus, parseErrorBody } from "./observables/registry/http-errors.js";
+export type { RegistryErrorEntry } from "./observables/registry/http-errors.js";
