@@ -49,10 +49,9 @@ export type { ImportOptions } from "./observables/store/import-index.js";
 export type { ExportOptions } from "./observables/store/export-archive.js";
 export type { OciDescriptor } from "./observables/image-reader.js";
 export {
-  ANNOTATION_IMAGE_NAME, ANNOTATION_REF_NAME, childGcLabels, DEFAULT_PLATFORM, LABEL_GC_SNAPSHOT_PREFIX, LABEL_UNCOMPRESSED,
+  ANNOTATION_IMAGE_NAME, ANNOTATION_REF_NAME, childGcLabels, LABEL_GC_SNAPSHOT_PREFIX, LABEL_UNCOMPRESSED,
   normalizeReference, ociRefName, platformMatches,
 } from "./observables/store/oci.js";
-export type { Platform } from "./observables/store/oci.js";
 export { TarStream } from "./observables/image/tar-stream.js";
 export type { TarEvent, TarHeader } from "./observables/image/tar-stream.js";
 

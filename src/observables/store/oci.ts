@@ -1,4 +1,5 @@
 // OCI / Docker media types and the containerd conventions around them (GC labels, image names).
+import type { Platform } from "../registry/media-types.js";
 
 /** Image index / manifest list media types. */
 export const INDEX_MEDIA_TYPES: ReadonlySet<string> = new Set(["application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json"]);
@@ -30,14 +31,8 @@ export const LABEL_UNCOMPRESSED = "containerd.io/uncompressed";
 export const LABEL_GC_SNAPSHOT_PREFIX = "containerd.io/gc.ref.snapshot.";
 
 /** An OS/architecture pair. */
-export interface Platform {
-  readonly os: string;
-  readonly architecture: string;
-  readonly variant?: string;
-}
-
-/** The default platform: linux/amd64. */
-export const DEFAULT_PLATFORM: Platform = { os: "linux", architecture: "amd64" };
+export type { Platform } from "../registry/media-types.js";
+export { DEFAULT_PLATFORM } from "../registry/platforms.js";
 
 /** Whether an index entry's platform matches (entries without a platform match everything). */
 export function platformMatches(p: Platform | undefined, want: Platform): boolean {
