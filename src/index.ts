@@ -46,6 +46,7 @@ export type { ImageRecordInfo, UnpackOptions } from "./observables/store/image.j
 export type { ImageProgress } from "./observables/store/image.js";
 export type { ImageProgressOf } from "./observables/store/image-progress.js";
 export type { ImportOptions } from "./observables/store/import-index.js";
+export type { PullOptions } from "./observables/store/pull.js";
 export type { ExportOptions } from "./observables/store/export-archive.js";
 export type { OciDescriptor } from "./observables/image-reader.js";
 export {

@@ -9,6 +9,7 @@ import type { Image } from "./image.js";
 import { toImage } from "./image-record.js";
 import type { ImageProgress } from "./image.js";
 import { importArchive$, type ImportOptions } from "./import-archive.js";
+import { pull$, type PullOptions } from "./pull.js";
 import type { StoreContext } from "./store-context.js";
 
 const checkName = (n: string) => (typeof n === "string" && n !== "" && !/\s/.test(n) ? undefined : new InvalidArgumentError(`invalid image name ${JSON.stringify(n)}`));
@@ -123,5 +124,30 @@ export class Images {
    */
   export$(refs: readonly string[], destination: Writable | string, options: ExportOptions = {}): Observable<void> {
     return exportImages$(this.ctx, refs, destination, options);
+  }
+
+  /**
+   * Pulls `ref` (docker-style: `busybox` = `docker.io/library/busybox:latest`) from its registry
+   * (OCI distribution API v2): resolves it (index → the `platform`'s manifest), downloads the
+   * config and layers (`concurrency` at a time, resuming partial downloads), stores manifest and
+   * index with GC labels, creates or re-points the image record and, with `unpack`, unpacks it.
+   * Everything happens under a per-reference lease that is deleted on success and left to expire
+   * (1 h) on failure or unsubscribe, so a repeated pull resumes instead of starting over.
+   * Emits `resolved`, `downloading` (per blob: bytes / total), `layer` (unpack), then `done`.
+   * Errors: InvalidArgumentError (bad reference or options, before any request),
+   * NotFoundError (unknown repository, tag or platform), UnauthenticatedError /
+   * PermissionDeniedError (credentials), UnavailableError (registry unreachable), DataLossError
+   * (digest mismatch). See docs/images.md.
+   *
+   * @example
+   * ```ts
+   * client.images.pull$("localhost:5000/library/busybox:latest", { unpack: true }).subscribe((p) => {
+   *   if (p.type === "downloading") bar(p.digest).update(p.bytes / p.total);
+   *   if (p.type === "done") console.log("pulled", p.image.name);
+   * });
+   * ```
+   */
+  pull$(ref: string, options: PullOptions = {}): Observable<ImageProgress> {
+    return pull$(this.ctx, ref, options);
   }
 }

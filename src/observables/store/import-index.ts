@@ -9,14 +9,14 @@ import type { ArchiveContents } from "./archive-types.js";
 import { openBlobWriter } from "./blob-writer.js";
 import type { Image } from "./image.js";
 import type { ImageProgress } from "./image.js";
-import { toImage } from "./image-record.js";
 import {
   ANNOTATION_IMAGE_NAME, ANNOTATION_REF_NAME, childGcLabels, CONFIG_MEDIA_TYPES, DEFAULT_PLATFORM, INDEX_MEDIA_TYPES, LAYER_MEDIA_TYPES,
   MANIFEST_MEDIA_TYPES, MEDIA_DOCKER_CONFIG, MEDIA_DOCKER_LAYER, MEDIA_DOCKER_LAYER_GZIP, MEDIA_DOCKER_MANIFEST, normalizeReference,
   ociRefName, platformMatches, type Platform,
 } from "./oci.js";
 import type { StoreContext } from "./store-context.js";
-import { protoDescriptor, unpackImage } from "./unpack.js";
+import { putImage } from "./image-put.js";
+import { unpackImage } from "./unpack.js";
 
 /** Options of `client.images.import$`. */
 export interface ImportOptions extends Pick<CallOptions, "timeoutMs" | "signal" | "metadata"> {
@@ -207,19 +207,7 @@ export async function registerImages(tx: Tx, ctx: StoreContext, c: ArchiveConten
       `(entries need an ${ANNOTATION_IMAGE_NAME} or ${ANNOTATION_REF_NAME} annotation; or pass baseName with digestRefs)`);
   }
   const images: Image[] = [];
-  for (const { name, target } of named) {
-    const t = { ...protoDescriptor(target) };
-    const prev = await lastValueFrom(ctx.services.images.get$({ name }, call)).then((r) => r.image, (e: unknown) => { if (isNotFound(e)) return undefined; throw e; });
-    if (prev) {
-      const r = await tx.step(ctx.services.images.update$({ image: { name, target: t }, updateMask: ["target"] }, call));
-      tx.onRollback(() => ctx.services.images.update$({ image: { name, ...(prev.target ? { target: prev.target } : {}) }, updateMask: ["target"] }, { namespace: ctx.namespace }));
-      images.push(toImage(ctx, r.image));
-    } else {
-      const r = await tx.step(ctx.services.images.create$({ image: { name, target: t } }, call));
-      tx.onRollback(() => ctx.services.images.delete$({ name }, { namespace: ctx.namespace }));
-      images.push(toImage(ctx, r.image));
-    }
-  }
+  for (const { name, target } of named) images.push(await putImage(tx, ctx, name, target, call));
   if (options.unpack) {
     for (const img of images) await unpackImage(tx, ctx.services, img.name, options.snapshotter ?? "overlayfs", call, emit, options.platform);
   }
