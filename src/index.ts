@@ -47,6 +47,7 @@ export type { ImageProgress } from "./observables/store/image.js";
 export type { ImageProgressOf } from "./observables/store/image-progress.js";
 export type { ImportOptions } from "./observables/store/import-index.js";
 export type { PullOptions } from "./observables/store/pull.js";
+export type { PushOptions } from "./observables/store/push.js";
 export type { ExportOptions } from "./observables/store/export-archive.js";
 export type { OciDescriptor } from "./observables/image-reader.js";
 export {

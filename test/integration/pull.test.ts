@@ -151,3 +151,24 @@ test("unsubscribing mid-pull keeps only leased content; a repeated pull resumes 
   assert.equal(await lastValueFrom(image.isUnpacked$()), true, "the resumed layer's diff ID verified at unpack");
   await lastValueFrom(client.images.delete$(ref, { sync: true }));
 });
+
+test("push$ to a new repository: skopeo (an independent client) sees the same manifest; blobs the registry has are skipped", async () => {
+  const source = `${anon}/library/busybox:latest`;
+  await lastValueFrom(client.images.pull$(source));
+  const dest = `${anon}/pushed/busybox:v1`;
+  const events = await lastValueFrom(client.images.push$(dest, { source }).pipe(toArray()));
+  assert.equal(events.at(-1)?.type, "done");
+  const uploads = events.filter((e): e is Extract<ImageProgress, { type: "uploading" }> => e.type === "uploading" && e.bytes === e.total && e.total > 0);
+  assert.ok(uploads.length >= 2, "config and layer uploaded");
+  const pushed = skopeo("inspect", "--raw", "--tls-verify=false", `docker://${dest}`);
+  const local = await lastValueFrom(client.images.get$(source));
+  assert.equal(sha256(pushed), local.target.digest, "byte-identical manifest");
+  const again = await lastValueFrom(client.images.push$(dest, { source }).pipe(toArray()));
+  const ends = again.filter((e) => e.type === "uploading" && e.bytes === e.total);
+  assert.ok(ends.every((e) => e.type === "uploading" && e.existed === true), "a second push sends no blob");
+  const badRef = await settle(lastValueFrom(client.images.push$("BusyBox", { source })));
+  assert.ok(isInvalidArgument(badRef.error));
+  const missing = await settle(lastValueFrom(client.images.push$(`${anon}/x:y`, { source: "docker.io/library/none:latest" })));
+  assert.ok(isNotFound(missing.error), String(missing.error));
+  await lastValueFrom(client.images.delete$(source, { sync: true }));
+});

@@ -6,6 +6,8 @@ import type { OciDescriptor } from "../image-reader.js";
  * union on `type`:
  * - `resolved`: the image's target descriptor is known (pull).
  * - `downloading`: bytes of a blob fetched so far (pull).
+ * - `uploading`: a blob pushed (push): `bytes: 0` when it starts, `bytes: total` when done
+ *   (`existed` when the registry had it already).
  * - `blob`: a blob read from an archive into the content store (import): `writing` with the
  *   bytes so far (emitted at the start and then every few MiB), then `written` or `exists`.
  * - `layer`: one layer of an unpack: `unpacked` (applied and committed now) or `exists`
@@ -23,6 +25,7 @@ import type { OciDescriptor } from "../image-reader.js";
 export type ImageProgressOf<I> =
   | { readonly type: "resolved"; readonly name: string; readonly target: OciDescriptor }
   | { readonly type: "downloading"; readonly digest: string; readonly bytes: number; readonly total: number }
+  | { readonly type: "uploading"; readonly digest: string; readonly bytes: number; readonly total: number; readonly existed?: boolean }
   | { readonly type: "blob"; readonly path: string; readonly digest?: string; readonly state: "writing" | "written" | "exists"; readonly bytes: number; readonly total: number }
   | { readonly type: "layer"; readonly index: number; readonly chainId: string; readonly digest: string; readonly state: "unpacked" | "exists" }
   | { readonly type: "done"; readonly image: I };

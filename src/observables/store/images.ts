@@ -10,6 +10,7 @@ import { toImage } from "./image-record.js";
 import type { ImageProgress } from "./image.js";
 import { importArchive$, type ImportOptions } from "./import-archive.js";
 import { pull$, type PullOptions } from "./pull.js";
+import { push$, type PushOptions } from "./push.js";
 import type { StoreContext } from "./store-context.js";
 
 const checkName = (n: string) => (typeof n === "string" && n !== "" && !/\s/.test(n) ? undefined : new InvalidArgumentError(`invalid image name ${JSON.stringify(n)}`));
@@ -149,5 +150,23 @@ export class Images {
    */
   pull$(ref: string, options: PullOptions = {}): Observable<ImageProgress> {
     return pull$(this.ctx, ref, options);
+  }
+
+  /**
+   * Pushes the local image `options.source ?? ref` to `ref`'s registry: config and layers
+   * streamed out of the content store (`concurrency` at a time; blobs the registry already has
+   * are not sent again), manifests by digest, then the root by tag. An index whose other
+   * platforms were never pulled is pushed as its one local manifest. Emits `resolved`,
+   * `uploading` (per blob, start and end), then `done` with the local image. Errors:
+   * InvalidArgumentError (bad reference, before any request), NotFoundError (no such local image
+   * or blob), UnauthenticatedError / PermissionDeniedError, UnavailableError, DataLossError.
+   *
+   * @example
+   * ```ts
+   * client.images.push$("localhost:5000/team/app:1", { source: "docker.io/library/busybox:latest" }).subscribe();
+   * ```
+   */
+  push$(ref: string, options: PushOptions = {}): Observable<ImageProgress> {
+    return push$(this.ctx, ref, options);
   }
 }

@@ -1,0 +1,89 @@
+import { concatMap, from, lastValueFrom, map, mergeMap, toArray, type Observable } from "rxjs";
+import { InvalidArgumentError } from "../../errors/containerd-error.js";
+import { isNotFound } from "../../errors/guards.js";
+import type { CallOptions } from "../../services/call-options.js";
+import { readBlob, type OciDescriptor } from "../image-reader.js";
+import type { Descriptor, ImageIndex, ImageManifest } from "../registry/media-types.js";
+import { isIndexMediaType } from "../registry/media-types.js";
+import { tryParseReference, type ImageReference } from "../registry/reference.js";
+import type { RegistryClientOptions } from "../registry/registry-client.js";
+import { Registry } from "../registry/registry.js";
+import { validated } from "../validated.js";
+import type { ImageProgress } from "./image.js";
+import { toImage } from "./image-record.js";
+import { progressTransaction$ } from "./progress.js";
+import type { StoreContext } from "./store-context.js";
+
+/** Options of `client.images.push$`. */
+export interface PushOptions extends Pick<CallOptions, "timeoutMs" | "signal" | "metadata">, Pick<RegistryClientOptions, "auth" | "plainHttp"> {
+  /** The local image to push (default: the same name as the destination reference). */
+  readonly source?: string;
+  /** Blob uploads at once. Default 3. */
+  readonly concurrency?: number;
+  /** A `Registry` to use instead of one made from `auth` / `plainHttp`. */
+  readonly registry?: Registry;
+}
+
+const asDescriptor = (d: OciDescriptor | Descriptor): Descriptor =>
+  ({ mediaType: d.mediaType, digest: d.digest, size: d.size, ...(d.annotations ? { annotations: d.annotations } : {}) });
+
+/**
+ * Pushes an image from the content store: each manifest's config and layers (streamed out of
+ * the content store; blobs the registry has are skipped), each manifest by digest, then the root
+ * (manifest or index) by the reference's tag. Manifests of an index that are not in the local
+ * store (other platforms never pulled) are skipped, and so is the index then, as containerd does
+ * not push a partial index: the one local manifest is pushed as the tag instead.
+ * @internal
+ */
+export function push$(ctx: StoreContext, ref: string, options: PushOptions = {}): Observable<ImageProgress> {
+  return validated(() => {
+    const r = tryParseReference(ref);
+    if (r instanceof InvalidArgumentError) return r;
+    const c = options.concurrency;
+    return c !== undefined && !(Number.isInteger(c) && c >= 1) ? new InvalidArgumentError(`push concurrency must be a positive integer, got ${String(c)}`) : undefined;
+  }, () => progressTransaction$<ImageProgress, ImageProgress>(async (_tx, emit) => {
+    const reference = tryParseReference(ref) as ImageReference;
+    const registry = options.registry ?? new Registry({
+      ...(options.auth ? { auth: options.auth } : {}), ...(options.plainHttp !== undefined ? { plainHttp: options.plainHttp } : {}),
+    });
+    const call: CallOptions = { namespace: ctx.namespace, timeoutMs: options.timeoutMs ?? Infinity,
+      ...(options.signal ? { signal: options.signal } : {}), ...(options.metadata ? { metadata: options.metadata } : {}) };
+    const { image } = await lastValueFrom(ctx.services.images.get$({ name: options.source ?? reference.string }, call));
+    const target = image?.target;
+    if (!target) throw new InvalidArgumentError(`image ${options.source ?? reference.string} has no target`);
+    let root: Descriptor = { mediaType: target.mediaType, digest: target.digest, size: target.size.toNumber() };
+    emit({ type: "resolved", name: reference.string, target: root });
+    let manifests: Descriptor[] = [root];
+    if (isIndexMediaType(root.mediaType)) {
+      const index = JSON.parse((await readBlob(ctx.services, root, call)).toString()) as ImageIndex;
+      const present: Descriptor[] = [];
+      for (const m of index.manifests) {
+        const here = await lastValueFrom(ctx.services.content.info$({ digest: m.digest }, call)).then(() => true, (e: unknown) => { if (isNotFound(e)) return false; throw e; });
+        if (here) present.push(m);
+      }
+      manifests = present;
+      if (present.length < index.manifests.length) {
+        if (present.length !== 1) throw new InvalidArgumentError(`image ${reference.string}: ${present.length} of ${index.manifests.length} manifests are local; cannot push a partial index`);
+        root = asDescriptor(present[0] as Descriptor);
+      }
+    }
+    const concurrency = options.concurrency ?? 3;
+    for (const m of manifests) {
+      const bytes = await readBlob(ctx.services, m, call);
+      const manifest = JSON.parse(bytes.toString()) as ImageManifest;
+      await lastValueFrom(from([manifest.config, ...manifest.layers]).pipe(
+        mergeMap((d) => {
+          emit({ type: "uploading", digest: d.digest, bytes: 0, total: d.size });
+          const content$ = ctx.services.content.read$({ digest: d.digest }, call).pipe(map((r) => r.data));
+          return registry.pushBlob$(reference, asDescriptor(d), content$).pipe(map((r) => {
+            emit({ type: "uploading", digest: d.digest, bytes: d.size, total: d.size, existed: r.existed });
+          }));
+        }, concurrency),
+        toArray()));
+      if (m.digest !== root.digest) await lastValueFrom(registry.pushManifest$({ ...reference, tag: undefined, digest: m.digest, string: `${reference.name}@${m.digest}` }, bytes, m.mediaType));
+    }
+    const rootBytes = await readBlob(ctx.services, root, call);
+    await lastValueFrom(from([rootBytes]).pipe(concatMap((b) => registry.pushManifest$(reference, b, root.mediaType))));
+    return [{ type: "done", image: toImage(ctx, image) }];
+  }));
+}
