@@ -5,6 +5,7 @@ import { posix } from "node:path";
 import { createGunzip, type Gunzip } from "node:zlib";
 import { Observable, Subject, takeUntil } from "rxjs";
 import { InvalidArgumentError } from "../../errors/containerd-error.js";
+import { TarStream, type TarHeader } from "./tar-stream.js";
 
 /**
  * What one layer says about the wanted paths. Keys are normalised paths (`etc/passwd`: no
@@ -47,181 +48,64 @@ export function normalizeTarPath(path: string): string {
   return posix.normalize(`/${path}`).replace(/\/+$/, "").slice(1);
 }
 
-const BLOCK = 512;
-const MAX_BUFFERED = 1 << 20; // largest wanted file, GNU long name or PAX header buffered
-
-type Sink = "skip" | "file" | "longname" | "longlink" | "pax";
-export interface Meta { path?: string; linkpath?: string; size?: number }
+const MAX_BUFFERED = 1 << 20; // largest wanted file kept in memory
 
 const bad = (message: string): InvalidArgumentError => new InvalidArgumentError(`layer tar: ${message}`);
 
-/** NUL-terminated string of a header field. */
-export function field(h: Buffer, start: number, len: number, encoding: BufferEncoding = "utf8"): string {
-  const nul = h.indexOf(0, start);
-  return h.toString(encoding, start, nul >= start && nul < start + len ? nul : start + len);
-}
-
-/** A numeric header field: octal text, or GNU base-256 when the high bit is set. */
-export function numeric(h: Buffer, start: number, len: number, what: string, at: number): number {
-  const first = h[start] ?? 0;
-  if (first & 0x80) {
-    if (first === 0xff) throw bad(`negative base-256 ${what} in header at byte ${at}`);
-    let v = first & 0x7f;
-    for (let i = start + 1; i < start + len; i++) v = v * 256 + (h[i] ?? 0);
-    if (!Number.isSafeInteger(v)) throw bad(`${what} too large in header at byte ${at}`);
-    return v;
-  }
-  const text = field(h, start, len, "latin1").trim();
-  if (text === "") return 0;
-  if (!/^[0-7]+$/.test(text)) throw bad(`invalid ${what} field ${JSON.stringify(text)} in header at byte ${at}`);
-  return parseInt(text, 8);
-}
-
-export function verifyChecksum(h: Buffer, at: number): void {
-  let [unsigned, signed] = [0, 0];
-  for (let i = 0; i < BLOCK; i++) {
-    const b = i >= 148 && i < 156 ? 0x20 : (h[i] ?? 0);
-    unsigned += b;
-    signed += b > 127 ? b - 256 : b;
-  }
-  const stored = numeric(h, 148, 8, "checksum", at);
-  if (stored !== unsigned && stored !== signed) {
-    throw bad(`bad header checksum at byte ${at} (stored ${stored}, computed ${unsigned}): corrupt or not a tar archive`);
-  }
-}
-
-/** PAX extended header records: `<len> <key>=<value>\n`. Keeps path, linkpath and size. */
-export function parsePax(buf: Buffer, into: Meta, at: number): void {
-  for (let pos = 0, len = 0; pos < buf.length && buf[pos] !== 0; pos += len) {
-    const sp = buf.indexOf(0x20, pos);
-    const lenText = sp < 0 ? "" : buf.toString("latin1", pos, sp);
-    len = /^[0-9]{1,9}$/.test(lenText) ? Number(lenText) : 0;
-    const record = buf.toString("utf8", sp + 1, pos + len - 1);
-    const eq = record.indexOf("=");
-    if (len <= sp - pos + 1 || pos + len > buf.length || buf[pos + len - 1] !== 0x0a || eq < 0) {
-      throw bad(`malformed PAX record in header at byte ${at}`);
-    }
-    const [key, value] = [record.slice(0, eq), record.slice(eq + 1)];
-    if (key === "path") into.path = value;
-    else if (key === "linkpath") into.linkpath = value;
-    else if (key === "size") {
-      if (!/^[0-9]{1,15}$/.test(value)) throw bad(`invalid PAX size in header at byte ${at}`);
-      into.size = Number(value);
-    }
-  }
-}
-
-/** Incremental tar parser: push() chunks, then finish(). Throws InvalidArgumentError. */
-class TarParser {
+/** Picks the wanted files, links and whiteouts out of a TarStream's events. Throws InvalidArgumentError. */
+class LayerPicker {
   readonly files = new Map<string, Buffer>();
   readonly whiteouts = new Set<string>();
   readonly opaqueDirs = new Set<string>();
   readonly links = new Map<string, string>();
-  ended = false; // two zero blocks seen, or every wanted path found
-  private readonly header = Buffer.alloc(BLOCK);
-  private fill = 0;
-  private remaining = 0;
-  private pad = 0;
-  private sink: Sink = "skip";
-  private parts: Buffer[] = [];
-  private path = "";
-  private headerAt = 0;
-  private offset = 0;
-  private zeros = 0;
-  private meta: Meta = {};
+  private readonly stream = new TarStream();
+  private current: { path: string; parts: Buffer[] } | undefined;
+  private allFound = false;
+  private bytes = 0;
 
   constructor(private readonly wanted: ReadonlySet<string>) {}
 
+  /** Two zero blocks seen, or every wanted path found. */
+  get ended(): boolean {
+    return this.allFound || this.stream.ended;
+  }
+
   push(buf: Buffer): void {
-    for (let off = 0, n = 0; off < buf.length && !this.ended; off += n, this.offset += n) {
-      if (this.remaining > 0) {
-        n = Math.min(this.remaining, buf.length - off);
-        if (this.sink !== "skip") this.parts.push(Buffer.from(buf.subarray(off, off + n)));
-        if ((this.remaining -= n) === 0) this.endEntry();
-      } else if (this.pad > 0) {
-        n = Math.min(this.pad, buf.length - off);
-        this.pad -= n;
-      } else {
-        n = buf.copy(this.header, this.fill, off, off + Math.min(BLOCK - this.fill, buf.length - off));
-        if ((this.fill += n) === BLOCK) {
-          this.fill = 0;
-          this.onHeader(this.offset + n - BLOCK);
-        }
+    this.bytes += buf.length;
+    for (const ev of this.stream.push(buf)) {
+      if (this.allFound) return;
+      if (ev.kind === "entry") this.onEntry(ev.header);
+      else if (ev.kind === "data") this.current?.parts.push(Buffer.from(ev.data));
+      else if (this.current) {
+        this.files.set(this.current.path, Buffer.concat(this.current.parts));
+        this.current = undefined;
+        this.checkAllFound();
       }
     }
   }
 
   finish(): TarLayerFiles {
-    if (!this.ended) {
-      if (this.fill > 0) throw bad(`truncated: input ends inside the header at byte ${this.offset - this.fill}`);
-      if (this.remaining > 0) throw bad(`truncated: "${this.path}" is missing ${this.remaining} bytes of its body`);
-      if (this.pad > 0) throw bad(`truncated: input ends inside the padding of "${this.path}"`);
-      if (Object.keys(this.meta).length > 0) throw bad("truncated: input ends after an extended header");
-    }
+    // An empty blob is an empty layer (the archive reader calls it "not a tar"; a layer may be empty).
+    if (!this.allFound && this.bytes > 0) this.stream.finish();
     return { files: this.files, whiteouts: this.whiteouts, opaqueDirs: this.opaqueDirs, links: this.links };
   }
 
-  private onHeader(at: number): void {
-    const h = this.header;
-    this.headerAt = at;
-    if (h.every((b) => b === 0)) {
-      if (++this.zeros >= 2) this.ended = true;
-      return;
-    }
-    this.zeros = 0;
-    verifyChecksum(h, at);
-    const type = String.fromCharCode(h[156] ?? 0);
-    const headerSize = numeric(h, 124, 12, "size", at);
-    const metaSink: Sink | undefined =
-      type === "L" ? "longname" : type === "K" ? "longlink" : type === "x" ? "pax" : type === "g" ? "skip" : undefined;
-    if (metaSink !== undefined) {
-      if (metaSink !== "skip" && headerSize > MAX_BUFFERED) throw bad(`extended header at byte ${at} is ${headerSize} bytes`);
-      this.begin(headerSize, metaSink, `extended header at byte ${at}`);
-      return;
-    }
-    const size = this.meta.size ?? headerSize;
-    const prefix = h.toString("latin1", 257, 263) === "ustar\0" ? field(h, 345, 155) : "";
-    const rawName = this.meta.path ?? (prefix ? `${prefix}/${field(h, 0, 100)}` : field(h, 0, 100));
-    const linkname = this.meta.linkpath ?? field(h, 157, 100);
-    this.meta = {};
-    const path = normalizeTarPath(rawName);
+  private onEntry(h: TarHeader): void {
+    const path = normalizeTarPath(h.path);
     this.noteWhiteout(path);
-    const wanted = this.wanted.has(path);
-    let sink: Sink = "skip";
-    if ((type === "0" || type === "\0" || type === "7") && !rawName.endsWith("/") && wanted) {
-      if (size > MAX_BUFFERED) throw bad(`"${path}" is ${size} bytes, more than the ${MAX_BUFFERED}-byte limit`);
+    if (!this.wanted.has(path)) return;
+    if (h.type === "0" && !h.path.endsWith("/")) {
+      if (h.size > MAX_BUFFERED) throw bad(`"${path}" is ${h.size} bytes, more than the ${MAX_BUFFERED}-byte limit`);
       this.links.delete(path);
-      sink = "file";
-    } else if ((type === "1" || type === "2") && wanted) {
+      this.current = { path, parts: [] };
+    } else if (h.type === "1" || h.type === "2") {
       this.files.delete(path);
-      const target = normalizeTarPath(linkname);
-      const linked = type === "1" ? this.files.get(target) : undefined;
+      const target = normalizeTarPath(h.linkname);
+      const linked = h.type === "1" ? this.files.get(target) : undefined;
       if (linked) this.files.set(path, linked);
-      else this.links.set(path, type === "1" ? `/${target}` : linkname);
+      else this.links.set(path, h.type === "1" ? `/${target}` : h.linkname);
       this.checkAllFound();
     }
-    this.begin(size, sink, path);
-  }
-
-  private begin(size: number, sink: Sink, path: string): void {
-    this.sink = sink;
-    this.path = path;
-    this.parts = [];
-    this.remaining = size;
-    this.pad = (BLOCK - (size % BLOCK)) % BLOCK;
-    if (size === 0) this.endEntry();
-  }
-
-  private endEntry(): void {
-    const data = Buffer.concat(this.parts);
-    this.parts = [];
-    if (this.sink === "file") {
-      this.files.set(this.path, data);
-      this.checkAllFound();
-    } else if (this.sink === "longname") this.meta.path = field(data, 0, data.length);
-    else if (this.sink === "longlink") this.meta.linkpath = field(data, 0, data.length);
-    else if (this.sink === "pax") parsePax(data, this.meta, this.headerAt);
-    this.sink = "skip";
   }
 
   private noteWhiteout(path: string): void {
@@ -235,7 +119,7 @@ class TarParser {
   private checkAllFound(): void {
     if (this.wanted.size === 0) return;
     for (const w of this.wanted) if (!this.files.has(w) && !this.links.has(w)) return;
-    this.ended = true;
+    this.allFound = true;
   }
 }
 
@@ -261,7 +145,7 @@ export function extractTarFiles(
 ): Observable<TarLayerFiles> {
   return new Observable<TarLayerFiles>((subscriber) => {
     const stop$ = new Subject<void>();
-    const parser = new TarParser(new Set(wanted.map(normalizeTarPath)));
+    const parser = new LayerPicker(new Set(wanted.map(normalizeTarPath)));
     let gunzip: Gunzip | undefined;
     let done = false;
     subscriber.add(() => { // runs on error, complete and unsubscribe

@@ -3,9 +3,8 @@
 // memory stays bounded; only extended headers (GNU long names, PAX) are buffered.
 
 import { InvalidArgumentError } from "../../errors/containerd-error.js";
-import { field, numeric, parsePax, verifyChecksum, type Meta } from "./tar-files.js";
+import { BLOCK, field, numeric, parsePax, verifyChecksum, type Meta } from "./tar-header.js";
 
-const BLOCK = 512;
 const MAX_META = 1 << 20;
 
 /** One tar member's header. `type` is the typeflag: "0" file, "5" dir, "2" symlink, "1" hard link… */
