@@ -6,7 +6,8 @@ import { CanceledError, ContainerdError, InvalidArgumentError } from "../../erro
 import type { CallOptions } from "../../services/call-options.js";
 import { tarHeader } from "../image/tar-stream.js";
 import { readBlob, type OciDescriptor } from "../image-reader.js";
-import { ANNOTATION_IMAGE_NAME, ANNOTATION_REF_NAME, DEFAULT_PLATFORM, INDEX_MEDIA_TYPES, MANIFEST_MEDIA_TYPES, MEDIA_OCI_INDEX, ociRefName, platformMatches, type Platform } from "./oci.js";
+import { MEDIA_TYPE_OCI_INDEX } from "../registry/media-types.js";
+import { ANNOTATION_IMAGE_NAME, ANNOTATION_REF_NAME, DEFAULT_PLATFORM, INDEX_MEDIA_TYPES, MANIFEST_MEDIA_TYPES, ociRefName, platformMatches, type Platform } from "./oci.js";
 import type { StoreContext } from "./store-context.js";
 
 /** Options of `client.images.export$`. */
@@ -107,7 +108,7 @@ export function exportImages$(ctx: StoreContext, refs: readonly string[], destin
         }
         await out.write(Buffer.alloc((512 - (d.size % 512)) % 512));
       }
-      await file("index.json", Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_OCI_INDEX, manifests })));
+      await file("index.json", Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPE_OCI_INDEX, manifests })));
       await out.write(Buffer.alloc(1024));
       await out.end();
     } catch (e) {

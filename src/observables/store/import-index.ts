@@ -11,9 +11,10 @@ import type { Image } from "./image.js";
 import type { ImageProgress } from "./image.js";
 import {
   ANNOTATION_IMAGE_NAME, ANNOTATION_REF_NAME, childGcLabels, CONFIG_MEDIA_TYPES, DEFAULT_PLATFORM, INDEX_MEDIA_TYPES, LAYER_MEDIA_TYPES,
-  MANIFEST_MEDIA_TYPES, MEDIA_DOCKER_CONFIG, MEDIA_DOCKER_LAYER, MEDIA_DOCKER_LAYER_GZIP, MEDIA_DOCKER_MANIFEST, normalizeReference,
+  MANIFEST_MEDIA_TYPES, MEDIA_DOCKER_CONFIG, MEDIA_DOCKER_LAYER, MEDIA_DOCKER_LAYER_GZIP, normalizeReference,
   ociRefName, platformMatches, type Platform,
 } from "./oci.js";
+import { MEDIA_TYPE_DOCKER_MANIFEST } from "../registry/media-types.js";
 import type { StoreContext } from "./store-context.js";
 import { putImage } from "./image-put.js";
 import { unpackImage } from "./unpack.js";
@@ -110,8 +111,8 @@ async function dockerIndex(ctx: StoreContext, c: ArchiveContents, call: CallOpti
       return { mediaType: b.gzip ? MEDIA_DOCKER_LAYER_GZIP : MEDIA_DOCKER_LAYER, digest: b.digest, size: b.size };
     });
     const cj = await parse(await blob(ctx, config, call), m.Config);
-    const manifest = { schemaVersion: 2, mediaType: MEDIA_DOCKER_MANIFEST, config, layers };
-    const desc = await writeJson(ctx, manifest, MEDIA_DOCKER_MANIFEST, childGcLabels([config, ...layers]), call);
+    const manifest = { schemaVersion: 2, mediaType: MEDIA_TYPE_DOCKER_MANIFEST, config, layers };
+    const desc = await writeJson(ctx, manifest, MEDIA_TYPE_DOCKER_MANIFEST, childGcLabels([config, ...layers]), call);
     const platform = typeof cj["os"] === "string" && typeof cj["architecture"] === "string"
       ? { platform: { os: cj["os"], architecture: cj["architecture"] } } : {};
     const tags = Array.isArray(m.RepoTags) ? (m.RepoTags as unknown[]).filter((t): t is string => typeof t === "string") : [];

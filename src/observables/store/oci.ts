@@ -1,12 +1,19 @@
 // OCI / Docker media types and the containerd conventions around them (GC labels, image names).
-import type { Platform } from "../registry/media-types.js";
+import {
+  MEDIA_TYPE_DOCKER_MANIFEST, MEDIA_TYPE_DOCKER_MANIFEST_LIST, MEDIA_TYPE_OCI_CONFIG, MEDIA_TYPE_OCI_INDEX, MEDIA_TYPE_OCI_MANIFEST,
+  type Platform,
+} from "../registry/media-types.js";
+
+export const MEDIA_DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json";
+export const MEDIA_DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar";
+export const MEDIA_DOCKER_LAYER_GZIP = "application/vnd.docker.image.rootfs.diff.tar.gzip";
 
 /** Image index / manifest list media types. */
-export const INDEX_MEDIA_TYPES: ReadonlySet<string> = new Set(["application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json"]);
+export const INDEX_MEDIA_TYPES: ReadonlySet<string> = new Set([MEDIA_TYPE_OCI_INDEX, MEDIA_TYPE_DOCKER_MANIFEST_LIST]);
 /** Image manifest media types. */
-export const MANIFEST_MEDIA_TYPES: ReadonlySet<string> = new Set(["application/vnd.oci.image.manifest.v1+json", "application/vnd.docker.distribution.manifest.v2+json"]);
+export const MANIFEST_MEDIA_TYPES: ReadonlySet<string> = new Set([MEDIA_TYPE_OCI_MANIFEST, MEDIA_TYPE_DOCKER_MANIFEST]);
 /** Image config media types. */
-export const CONFIG_MEDIA_TYPES: ReadonlySet<string> = new Set(["application/vnd.oci.image.config.v1+json", "application/vnd.docker.container.image.v1+json"]);
+export const CONFIG_MEDIA_TYPES: ReadonlySet<string> = new Set([MEDIA_TYPE_OCI_CONFIG, MEDIA_DOCKER_CONFIG]);
 /** Layer media types Diff.Apply understands (tar, gzip; nondistributable variants). */
 export const LAYER_MEDIA_TYPES: ReadonlySet<string> = new Set([
   "application/vnd.oci.image.layer.v1.tar", "application/vnd.oci.image.layer.v1.tar+gzip", "application/vnd.oci.image.layer.v1.tar+zstd",
@@ -15,11 +22,6 @@ export const LAYER_MEDIA_TYPES: ReadonlySet<string> = new Set([
   "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
 ]);
 
-export const MEDIA_OCI_INDEX = "application/vnd.oci.image.index.v1+json";
-export const MEDIA_DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
-export const MEDIA_DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json";
-export const MEDIA_DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar";
-export const MEDIA_DOCKER_LAYER_GZIP = "application/vnd.docker.image.rootfs.diff.tar.gzip";
 
 /** Annotation containerd puts on index entries: the full image name. */
 export const ANNOTATION_IMAGE_NAME = "io.containerd.image.name";
