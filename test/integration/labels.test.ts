@@ -1,6 +1,6 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { lastValueFrom, toArray } from "rxjs";
+import { lastValueFrom, toArray, type Observable } from "rxjs";
 import { isInvalidArgument, MAX_LABEL_SIZE, type Containerd } from "../../src/index.js";
 import { BUSYBOX, labClient, uniqueNamespace } from "../support/lab.js";
 
@@ -60,4 +60,22 @@ test("an oversized label: a container's setLabels$ and update$ fail before any R
   } finally {
     await lastValueFrom(container.delete$());
   }
+});
+
+test("an oversized label on leases, images and content is an InvalidArgumentError before any RPC", async () => {
+  const started = client.callStats.started;
+  const big = { note: "x".repeat(MAX_LABEL_SIZE) };
+  const digest = `sha256:${"a".repeat(64)}`;
+  const target = { mediaType: "application/vnd.oci.image.manifest.v1+json", digest, size: 1 };
+  for (const op of [
+    client.leases.create$({ labels: big }) as Observable<unknown>,
+    client.images.create$("example.com/big:1", target, big),
+    client.images.update$("example.com/big:1", { labels: big }),
+    client.content.update$(digest, big),
+  ]) {
+    const r = await outcome(lastValueFrom(op));
+    assert.ok(isInvalidArgument(r), String(r));
+    assert.match(String(r), /greater than maximum size \(4096 bytes\)/);
+  }
+  assert.equal(client.callStats.started, started, "no RPC");
 });

@@ -5,6 +5,7 @@ import { isDataLoss } from "../../errors/guards.js";
 import type { CallOptions } from "../../services/call-options.js";
 import type { Services } from "../../services/services.js";
 import { validated } from "../validated.js";
+import { checkLabels } from "../labels.js";
 import { checkExpected, openBlobWriter, type WrittenBlob } from "./blob-writer.js";
 import { asyncChunks } from "./chunks.js";
 
@@ -180,7 +181,7 @@ export class ContentStore {
     const set = Object.fromEntries(Object.entries(labels).filter(([, v]) => v !== ""));
     // An empty mask would mean "replace every label": an empty update is just a read.
     if (Object.keys(labels).length === 0) return this.info$(digest, options);
-    return validated(() => checkDigest(digest), () => this.services.content.update$({
+    return validated(() => checkDigest(digest) ?? checkLabels("content labels", labels), () => this.services.content.update$({
       info: { digest, labels: set }, updateMask: Object.keys(labels).map((k) => `labels.${k}`),
     }, this.call(options)).pipe(map((r) => toInfo(r.info))));
   }

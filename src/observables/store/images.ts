@@ -4,6 +4,7 @@ import { InvalidArgumentError } from "../../errors/containerd-error.js";
 import type { CallOptions } from "../../services/call-options.js";
 import type { OciDescriptor } from "../image-reader.js";
 import { validated } from "../validated.js";
+import { checkLabels } from "../labels.js";
 import { exportImages$, type ExportOptions } from "./export-archive.js";
 import type { Image } from "./image.js";
 import { toImage } from "./image-record.js";
@@ -57,7 +58,7 @@ export class Images {
    * emits the image. AlreadyExistsError if the name is taken.
    */
   create$(name: string, target: OciDescriptor, labels: Readonly<Record<string, string>> = {}, options?: CallOptions): Observable<Image> {
-    return validated(() => checkName(name) ?? checkTarget(target), () => this.ctx.services.images.create$({
+    return validated(() => checkName(name) ?? checkTarget(target) ?? checkLabels("image labels", labels), () => this.ctx.services.images.create$({
       image: { name, target: protoTarget(target), labels: { ...labels } },
     }, this.call(options)).pipe(map((r) => toImage(this.ctx, r.image))));
   }
@@ -71,7 +72,7 @@ export class Images {
     const mask = [...Object.keys(labels).map((k) => `labels.${k}`), ...(update.target ? ["target"] : [])];
     // An empty mask would mean "replace everything": an empty update is just a read.
     if (mask.length === 0) return this.get$(name, options);
-    return validated(() => checkName(name) ?? (update.target ? checkTarget(update.target) : undefined), () => this.ctx.services.images.update$({
+    return validated(() => checkName(name) ?? (update.target ? checkTarget(update.target) : undefined) ?? checkLabels("image labels", update.labels), () => this.ctx.services.images.update$({
       image: { name, labels: Object.fromEntries(Object.entries(labels).filter(([, v]) => v !== "")), ...(update.target ? { target: protoTarget(update.target) } : {}) },
       updateMask: mask,
     }, this.call(options)).pipe(map((r) => toImage(this.ctx, r.image))));

@@ -5,6 +5,7 @@ import type { CallOptions } from "../../services/call-options.js";
 import type { Services } from "../../services/services.js";
 import { checkIdentifier } from "../identifiers.js";
 import { validated } from "../validated.js";
+import { checkLabels } from "../labels.js";
 
 /** A containerd lease: while it exists, what was created under it is safe from garbage collection. */
 export interface Lease {
@@ -77,7 +78,7 @@ export class Leases {
   create$(options: CreateLeaseOptions = {}, callOptions?: CallOptions): Observable<Lease> {
     const id = options.id ?? newLeaseId();
     const ttl = options.expireAfterMs;
-    return validated(() => checkIdentifier("lease id", id) ?? (ttl !== undefined && !(Number.isFinite(ttl) && ttl > 0)
+    return validated(() => checkIdentifier("lease id", id) ?? checkLabels("lease labels", options.labels) ?? (ttl !== undefined && !(Number.isFinite(ttl) && ttl > 0)
       ? new InvalidArgumentError(`expireAfterMs must be a positive number, got ${String(ttl)}`) : undefined),
     () => this.services.leases.create$({ id, labels: {
       ...options.labels,
