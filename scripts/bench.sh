@@ -11,6 +11,7 @@ bash scripts/setup.sh
 lab_up
 node build/bench/lifecycle.js
 node build/bench/adapter-overhead.js
+node --expose-gc build/bench/waits.js
 node build/bench/stdout.js
 if [ "${1:-}" = "--go" ]; then
   base=${RXC_GO_BASELINE:-$(cd .. && pwd)/shared/bench/go-baseline}
@@ -21,7 +22,7 @@ if [ "${1:-}" = "--go" ]; then
   # Inside the lab daemon's mount namespace: the Go client's FIFOs go to /run/containerd/fifo,
   # which only there is the directory the lab's shims see.
   nsenter --mount --target "$(cat "$RXC_LAB_DIR/containerd.pid")" "$B/go-baseline" -address "$CONTAINERD_ADDRESS" \
-    -namespace gobench -import "$RXC_LAB_DIR/image/busybox-oci.tar" -only lifecycle,exit,rpc,stdout -stdout-rep "${RXC_BENCH_REP:-3}" \
+    -namespace gobench -import "$RXC_LAB_DIR/image/busybox-oci.tar" -only lifecycle,exit,waits,rpc,stdout -stdout-rep "${RXC_BENCH_REP:-3}" \
     -stdout-bytes "${RXC_BENCH_BYTES:-268435456}" 2> "$B/go.err"
   rm -rf "$B"
 fi
