@@ -13,6 +13,8 @@ let server: Server;
 let addr: string;
 const seen: { url: string; headers: IncomingHttpHeaders }[] = [];
 const D = `sha256:${"a".repeat(64)}`;
+const BIG = Buffer.alloc(8 << 20, 7);
+const BIG_DIGEST = sha256Digest(BIG);
 const NO_DIGEST_BODY = JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: [] });
 
 before(async () => {
@@ -35,6 +37,21 @@ before(async () => {
       const ok = accept.includes("application/vnd.oci.image.index.v1+json") && accept.includes("application/vnd.docker.distribution.manifest.list.v2+json");
       res.writeHead(ok ? 200 : 406, { "content-type": "application/vnd.oci.image.index.v1+json; charset=utf-8" });
       res.end(req.method === "HEAD" ? undefined : NO_DIGEST_BODY);
+      return;
+    }
+    if (req.url === `/v2/big/blobs/${BIG_DIGEST}`) {
+      // 8 MiB written as fast as the socket takes it: how much the client reads depends on it.
+      res.writeHead(200, { "content-length": String(BIG.length) });
+      let off = 0;
+      const more = (): void => {
+        while (off < BIG.length) {
+          const ok = res.write(BIG.subarray(off, off + 65536));
+          off += 65536;
+          if (!ok) { res.once("drain", more); return; }
+        }
+        res.end();
+      };
+      more();
       return;
     }
     if (req.url === "/landed") {
@@ -141,4 +158,20 @@ test("credentials are never sent to another host named by an absolute URL", asyn
     await lastValueFrom(registry.client.request$({ domain: addr, repository: "app", method: "GET", path }, (res) => from(res.text())));
     assert.equal(seen[n]?.headers.authorization, want, path);
   }
+});
+
+test("fetchBlob$ with pace: the body is read only as fast as the consumer's promise allows", async () => {
+  const registry = new Registry();
+  let release: () => void = () => undefined;
+  let gate = new Promise<void>((r) => (release = r));
+  let chunks = 0;
+  let bytes = 0;
+  const done = new Promise<void>((resolve, reject) => registry.fetchBlob$(`${addr}/big`, { digest: BIG_DIGEST, size: BIG.length }, { pace: () => gate })
+    .subscribe({ next: (c) => { chunks++; bytes += c.length; }, error: reject, complete: resolve }));
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(chunks, 1, "one chunk, then nothing until the consumer's promise settles");
+  release();
+  gate = Promise.resolve();
+  await done;
+  assert.equal(bytes, BIG.length, "then everything, verified");
 });

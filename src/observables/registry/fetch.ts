@@ -22,6 +22,11 @@ export interface FetchBlobOptions {
   readonly verify?: boolean;
   /** See {@link VerifyOptions.resume}. */
   readonly resume?: VerifyOptions["resume"];
+  /**
+   * Backpressure: after each chunk the body is read on only once the promise `pace()` returns
+   * settles (e.g. the consumer's pending write). Default: read as fast as the network delivers.
+   */
+  readonly pace?: () => Promise<unknown>;
 }
 
 /**
@@ -54,7 +59,7 @@ export function fetchBlob$(
     // Nothing left to download (a registry would answer 416): no request at all.
     const body$ = descriptor.size !== undefined && offset === descriptor.size && offset > 0 ? EMPTY : client.request$(req, (res, url) => {
       if (!res.ok) return failWith$<Buffer>({ method: "GET", url }, res);
-      const chunks$ = bodyChunks$(res);
+      const chunks$ = bodyChunks$(res, options.pace);
       return offset > 0 && res.status !== 206 ? chunks$.pipe(skipBytes(offset)) : chunks$;
     });
     const verify = options.verify ?? (offset === 0 || options.resume !== undefined);

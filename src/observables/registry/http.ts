@@ -66,8 +66,12 @@ export function failWith$<T>(req: HttpRequest, res: Response): Observable<T> {
   });
 }
 
-/** The response body as an Observable of chunks; reading stops (and the body is cancelled) on unsubscribe. */
-export function bodyChunks$(res: Response): Observable<Buffer> {
+/**
+ * The response body as an Observable of chunks; reading stops (and the body is cancelled) on
+ * unsubscribe. With `pace`, the next chunk is read only once the promise it returns settles:
+ * backpressure from a consumer slower than the network.
+ */
+export function bodyChunks$(res: Response, pace?: () => Promise<unknown>): Observable<Buffer> {
   return new Observable<Buffer>((sub) => {
     if (!res.body) {
       sub.complete();
@@ -81,7 +85,8 @@ export function bodyChunks$(res: Response): Observable<Buffer> {
           if (stopped) return;
           if (done) { sub.complete(); return; }
           sub.next(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
-          pump();
+          if (pace) pace().then(pump, () => undefined); // a failed consumer unsubscribes us itself
+          else pump();
         },
         (e: unknown) => { if (!stopped) sub.error(networkError("GET", res.url, e)); },
       );

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { from, lastValueFrom, mergeMap, toArray, type Observable } from "rxjs";
+import { from, lastValueFrom, mergeMap, toArray, type Observable, type Subscription } from "rxjs";
 import { CanceledError, InvalidArgumentError } from "../../errors/containerd-error.js";
 import { isAlreadyExists } from "../../errors/guards.js";
 import type { CallOptions } from "../../services/call-options.js";
@@ -11,7 +11,6 @@ import type { RegistryClientOptions } from "../registry/registry-client.js";
 import { Registry } from "../registry/registry.js";
 import type { Tx } from "../transaction.js";
 import { openBlobWriter } from "./blob-writer.js";
-import { asyncChunks } from "./chunks.js";
 import type { ImageProgress } from "./image.js";
 import { putImage } from "./image-put.js";
 import { LEASE_EXPIRE_LABEL } from "./leases.js";
@@ -73,16 +72,28 @@ async function fetchInto(tx: Tx, stop: { failed: boolean }, ctx: StoreContext, r
     let bytes = offset;
     let next = bytes + PROGRESS_EVERY;
     emit({ type: "downloading", digest: d.digest, bytes, total: d.size });
-    const aborted = new AbortController();
-    for await (const chunk of asyncChunks(registry.fetchBlob$(reference, d, { offset, verify: offset === 0 }), aborted.signal)) {
-      if (tx.cancelled || stop.failed) throw new CanceledError("pull unsubscribed or failed");
-      await writer.write(chunk);
-      bytes += chunk.length;
-      if (bytes >= next) {
-        next = bytes + PROGRESS_EVERY;
-        emit({ type: "downloading", digest: d.digest, bytes, total: d.size });
-      }
-    }
+    // Each chunk is written before the next one is read off the socket (`pace`): memory stays
+    // bounded by the writer's window whatever the network and daemon speeds.
+    let written: Promise<void> = Promise.resolve();
+    await new Promise<void>((resolve, reject) => {
+      const holder: { sub?: Subscription } = {};
+      const fail = (e: unknown) => { holder.sub?.unsubscribe(); reject(e); };
+      holder.sub = registry.fetchBlob$(reference, d, { offset, verify: offset === 0, pace: () => written }).subscribe({
+        next: (chunk) => {
+          if (tx.cancelled || stop.failed) return fail(new CanceledError("pull unsubscribed or failed"));
+          written = written.then(() => writer.write(chunk)).then(() => {
+            bytes += chunk.length;
+            if (bytes >= next) {
+              next = bytes + PROGRESS_EVERY;
+              emit({ type: "downloading", digest: d.digest, bytes, total: d.size });
+            }
+          });
+          written.catch(fail);
+        },
+        error: fail,
+        complete: () => void written.then(() => resolve(), fail),
+      });
+    });
     await writer.commit();
     emit({ type: "downloading", digest: d.digest, bytes: d.size, total: d.size });
   } finally {
