@@ -48,6 +48,8 @@ export type { ImageProgressOf } from "./observables/store/image-progress.js";
 export type { ImportOptions } from "./observables/store/import-index.js";
 export type { PullOptions } from "./observables/store/pull.js";
 export type { PushOptions } from "./observables/store/push.js";
+export type { RemoteOptions } from "./observables/store/remote.js";
+export type { LongCallOptions } from "./observables/store/store-context.js";
 export type { ExportOptions } from "./observables/store/export-archive.js";
 export type { OciDescriptor } from "./observables/image-reader.js";
 export {

@@ -2,13 +2,14 @@
 // response (in order), at most WINDOW writes are in flight, data goes out in messages of at most
 // CHUNK bytes. Used by content.write$ and image import (which feeds it straight from a tar).
 import { createHash, type Hash } from "node:crypto";
-import { Subject, type Subscription } from "rxjs";
+import { lastValueFrom, Subject, type Subscription } from "rxjs";
 import { WriteAction, type WriteContentRequest, type WriteContentResponse } from "../../../generated/github.com/containerd/containerd/api/services/content/v1/content.js";
 import { ContainerdError, DataLossError, InvalidArgumentError } from "../../errors/containerd-error.js";
 import { isAlreadyExists, isUnavailable } from "../../errors/guards.js";
 import type { CallOptions } from "../../services/call-options.js";
 import type { MessageInit } from "../../services/message.js";
 import type { Services } from "../../services/services.js";
+import { isSha256Digest, sha256DigestError } from "./oci.js";
 
 const CHUNK = 1 << 20;
 const WINDOW = 4;
@@ -27,11 +28,9 @@ export interface ExpectedBlob {
   readonly size?: number;
 }
 
-const DIGEST = /^sha256:[0-9a-f]{64}$/;
-
 /** InvalidArgumentError for a malformed expected descriptor, else undefined. @internal */
 export function checkExpected(e: ExpectedBlob | undefined): InvalidArgumentError | undefined {
-  if (e?.digest !== undefined && !DIGEST.test(e.digest)) return new InvalidArgumentError(`invalid digest ${JSON.stringify(e.digest)} (want sha256:<64 hex>)`);
+  if (e?.digest !== undefined && !isSha256Digest(e.digest)) return sha256DigestError(e.digest);
   if (e?.size !== undefined && !(Number.isSafeInteger(e.size) && e.size >= 0)) return new InvalidArgumentError(`invalid size ${String(e.size)}`);
   return undefined;
 }
@@ -220,3 +219,26 @@ export async function openBlobWriter(services: Services, ref: string, expected: 
     return w;
   }
 }
+
+/** Content.Update of a blob's labels (nothing to do for none). @internal */
+export async function labelBlob(services: Services, digest: string, labels: Readonly<Record<string, string>>, call: CallOptions): Promise<void> {
+  if (Object.keys(labels).length === 0) return;
+  await lastValueFrom(services.content.update$({ info: { digest, labels: { ...labels } }, updateMask: Object.keys(labels).map((k) => `labels.${k}`) }, call));
+}
+
+/**
+ * Stores a small blob held in memory (a manifest, an index) with `labels`; when the store has it
+ * already, only the labels are set. @internal
+ */
+export async function writeBlob(services: Services, ref: string, blob: { readonly digest: string; readonly size: number }, data: Uint8Array,
+  labels: Readonly<Record<string, string>>, call: CallOptions): Promise<void> {
+  const w = await openBlobWriter(services, ref, blob, call);
+  if (w === "exists") return labelBlob(services, blob.digest, labels, call);
+  try {
+    await w.write(data);
+    await w.commit(labels);
+  } finally {
+    w.close();
+  }
+}
+

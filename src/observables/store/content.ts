@@ -8,6 +8,7 @@ import { validated } from "../validated.js";
 import { checkLabels } from "../labels.js";
 import { checkExpected, openBlobWriter, type WrittenBlob } from "./blob-writer.js";
 import { asyncChunks } from "./chunks.js";
+import { sha256DigestError } from "./oci.js";
 
 /** A committed blob's metadata (`Content.Info`). */
 export interface ContentInfo {
@@ -44,8 +45,6 @@ export interface ContentReadOptions extends CallOptions {
   readonly size?: number;
 }
 
-const DIGEST = /^sha256:[0-9a-f]{64}$/;
-const checkDigest = (d: string) => (typeof d === "string" && DIGEST.test(d) ? undefined : new InvalidArgumentError(`invalid digest ${JSON.stringify(d)} (want sha256:<64 hex>)`));
 const checkRef = (r: string) => (typeof r === "string" && r !== "" ? undefined : new InvalidArgumentError("content ref must not be empty"));
 
 type RawInfo = { digest: string; size: { toNumber(): number }; createdAt: Date | undefined; updatedAt: Date | undefined; labels: { [k: string]: string } };
@@ -75,7 +74,7 @@ export class ContentStore {
 
   /** Content.Info; emits the blob's metadata. NotFoundError if absent. */
   info$(digest: string, options?: CallOptions): Observable<ContentInfo> {
-    return validated(() => checkDigest(digest),
+    return validated(() => sha256DigestError(digest),
       () => this.services.content.info$({ digest }, this.call(options)).pipe(map((r) => toInfo(r.info))));
   }
 
@@ -91,7 +90,7 @@ export class ContentStore {
    */
   read$(digest: string, options: ContentReadOptions = {}): Observable<Buffer> {
     const { offset, size, ...call } = options;
-    return validated(() => checkDigest(digest) ?? checkExpected({ ...(offset !== undefined ? { size: offset } : {}) })
+    return validated(() => sha256DigestError(digest) ?? checkExpected({ ...(offset !== undefined ? { size: offset } : {}) })
       ?? checkExpected({ ...(size !== undefined ? { size } : {}) }),
     () => this.services.content.read$({ digest, offset: offset ?? 0, size: size ?? 0 }, this.call(call)).pipe(map((r) => r.data)));
   }
@@ -119,7 +118,7 @@ export class ContentStore {
    */
   write$(ref: string, source: Observable<Uint8Array> | Readable, options: ContentWriteOptions): Observable<WrittenBlob> {
     const { expected, labels, ...call } = options ?? ({} as Partial<ContentWriteOptions>);
-    return validated(() => checkRef(ref) ?? (expected ? checkDigest(expected.digest) ?? checkExpected(expected)
+    return validated(() => checkRef(ref) ?? (expected ? sha256DigestError(expected.digest) ?? checkExpected(expected)
       : new InvalidArgumentError("write$ needs expected { digest, size }")),
     () => defer(() => {
       const ac = new AbortController();
@@ -146,7 +145,7 @@ export class ContentStore {
 
   /** Content.Delete; emits `undefined`. NotFoundError if absent. */
   delete$(digest: string, options?: CallOptions): Observable<void> {
-    return validated(() => checkDigest(digest), () => this.services.content.delete$({ digest }, this.call(options)).pipe(map(() => undefined)));
+    return validated(() => sha256DigestError(digest), () => this.services.content.delete$({ digest }, this.call(options)).pipe(map(() => undefined)));
   }
 
   /** Content.Abort: discards the ingest `ref`; emits `undefined`. NotFoundError if there is none. */
@@ -181,7 +180,7 @@ export class ContentStore {
     const set = Object.fromEntries(Object.entries(labels).filter(([, v]) => v !== ""));
     // An empty mask would mean "replace every label": an empty update is just a read.
     if (Object.keys(labels).length === 0) return this.info$(digest, options);
-    return validated(() => checkDigest(digest) ?? checkLabels("content labels", labels), () => this.services.content.update$({
+    return validated(() => sha256DigestError(digest) ?? checkLabels("content labels", labels), () => this.services.content.update$({
       info: { digest, labels: set }, updateMask: Object.keys(labels).map((k) => `labels.${k}`),
     }, this.call(options)).pipe(map((r) => toInfo(r.info))));
   }

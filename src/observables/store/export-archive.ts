@@ -8,10 +8,10 @@ import { tarHeader } from "../image/tar-stream.js";
 import { readBlob, type OciDescriptor } from "../image-reader.js";
 import { MEDIA_TYPE_OCI_INDEX } from "../registry/media-types.js";
 import { ANNOTATION_IMAGE_NAME, ANNOTATION_REF_NAME, DEFAULT_PLATFORM, INDEX_MEDIA_TYPES, MANIFEST_MEDIA_TYPES, ociRefName, platformMatches, type Platform } from "./oci.js";
-import type { StoreContext } from "./store-context.js";
+import { longCall, type LongCallOptions, type StoreContext } from "./store-context.js";
 
 /** Options of `client.images.export$`. */
-export interface ExportOptions extends Pick<CallOptions, "timeoutMs" | "signal" | "metadata"> {
+export interface ExportOptions extends LongCallOptions {
   /** Platform whose manifests (from an index) are exported. Default linux/amd64. */
   readonly platform?: Platform;
   /** Export every platform of an index (all their blobs must be present). Default false. */
@@ -72,8 +72,7 @@ export function exportImages$(ctx: StoreContext, refs: readonly string[], destin
       throw new InvalidArgumentError("export$ needs at least one image name");
     }
     if (typeof destination === "string" && destination === "") throw new InvalidArgumentError("export$ path must not be empty");
-    const call: CallOptions = { namespace: ctx.namespace, timeoutMs: Infinity, ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-      ...(options.signal ? { signal: options.signal } : {}), ...(options.metadata ? { metadata: options.metadata } : {}) };
+    const call = longCall(ctx, options);
     const blobs = new Map<string, OciDescriptor>();
     const manifests: OciDescriptor[] = [];
     for (const name of refs) {

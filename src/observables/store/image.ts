@@ -6,7 +6,7 @@ import type { ImageProgressOf } from "./image-progress.js";
 import { DEFAULT_PLATFORM, INDEX_MEDIA_TYPES, type Platform } from "./oci.js";
 import { progressTransaction$ } from "./progress.js";
 import { snapshotExists, unpackImage } from "./unpack.js";
-import { storeLease } from "./store-lease.js";
+import { temporaryLease } from "../lease.js";
 import type { StoreContext } from "./store-context.js";
 
 /** An image record as containerd stores it (Images.Get/List). */
@@ -119,7 +119,7 @@ export class Image implements ImageRecordInfo {
   unpack$(snapshotter = "overlayfs", options: UnpackOptions = {}): Observable<ImageProgress> {
     const { platform, ...call } = options;
     return progressTransaction$<ImageProgress, ImageProgress>(async (tx, emit) => {
-      const lease = await storeLease(tx, this.ctx);
+      const lease = await temporaryLease(tx, this.ctx.services, this.ctx.namespace);
       await unpackImage(tx, this.ctx.services, this.name, snapshotter, this.call({ ...call, lease }), emit, platform);
       return [{ type: "done", image: this }];
     });

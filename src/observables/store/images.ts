@@ -12,12 +12,12 @@ import type { ImageProgress } from "./image.js";
 import { importArchive$, type ImportOptions } from "./import-archive.js";
 import { pull$, type PullOptions } from "./pull.js";
 import { push$, type PushOptions } from "./push.js";
+import { isSha256Digest } from "./oci.js";
 import type { StoreContext } from "./store-context.js";
 
 const checkName = (n: string) => (typeof n === "string" && n !== "" && !/\s/.test(n) ? undefined : new InvalidArgumentError(`invalid image name ${JSON.stringify(n)}`));
-const DIGEST = /^sha256:[0-9a-f]{64}$/;
 function checkTarget(t: OciDescriptor | undefined) {
-  if (!t || typeof t.mediaType !== "string" || t.mediaType === "" || !DIGEST.test(t.digest) || !(Number.isSafeInteger(t.size) && t.size >= 0)) {
+  if (!t || typeof t.mediaType !== "string" || t.mediaType === "" || !isSha256Digest(t.digest) || !(Number.isSafeInteger(t.size) && t.size >= 0)) {
     return new InvalidArgumentError(`invalid image target ${JSON.stringify(t)}`);
   }
   return undefined;

@@ -9,10 +9,10 @@ import type { ArchiveContents } from "./archive-types.js";
 import { openArchive } from "./archive-source.js";
 import { openBlobWriter, type BlobWriter } from "./blob-writer.js";
 import type { ImageProgress } from "./image.js";
-import { importCall, registerImages, type ImportOptions } from "./import-index.js";
+import { registerImages, type ImportOptions } from "./import-index.js";
 import { progressTransaction$ } from "./progress.js";
-import type { StoreContext } from "./store-context.js";
-import { storeLease } from "./store-lease.js";
+import { longCall, type StoreContext } from "./store-context.js";
+import { temporaryLease } from "../lease.js";
 
 export type { ImportOptions } from "./import-index.js";
 
@@ -96,8 +96,8 @@ export function importArchive$(ctx: StoreContext, source: Readable | string, opt
       throw new InvalidArgumentError(`invalid baseName ${JSON.stringify(options.baseName)}`);
     }
     if (options.digestRefs && !options.baseName) throw new InvalidArgumentError("digestRefs needs a baseName");
-    const lease = await storeLease(tx, ctx, true);
-    const contents = await ingest(tx, ctx, source, importCall(ctx, lease, options), emit);
+    const lease = await temporaryLease(tx, ctx.services, ctx.namespace, true);
+    const contents = await ingest(tx, ctx, source, longCall(ctx, options, lease), emit);
     const images = await registerImages(tx, ctx, contents, lease, options, emit);
     return images.map((image) => ({ type: "done" as const, image }));
   });

@@ -6,7 +6,7 @@ import type { CallOptions } from "../../services/call-options.js";
 import { readBlob, type OciDescriptor } from "../image-reader.js";
 import type { Tx } from "../transaction.js";
 import type { ArchiveContents } from "./archive-types.js";
-import { openBlobWriter } from "./blob-writer.js";
+import { labelBlob, writeBlob } from "./blob-writer.js";
 import type { Image } from "./image.js";
 import type { ImageProgress } from "./image.js";
 import {
@@ -15,12 +15,12 @@ import {
   ociRefName, platformMatches, type Platform,
 } from "./oci.js";
 import { MEDIA_TYPE_DOCKER_MANIFEST } from "../registry/media-types.js";
-import type { StoreContext } from "./store-context.js";
+import { longCall, type LongCallOptions, type StoreContext } from "./store-context.js";
 import { putImage } from "./image-put.js";
 import { unpackImage } from "./unpack.js";
 
 /** Options of `client.images.import$`. */
-export interface ImportOptions extends Pick<CallOptions, "timeoutMs" | "signal" | "metadata"> {
+export interface ImportOptions extends LongCallOptions {
   /** Platform to import (index entries of other platforms are skipped). Default linux/amd64. */
   readonly platform?: Platform;
   /** Import every platform of an index. Default false. */
@@ -76,18 +76,11 @@ async function checkPresent(ctx: StoreContext, d: OciDescriptor, call: CallOptio
   }
 }
 
-async function label(ctx: StoreContext, digest: string, labels: Record<string, string>, call: CallOptions): Promise<void> {
-  if (Object.keys(labels).length === 0) return;
-  await lastValueFrom(ctx.services.content.update$({ info: { digest, labels }, updateMask: Object.keys(labels).map((k) => `labels.${k}`) }, call));
-}
-
 /** Writes a small JSON blob (synthesised manifest) with labels; returns its descriptor. */
 async function writeJson(ctx: StoreContext, value: unknown, mediaType: string, labels: Record<string, string>, call: CallOptions): Promise<OciDescriptor> {
   const data = Buffer.from(JSON.stringify(value));
   const digest = `sha256:${createHash("sha256").update(data).digest("hex")}`;
-  const w = await openBlobWriter(ctx.services, `rxcontainerd-manifest-${digest}`, { digest, size: data.length }, call);
-  if (w === "exists") await label(ctx, digest, labels, call);
-  else { await w.write(data); await w.commit(labels); }
+  await writeBlob(ctx.services, `rxcontainerd-manifest-${digest}`, { digest, size: data.length }, data, labels, call);
   return { mediaType, digest, size: data.length };
 }
 
@@ -137,7 +130,7 @@ async function prepareGraph(ctx: StoreContext, d: OciDescriptor, options: Import
       if (!options.allPlatforms && !platformMatches(child.platform, want)) continue;
       if (await prepareGraph(ctx, child, options, call)) children.push(child);
     }
-    await label(ctx, d.digest, childGcLabels(children), call);
+    await labelBlob(ctx.services, d.digest, childGcLabels(children), call);
     return children.length > 0;
   }
   if (!MANIFEST_MEDIA_TYPES.has(d.mediaType)) throw new InvalidArgumentError(`archive: unsupported media type ${JSON.stringify(d.mediaType)} (${d.digest})`);
@@ -150,14 +143,8 @@ async function prepareGraph(ctx: StoreContext, d: OciDescriptor, options: Import
     return layer;
   });
   for (const x of [config, ...layers]) await checkPresent(ctx, x, call);
-  await label(ctx, d.digest, childGcLabels([config, ...layers]), call);
+  await labelBlob(ctx.services, d.digest, childGcLabels([config, ...layers]), call);
   return true;
-}
-
-/** Call options of every import RPC: the lease, no deadline unless asked, the caller's signal and metadata. @internal */
-export function importCall(ctx: StoreContext, lease: string, options: ImportOptions): CallOptions {
-  return { namespace: ctx.namespace, lease, timeoutMs: options.timeoutMs ?? Infinity,
-    ...(options.signal ? { signal: options.signal } : {}), ...(options.metadata ? { metadata: options.metadata } : {}) };
 }
 
 /** The image name for an index entry (`io.containerd.image.name`, else the ref name), or "". */
@@ -177,7 +164,7 @@ function imageName(d: OciDescriptor, options: ImportOptions): string {
  */
 export async function registerImages(tx: Tx, ctx: StoreContext, c: ArchiveContents, lease: string, options: ImportOptions,
   emit: (p: ImageProgress) => void): Promise<Image[]> {
-  const call = importCall(ctx, lease, options);
+  const call = longCall(ctx, options, lease);
   let entries: OciDescriptor[];
   const layout = c.small.get("oci-layout");
   if (layout) {

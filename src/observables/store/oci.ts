@@ -1,4 +1,5 @@
 // OCI / Docker media types and the containerd conventions around them (GC labels, image names).
+import { InvalidArgumentError } from "../../errors/containerd-error.js";
 import {
   MEDIA_TYPE_DOCKER_MANIFEST, MEDIA_TYPE_DOCKER_MANIFEST_LIST, MEDIA_TYPE_OCI_CONFIG, MEDIA_TYPE_OCI_INDEX, MEDIA_TYPE_OCI_MANIFEST,
   type Platform,
@@ -22,6 +23,18 @@ export const LAYER_MEDIA_TYPES: ReadonlySet<string> = new Set([
   "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
 ]);
 
+
+const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+/** Whether `d` is a digest the content store takes: `sha256:` and 64 lowercase hex digits. */
+export function isSha256Digest(d: unknown): d is string {
+  return typeof d === "string" && SHA256_DIGEST.test(d);
+}
+
+/** InvalidArgumentError unless `d` {@link isSha256Digest}. @internal */
+export function sha256DigestError(d: unknown): InvalidArgumentError | undefined {
+  return isSha256Digest(d) ? undefined : new InvalidArgumentError(`invalid digest ${JSON.stringify(d)} (want sha256:<64 hex>)`);
+}
 
 /** Annotation containerd puts on index entries: the full image name. */
 export const ANNOTATION_IMAGE_NAME = "io.containerd.image.name";

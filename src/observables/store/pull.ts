@@ -7,39 +7,33 @@ import { validated } from "../validated.js";
 import type { Descriptor, Platform } from "../registry/media-types.js";
 import { parsePlatform } from "../registry/platforms.js";
 import { tryParseReference, type ImageReference } from "../registry/reference.js";
-import type { RegistryClientOptions } from "../registry/registry-client.js";
 import { Registry } from "../registry/registry.js";
 import type { Tx } from "../transaction.js";
-import { openBlobWriter } from "./blob-writer.js";
+import { openBlobWriter, writeBlob } from "./blob-writer.js";
 import type { ImageProgress } from "./image.js";
 import { putImage } from "./image-put.js";
 import { LEASE_EXPIRE_LABEL } from "./leases.js";
 import { childGcLabels } from "./oci.js";
 import { progressTransaction$ } from "./progress.js";
-import type { StoreContext } from "./store-context.js";
+import { checkRemote, registryFor, type RemoteOptions } from "./remote.js";
+import { longCall, type StoreContext } from "./store-context.js";
 import { unpackImage } from "./unpack.js";
 
 /** Options of `client.images.pull$`. */
-export interface PullOptions extends Pick<CallOptions, "timeoutMs" | "signal" | "metadata">, Pick<RegistryClientOptions, "auth" | "plainHttp"> {
+export interface PullOptions extends RemoteOptions {
   /** The platform to pull from an index (`os/arch[/variant]` or an object). Default linux/amd64. */
   readonly platform?: Platform | string;
   /** Unpack into `snapshotter` after the download. */
   readonly unpack?: boolean;
   readonly snapshotter?: string;
-  /** Blob downloads at once. Default 3. */
-  readonly concurrency?: number;
-  /** A `Registry` to use (and its token cache) instead of one made from `auth` / `plainHttp`. */
-  readonly registry?: Registry;
 }
 
 const PULL_LEASE_TTL_MS = 3600 * 1000;
 const PROGRESS_EVERY = 1 << 20;
 
 function check(ref: string, options: PullOptions): InvalidArgumentError | undefined {
-  const r = tryParseReference(ref);
+  const r = checkRemote("pull", ref, options);
   if (r instanceof InvalidArgumentError) return r;
-  const c = options.concurrency;
-  if (c !== undefined && !(Number.isInteger(c) && c >= 1)) return new InvalidArgumentError(`pull concurrency must be a positive integer, got ${String(c)}`);
   if (typeof options.platform === "string") {
     try { parsePlatform(options.platform); } catch (e) { return e instanceof InvalidArgumentError ? e : new InvalidArgumentError(String(e)); }
   }
@@ -110,30 +104,21 @@ async function fetchInto(tx: Tx, stop: { failed: boolean }, ctx: StoreContext, r
 export function pull$(ctx: StoreContext, ref: string, options: PullOptions = {}): Observable<ImageProgress> {
   return validated(() => check(ref, options), () => progressTransaction$<ImageProgress, ImageProgress>(async (tx, emit) => {
     const reference = tryParseReference(ref) as ImageReference;
-    const registry = options.registry ?? new Registry({
-      ...(options.auth ? { auth: options.auth } : {}), ...(options.plainHttp !== undefined ? { plainHttp: options.plainHttp } : {}),
-    });
+    const registry = registryFor(options);
     const platform = typeof options.platform === "string" ? parsePlatform(options.platform) : options.platform;
     const resolved = await tx.step(registry.resolveManifest$(reference, platform ? { platform } : {}));
     emit({ type: "resolved", name: reference.string, target: resolved.root });
     // Only now is there something to protect: a failed resolve leaves no lease behind.
     const lease = await pullLease(tx, ctx, reference);
-    const call: CallOptions = { namespace: ctx.namespace, lease, timeoutMs: options.timeoutMs ?? Infinity,
-      ...(options.signal ? { signal: options.signal } : {}), ...(options.metadata ? { metadata: options.metadata } : {}) };
+    const call = longCall(ctx, options, lease);
     const m = resolved.manifest.json;
     const stop = { failed: false };
     await lastValueFrom(from([m.config, ...m.layers]).pipe(
       mergeMap((d) => fetchInto(tx, stop, ctx, registry, reference, d, call, emit).catch((e: unknown) => { stop.failed = true; throw e; }),
         options.concurrency ?? 3),
       toArray()));
-    const small = async (d: Descriptor, bytes: Uint8Array, labels: Record<string, string>) => {
-      const w = await openBlobWriter(ctx.services, `rxcontainerd-pull-${d.digest}`, { digest: d.digest, size: d.size }, call);
-      if (w === "exists") {
-        await lastValueFrom(ctx.services.content.update$({ info: { digest: d.digest, labels }, updateMask: Object.keys(labels).map((k) => `labels.${k}`) }, call));
-        return;
-      }
-      try { await w.write(bytes); await w.commit(labels); } finally { w.close(); }
-    };
+    const small = (d: Descriptor, bytes: Uint8Array, labels: Record<string, string>) =>
+      writeBlob(ctx.services, `rxcontainerd-pull-${d.digest}`, d, bytes, labels, call);
     await small(resolved.manifest.descriptor, resolved.manifest.bytes, childGcLabels([m.config, ...m.layers]));
     if (resolved.index) await small(resolved.index.descriptor, resolved.index.bytes, childGcLabels([resolved.manifest.descriptor]));
     const image = await putImage(tx, ctx, reference.string, resolved.root, call);

@@ -1,27 +1,21 @@
 import { concatMap, from, lastValueFrom, map, mergeMap, toArray, type Observable } from "rxjs";
 import { InvalidArgumentError } from "../../errors/containerd-error.js";
 import { isNotFound } from "../../errors/guards.js";
-import type { CallOptions } from "../../services/call-options.js";
 import { readBlob, type OciDescriptor } from "../image-reader.js";
 import type { Descriptor, ImageIndex, ImageManifest } from "../registry/media-types.js";
 import { isIndexMediaType } from "../registry/media-types.js";
 import { tryParseReference, type ImageReference } from "../registry/reference.js";
-import type { RegistryClientOptions } from "../registry/registry-client.js";
-import { Registry } from "../registry/registry.js";
 import { validated } from "../validated.js";
 import type { ImageProgress } from "./image.js";
 import { toImage } from "./image-record.js";
 import { progressTransaction$ } from "./progress.js";
-import type { StoreContext } from "./store-context.js";
+import { checkRemote, registryFor, type RemoteOptions } from "./remote.js";
+import { longCall, type StoreContext } from "./store-context.js";
 
 /** Options of `client.images.push$`. */
-export interface PushOptions extends Pick<CallOptions, "timeoutMs" | "signal" | "metadata">, Pick<RegistryClientOptions, "auth" | "plainHttp"> {
+export interface PushOptions extends RemoteOptions {
   /** The local image to push (default: the same name as the destination reference). */
   readonly source?: string;
-  /** Blob uploads at once. Default 3. */
-  readonly concurrency?: number;
-  /** A `Registry` to use instead of one made from `auth` / `plainHttp`. */
-  readonly registry?: Registry;
 }
 
 const asDescriptor = (d: OciDescriptor | Descriptor): Descriptor =>
@@ -37,17 +31,12 @@ const asDescriptor = (d: OciDescriptor | Descriptor): Descriptor =>
  */
 export function push$(ctx: StoreContext, ref: string, options: PushOptions = {}): Observable<ImageProgress> {
   return validated(() => {
-    const r = tryParseReference(ref);
-    if (r instanceof InvalidArgumentError) return r;
-    const c = options.concurrency;
-    return c !== undefined && !(Number.isInteger(c) && c >= 1) ? new InvalidArgumentError(`push concurrency must be a positive integer, got ${String(c)}`) : undefined;
+    const r = checkRemote("push", ref, options);
+    return r instanceof InvalidArgumentError ? r : undefined;
   }, () => progressTransaction$<ImageProgress, ImageProgress>(async (_tx, emit) => {
     const reference = tryParseReference(ref) as ImageReference;
-    const registry = options.registry ?? new Registry({
-      ...(options.auth ? { auth: options.auth } : {}), ...(options.plainHttp !== undefined ? { plainHttp: options.plainHttp } : {}),
-    });
-    const call: CallOptions = { namespace: ctx.namespace, timeoutMs: options.timeoutMs ?? Infinity,
-      ...(options.signal ? { signal: options.signal } : {}), ...(options.metadata ? { metadata: options.metadata } : {}) };
+    const registry = registryFor(options);
+    const call = longCall(ctx, options);
     const { image } = await lastValueFrom(ctx.services.images.get$({ name: options.source ?? reference.string }, call));
     const target = image?.target;
     if (!target) throw new InvalidArgumentError(`image ${options.source ?? reference.string} has no target`);
