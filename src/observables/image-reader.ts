@@ -3,7 +3,9 @@ import { lastValueFrom, reduce } from "rxjs";
 import { DataLossError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../errors/containerd-error.js";
 import type { CallOptions } from "../services/call-options.js";
 import type { Services } from "../services/services.js";
+import { sha256Digest } from "./registry/digest.js";
 import type { ImageConfigFile } from "./spec/image-types.js";
+import { INDEX_MEDIA_TYPES, MANIFEST_MEDIA_TYPES } from "./store/oci.js";
 
 /** An OCI content descriptor. */
 export interface OciDescriptor {
@@ -26,14 +28,12 @@ export interface ResolvedImage {
   readonly chainId: string;
 }
 
-const INDEX_TYPES = new Set(["application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json"]);
-const MANIFEST_TYPES = new Set(["application/vnd.oci.image.manifest.v1+json", "application/vnd.docker.distribution.manifest.v2+json"]);
 const MAX_JSON = 4 << 20;
 
 /** `identity.ChainID`: chain[0] = diff[0]; chain[i] = sha256(chain[i-1] + " " + diff[i]). */
 export function chainId(diffIds: readonly string[]): string {
   return diffIds.reduce((chain, diff, i) =>
-    i === 0 ? diff : `sha256:${createHash("sha256").update(`${chain} ${diff}`).digest("hex")}`, "");
+    i === 0 ? diff : sha256Digest(`${chain} ${diff}`), "");
 }
 
 /** Reads a whole (small) blob from the content store and checks its digest. */
@@ -69,13 +69,13 @@ export async function resolveImage(services: Services, name: string, platform = 
   if (!t) throw new NotFoundError(`image "${name}": no target`);
   const target: OciDescriptor = { mediaType: t.mediaType, digest: t.digest, size: t.size.toNumber(), annotations: t.annotations };
   let manifestDesc = target;
-  if (INDEX_TYPES.has(target.mediaType)) {
+  if (INDEX_MEDIA_TYPES.has(target.mediaType)) {
     const index = await readJson<{ manifests?: OciDescriptor[] }>(services, target, options);
-    const match = (index.manifests ?? []).find((m) => MANIFEST_TYPES.has(m.mediaType)
+    const match = (index.manifests ?? []).find((m) => MANIFEST_MEDIA_TYPES.has(m.mediaType)
       && m.platform?.os === platform.os && m.platform.architecture === platform.architecture);
     if (!match) throw new NotFoundError(`image "${name}": no manifest for ${platform.os}/${platform.architecture}`);
     manifestDesc = match;
-  } else if (!MANIFEST_TYPES.has(target.mediaType)) {
+  } else if (!MANIFEST_MEDIA_TYPES.has(target.mediaType)) {
     throw new FailedPreconditionError(`image "${name}": unsupported media type ${target.mediaType}`);
   }
   const manifest = await readJson<{ config?: OciDescriptor; layers?: OciDescriptor[] }>(services, manifestDesc, options);

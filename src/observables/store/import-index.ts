@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { lastValueFrom } from "rxjs";
 import { DataLossError, InvalidArgumentError, NotFoundError } from "../../errors/containerd-error.js";
 import { isNotFound } from "../../errors/guards.js";
@@ -6,6 +5,7 @@ import type { CallOptions } from "../../services/call-options.js";
 import { readBlob, type OciDescriptor } from "../image-reader.js";
 import type { Tx } from "../transaction.js";
 import type { ArchiveContents } from "./archive-types.js";
+import { sha256Digest } from "../registry/digest.js";
 import { labelBlob, writeBlob } from "./blob-writer.js";
 import type { Image } from "./image.js";
 import type { ImageProgress } from "./image.js";
@@ -79,7 +79,7 @@ async function checkPresent(ctx: StoreContext, d: OciDescriptor, call: CallOptio
 /** Writes a small JSON blob (synthesised manifest) with labels; returns its descriptor. */
 async function writeJson(ctx: StoreContext, value: unknown, mediaType: string, labels: Record<string, string>, call: CallOptions): Promise<OciDescriptor> {
   const data = Buffer.from(JSON.stringify(value));
-  const digest = `sha256:${createHash("sha256").update(data).digest("hex")}`;
+  const digest = sha256Digest(data);
   await writeBlob(ctx.services, `rxcontainerd-manifest-${digest}`, { digest, size: data.length }, data, labels, call);
   return { mediaType, digest, size: data.length };
 }
