@@ -21,6 +21,8 @@ export interface ResolvedImage {
   readonly name: string;
   readonly target: OciDescriptor;
   readonly manifest: OciDescriptor;
+  /** The config blob's descriptor (from the manifest). */
+  readonly configDescriptor: OciDescriptor;
   readonly config: ImageConfigFile;
   readonly layers: readonly OciDescriptor[];
   readonly diffIds: readonly string[];
@@ -83,5 +85,5 @@ export async function resolveImage(services: Services, name: string, platform = 
   const config = await readJson<ImageConfigFile>(services, manifest.config, options);
   const diffIds = config.rootfs?.diff_ids ?? [];
   if (diffIds.length === 0) throw new InvalidArgumentError(`image "${name}": config has no layers`);
-  return { name, target, manifest: manifestDesc, config, layers: manifest.layers ?? [], diffIds, chainId: chainId(diffIds) };
+  return { name, target, manifest: manifestDesc, configDescriptor: manifest.config, config, layers: manifest.layers ?? [], diffIds, chainId: chainId(diffIds) };
 }

@@ -17,10 +17,11 @@ export type RunEvent =
 /**
  * The order that cannot go wrong, as a pure composition: create the container, create the task,
  * call the hot `wait$()` (so the exit is watched) *before* subscribing to `start$()`, then emit
- * the exit. With piped IO the output follows `started` as `output` events (the FIFOs hold what the
- * process wrote meanwhile: nothing is lost), and `exited` comes after its EOF (nothing is cut off). `remove()` runs after
- * completion, error or unsubscribe — but only if the container was created by this run (a
- * duplicate id never deletes someone else's container); then the task's IO is closed.
+ * the exit. With piped IO the output follows `started` as `output` events (the FIFOs hold what
+ * the process wrote meanwhile: nothing is lost), and `exited` comes after its EOF (nothing is cut
+ * off). `remove()` runs after completion, error or unsubscribe — but only if the container was
+ * created by this run (a duplicate id never deletes someone else's container); then the task's
+ * IO is closed.
  *
  * @example
  * ```ts

@@ -1,4 +1,4 @@
-import { concatMap, from, lastValueFrom, map, mergeMap, toArray, type Observable } from "rxjs";
+import { from, lastValueFrom, map, mergeMap, toArray, type Observable } from "rxjs";
 import { InvalidArgumentError } from "../../errors/containerd-error.js";
 import { isNotFound } from "../../errors/guards.js";
 import { readBlob, type OciDescriptor } from "../image-reader.js";
@@ -43,8 +43,10 @@ export function push$(ctx: StoreContext, ref: string, options: PushOptions = {})
     let root: Descriptor = { mediaType: target.mediaType, digest: target.digest, size: target.size.toNumber() };
     emit({ type: "resolved", name: reference.string, target: root });
     let manifests: Descriptor[] = [root];
+    let rootBytes: Buffer | undefined; // read once: the index here, or the root manifest below
     if (isIndexMediaType(root.mediaType)) {
-      const index = JSON.parse((await readBlob(ctx.services, root, call)).toString()) as ImageIndex;
+      rootBytes = await readBlob(ctx.services, root, call);
+      const index = JSON.parse(rootBytes.toString()) as ImageIndex;
       const present: Descriptor[] = [];
       for (const m of index.manifests) {
         const here = await lastValueFrom(ctx.services.content.info$({ digest: m.digest }, call)).then(() => true, (e: unknown) => { if (isNotFound(e)) return false; throw e; });
@@ -54,6 +56,7 @@ export function push$(ctx: StoreContext, ref: string, options: PushOptions = {})
       if (present.length < index.manifests.length) {
         if (present.length !== 1) throw new InvalidArgumentError(`image ${reference.string}: ${present.length} of ${index.manifests.length} manifests are local; cannot push a partial index`);
         root = asDescriptor(present[0] as Descriptor);
+        rootBytes = undefined;
       }
     }
     const concurrency = options.concurrency ?? 3;
@@ -69,10 +72,11 @@ export function push$(ctx: StoreContext, ref: string, options: PushOptions = {})
           }));
         }, concurrency),
         toArray()));
-      if (m.digest !== root.digest) await lastValueFrom(registry.pushManifest$({ ...reference, tag: undefined, digest: m.digest, string: `${reference.name}@${m.digest}` }, bytes, m.mediaType));
+      if (m.digest === root.digest) rootBytes = bytes;
+      else await lastValueFrom(registry.pushManifest$({ ...reference, tag: undefined, digest: m.digest, string: `${reference.name}@${m.digest}` }, bytes, m.mediaType));
     }
-    const rootBytes = await readBlob(ctx.services, root, call);
-    await lastValueFrom(from([rootBytes]).pipe(concatMap((b) => registry.pushManifest$(reference, b, root.mediaType))));
+    if (!rootBytes) throw new InvalidArgumentError(`image ${reference.string}: root ${root.digest} was not read`);
+    await lastValueFrom(registry.pushManifest$(reference, rootBytes, root.mediaType));
     return [{ type: "done", image: toImage(ctx, image) }];
   }));
 }

@@ -4,7 +4,7 @@ import { DataLossError, InvalidArgumentError } from "../../errors/containerd-err
 import { isAlreadyExists, isNotFound } from "../../errors/guards.js";
 import type { CallOptions } from "../../services/call-options.js";
 import type { Services } from "../../services/services.js";
-import { chainId, readBlob, resolveImage, type OciDescriptor, type ResolvedImage } from "../image-reader.js";
+import { chainId, resolveImage, type OciDescriptor, type ResolvedImage } from "../image-reader.js";
 import type { Tx } from "../transaction.js";
 import type { ImageProgressOf } from "./image-progress.js";
 import { LABEL_GC_SNAPSHOT_PREFIX, LABEL_UNCOMPRESSED, LAYER_MEDIA_TYPES, type Platform } from "./oci.js";
@@ -70,15 +70,8 @@ export async function unpackImage(tx: Tx, services: Services, name: string, snap
     emit({ type: "layer", index, chainId: chain, digest: layer.digest, state });
     parent = chain;
   }
-  const configDigest = (await configDescriptor(services, img, call)).digest;
+  const configDigest = img.configDescriptor.digest;
   const label = `${LABEL_GC_SNAPSHOT_PREFIX}${snapshotter}`;
   await tx.step(services.content.update$({ info: { digest: configDigest, labels: { [label]: img.chainId } }, updateMask: [`labels.${label}`] }, call));
   return img;
-}
-
-/** The config descriptor of a resolved image (re-read from its manifest). @internal */
-export async function configDescriptor(services: Services, img: ResolvedImage, call: CallOptions): Promise<OciDescriptor> {
-  const manifest = JSON.parse((await readBlob(services, img.manifest, call)).toString("utf8")) as { config?: OciDescriptor };
-  if (!manifest.config) throw new InvalidArgumentError(`image "${img.name}": manifest has no config`);
-  return manifest.config;
 }
