@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { map, Observable, type Subscription } from "rxjs";
+import { map, Observable } from "rxjs";
 import { InvalidArgumentError } from "../../errors/containerd-error.js";
 import type { CallOptions } from "../../services/call-options.js";
 import type { Services } from "../../services/services.js";
 import { checkIdentifier } from "../identifiers.js";
+import { withCleanup } from "../cleanup.js";
 import { validated } from "../validated.js";
 import { checkLabels } from "../labels.js";
 
@@ -149,26 +150,12 @@ export function withLease<T>(client: { readonly leases: Leases }, body: (leaseId
   const { sync, ...create } = options;
   return new Observable<T>((subscriber) => {
     let closed = false;
-    let ended = false;
-    let inner: Subscription | undefined;
-    const release = (id: string, then: (e?: unknown) => void) => {
-      ended = true;
-      client.leases.delete$(id, { sync: sync ?? false }, callOptions).subscribe({ error: (e: unknown) => then(e), complete: () => then() });
-    };
+    const release = (id: string) => client.leases.delete$(id, { sync: sync ?? false }, callOptions);
     client.leases.create$({ expireAfterMs: DEFAULT_TTL_MS, ...create }, callOptions).subscribe({
-      error: (e: unknown) => { ended = true; subscriber.error(e); },
+      error: (e: unknown) => subscriber.error(e),
       next: (lease) => {
-        if (closed) { release(lease.id, () => undefined); return; }
-        inner = body(lease.id).subscribe({
-          next: (v) => subscriber.next(v),
-          error: (e: unknown) => release(lease.id, () => subscriber.error(e)),
-          complete: () => release(lease.id, (e) => (e === undefined ? subscriber.complete() : subscriber.error(e))),
-        });
-        subscriber.add(() => {
-          if (ended) return;
-          inner?.unsubscribe();
-          release(lease.id, () => undefined);
-        });
+        if (closed) { release(lease.id).subscribe({ error: () => undefined }); return; }
+        subscriber.add(withCleanup(body(lease.id), () => release(lease.id)).subscribe(subscriber));
       },
     });
     return () => { closed = true; };
