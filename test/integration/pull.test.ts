@@ -5,18 +5,18 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { lastValueFrom, toArray, type Subscription } from "rxjs";
 import { isInvalidArgument, isNotFound, isUnauthenticated, type Containerd, type ImageProgress } from "../../src/index.js";
 import { labClient } from "../support/lab.js";
-import { buildBusybox, registryDown, registrySeed, registryUp, sha256, skopeo, writeMultiArchLayout, type MultiArch } from "../support/registry.js";
+import { registryLab, registrySeed, sha256, skopeo, type MultiArch, type RegistryLab } from "../support/registry.js";
 import { settle } from "../support/settle.js";
-import { startTokenProxy, type TokenProxy } from "../support/token-proxy.js";
+import type { TokenProxy } from "../support/token-proxy.js";
 
 let client: Containerd;
 let dispose: () => Promise<void>;
+let lab: RegistryLab;
 let tmp: string;
 let anon: string;
 let basic: string;
@@ -47,26 +47,16 @@ function writeBigLayout(dir: string, mib: number): string {
 
 before(async () => {
   ({ client, dispose } = await labClient("pull"));
-  tmp = mkdtempSync(join(tmpdir(), "rxc-pull-test-"));
-  archive = buildBusybox(join(tmp, "image"));
-  anon = registryUp();
-  basic = registryUp({ htpasswd: "carol:pw-123" });
-  registrySeed(anon, archive, "library/busybox:latest");
-  registrySeed(basic, archive, "busybox:latest", { creds: "carol:pw-123" });
-  multi = writeMultiArchLayout(join(tmp, "multi"));
-  registrySeed(anon, `oci:${join(tmp, "multi")}:latest`, "multi:latest", { all: true });
+  lab = await registryLab("rxc-pull-test", "carol", "pw-123", { dave: "tok-pw" });
+  ({ tmp, archive, anon, basic, multi, proxy } = lab);
   writeBigLayout(join(tmp, "big"), 48);
   registrySeed(anon, `oci:${join(tmp, "big")}:latest`, "big:latest");
   // skopeo may recompress the layer on the way in: take its digest from the registry.
   const manifest = JSON.parse(skopeo("inspect", "--raw", "--tls-verify=false", `docker://${anon}/big:latest`)) as { layers: { digest: string }[] };
   bigLayer = manifest.layers[0]?.digest ?? "";
-  proxy = await startTokenProxy({ upstream: anon, users: { dave: "tok-pw" } });
 });
 after(async () => {
-  await proxy?.close();
-  if (anon) registryDown(anon);
-  if (basic) registryDown(basic);
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  await lab?.down();
   await dispose();
 });
 

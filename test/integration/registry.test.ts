@@ -3,8 +3,6 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Observable, firstValueFrom, from, lastValueFrom, reduce, take, toArray } from "rxjs";
 import {
@@ -12,11 +10,10 @@ import {
   isInvalidArgument, isNotFound, isUnauthenticated, sha256Digest, type Descriptor, type ImageManifest,
 } from "../../src/index.js";
 import { settle } from "../support/settle.js";
-import {
-  buildBusybox, registryDown, registrySeed, registryUp, sha256, skopeo, writeMultiArchLayout, type MultiArch,
-} from "../support/registry.js";
-import { SLOW_SIZE, startTokenProxy, type TokenProxy } from "../support/token-proxy.js";
+import { registryLab, sha256, skopeo, type MultiArch, type RegistryLab } from "../support/registry.js";
+import { SLOW_SIZE, type TokenProxy } from "../support/token-proxy.js";
 
+let lab: RegistryLab;
 let tmp: string;
 let anon: string;
 let basic: string;
@@ -28,27 +25,12 @@ const PASS = "s3cret-pw";
 const concat = (o: Observable<Buffer>) => lastValueFrom(o.pipe(reduce((acc: Buffer[], b) => [...acc, b], []))).then((bs) => Buffer.concat(bs));
 const rawManifest = (ref: string, ...extra: string[]) => skopeo("inspect", "--raw", "--tls-verify=false", ...extra, `docker://${ref}`);
 
-before(() => {
-  tmp = mkdtempSync(join(tmpdir(), "rxc-registry-test-"));
-  const archive = buildBusybox(join(tmp, "image"));
-  anon = registryUp();
-  basic = registryUp({ htpasswd: `${USER}:${PASS}` });
-  registrySeed(anon, archive, "library/busybox:latest");
-  registrySeed(basic, archive, "busybox:latest", { creds: `${USER}:${PASS}` });
-  multi = writeMultiArchLayout(join(tmp, "multi"));
-  registrySeed(anon, `oci:${join(tmp, "multi")}:latest`, "multi:latest", { all: true });
-});
-
 before(async () => {
-  proxy = await startTokenProxy({ upstream: anon, users: { bob: "hunter2" } });
+  lab = await registryLab("rxc-registry-test", USER, PASS, { bob: "hunter2" });
+  ({ tmp, anon, basic, multi, proxy } = lab);
 });
 
-after(async () => {
-  await proxy?.close();
-  if (anon) registryDown(anon);
-  if (basic) registryDown(basic);
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-});
+after(async () => lab?.down());
 
 test("resolve$ of a tag matches what skopeo sees; by digest too; unknown tag/repo are NotFound", async () => {
   const registry = new Registry();

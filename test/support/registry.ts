@@ -2,10 +2,12 @@
 // skopeo, and helpers to build test images and ask skopeo (an independent client) about them.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { startTokenProxy, type TokenProxy } from "./token-proxy.js";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const script = join(repoRoot, "scripts", "registry");
@@ -81,4 +83,49 @@ export function writeMultiArchLayout(dir: string): MultiArch {
     manifests: [{ mediaType: "application/vnd.oci.image.index.v1+json", ...index, annotations: { "org.opencontainers.image.ref.name": "latest" } }],
   }));
   return { indexDigest: index.digest, manifests };
+}
+
+/** Two seeded registries, a Bearer-token front and a temp dir: what the registry and pull tests start. */
+export interface RegistryLab {
+  /** Temp dir (removed by `down`); `archive` is the busybox OCI archive in it. */
+  readonly tmp: string;
+  readonly archive: string;
+  /** Anonymous registry: `library/busybox:latest` and `multi:latest` (4-platform index). */
+  readonly anon: string;
+  /** htpasswd registry: `busybox:latest`. */
+  readonly basic: string;
+  readonly multi: MultiArch;
+  /** Bearer-token front of `anon`. */
+  readonly proxy: TokenProxy;
+  down(): Promise<void>;
+}
+
+/** Starts a {@link RegistryLab}; `basicUser:basicPass` guards `basic`, `proxyUsers` get tokens from the proxy. */
+export async function registryLab(prefix: string, basicUser: string, basicPass: string, proxyUsers: Record<string, string>): Promise<RegistryLab> {
+  const tmp = mkdtempSync(join(tmpdir(), `${prefix}-`));
+  const started: string[] = [];
+  try {
+    const archive = buildBusybox(join(tmp, "image"));
+    const anon = registryUp();
+    started.push(anon);
+    const basic = registryUp({ htpasswd: `${basicUser}:${basicPass}` });
+    started.push(basic);
+    registrySeed(anon, archive, "library/busybox:latest");
+    registrySeed(basic, archive, "busybox:latest", { creds: `${basicUser}:${basicPass}` });
+    const multi = writeMultiArchLayout(join(tmp, "multi"));
+    registrySeed(anon, `oci:${join(tmp, "multi")}:latest`, "multi:latest", { all: true });
+    const proxy = await startTokenProxy({ upstream: anon, users: proxyUsers });
+    return {
+      tmp, archive, anon, basic, multi, proxy,
+      down: async () => {
+        await proxy.close();
+        for (const r of started) registryDown(r);
+        rmSync(tmp, { recursive: true, force: true });
+      },
+    };
+  } catch (e) {
+    for (const r of started) registryDown(r);
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
 }
