@@ -1,63 +1,63 @@
 // rxcontainerd public API. An explicit barrel: everything exported here is public and documented.
 
 // Client
-export { Containerd, DEFAULT_ADDRESS, DEFAULT_NAMESPACE } from "./observables/client.js";
-export type { ContainerdOptions, Plugin, ServerInfo, Version } from "./observables/client.js";
-export { Namespaces } from "./observables/namespaces.js";
-export type { Namespace } from "./observables/namespaces.js";
-export { checkIdentifier, MAX_IDENTIFIER_LENGTH } from "./observables/identifiers.js";
-export { checkLabels, MAX_LABEL_SIZE } from "./observables/labels.js";
-export type { RunOptions } from "./observables/client.js";
+export { Containerd, DEFAULT_ADDRESS, DEFAULT_NAMESPACE } from "./observables/client/client.js";
+export type { ContainerdOptions, Plugin, ServerInfo, Version } from "./observables/client/client.js";
+export { Namespaces } from "./observables/client/namespaces.js";
+export type { Namespace } from "./observables/client/namespaces.js";
+export { checkIdentifier, MAX_IDENTIFIER_LENGTH } from "./observables/client/identifiers.js";
+export { checkLabels, MAX_LABEL_SIZE } from "./observables/client/labels.js";
+export type { RunOptions } from "./observables/client/client.js";
 
 // Containers, tasks, processes
-export { Containers } from "./observables/containers.js";
-export type { Container, ContainerUpdate, ImageRecord } from "./observables/container.js";
-export type { AnyValue, ContainerInfo } from "./observables/container-info.js";
-export { parseSpec } from "./observables/container-info.js";
-export type { CreateContainerOptions } from "./observables/create-container.js";
-export type { NewTaskOptions } from "./observables/new-task.js";
-export type { Task, TaskPid, TaskKillOptions, CheckpointTaskOptions } from "./observables/task.js";
-export type { Process, KillOptions, DeleteProcessOptions } from "./observables/process.js";
-export type { ExecSpec, ExecOptions, LoadProcessOptions } from "./observables/exec.js";
-export type { ExitStatus, ProcessState, ProcessStatus } from "./observables/exit-status.js";
-export type { TaskMetrics, CgroupV1Metrics, CgroupV2Metrics } from "./observables/task-metrics.js";
-export { Stdio } from "./observables/io.js";
+export { Containers } from "./observables/containers/containers.js";
+export type { Container, ContainerUpdate, ImageRecord } from "./observables/containers/container.js";
+export type { AnyValue, ContainerInfo } from "./observables/containers/container-info.js";
+export { parseSpec } from "./observables/containers/container-info.js";
+export type { CreateContainerOptions } from "./observables/containers/create-container.js";
+export type { NewTaskOptions } from "./observables/tasks/new-task.js";
+export type { Task, TaskPid, TaskKillOptions, CheckpointTaskOptions } from "./observables/tasks/task.js";
+export type { Process, KillOptions, DeleteProcessOptions } from "./observables/tasks/process.js";
+export type { ExecSpec, ExecOptions, LoadProcessOptions } from "./observables/tasks/exec.js";
+export type { ExitStatus, ProcessState, ProcessStatus } from "./observables/tasks/exit-status.js";
+export type { TaskMetrics, CgroupV1Metrics, CgroupV2Metrics } from "./observables/tasks/task-metrics.js";
+export { Stdio } from "./observables/io/stdio.js";
 export type {
   IOAttacher, IOConfig, IOCreator, IOTarget, PipeOptions, ProcessIO, StdinSource, StreamsOptions, TerminalOptions,
-} from "./observables/io.js";
-export { parseSignal, SIGNALS } from "./observables/signals.js";
-export type { Signal } from "./observables/signals.js";
-export { lifecycle$ } from "./observables/run.js";
-export type { RunEvent } from "./observables/run.js";
-export { withCleanup } from "./observables/cleanup.js";
-export { hot } from "./observables/hot.js";
+} from "./observables/io/stdio.js";
+export { parseSignal, SIGNALS } from "./observables/tasks/signals.js";
+export type { Signal } from "./observables/tasks/signals.js";
+export { lifecycle$ } from "./observables/containers/run.js";
+export type { RunEvent } from "./observables/containers/run.js";
+export { withCleanup } from "./observables/rx/cleanup.js";
+export { hot } from "./observables/rx/hot.js";
 
 // Leases, content, snapshots, images
-export { Leases, LEASE_EXPIRE_LABEL, withLease } from "./observables/store/leases.js";
-export type { CreateLeaseOptions, Lease, LeaseResource, WithLeaseOptions } from "./observables/store/leases.js";
-export { ContentStore } from "./observables/store/content.js";
-export type { ContentInfo, ContentReadOptions, ContentStatus, ContentWriteOptions } from "./observables/store/content.js";
-export type { WrittenBlob } from "./observables/store/blob-writer.js";
-export { Snapshotter } from "./observables/store/snapshotter.js";
-export type { SnapshotInfo, SnapshotMount, SnapshotOptions, SnapshotUsage } from "./observables/store/snapshotter.js";
-export { Images } from "./observables/store/images.js";
-export { Image } from "./observables/store/image.js";
-export type { ImageRecordInfo, UnpackOptions } from "./observables/store/image.js";
-export type { ImageProgress } from "./observables/store/image.js";
-export type { ImageProgressOf } from "./observables/store/image-progress.js";
-export type { ImportOptions } from "./observables/store/import-index.js";
-export type { PullOptions } from "./observables/store/pull.js";
-export type { PushOptions } from "./observables/store/push.js";
-export type { RemoteOptions } from "./observables/store/remote.js";
-export type { LongCallOptions } from "./observables/store/store-context.js";
-export type { ExportOptions } from "./observables/store/export-archive.js";
-export type { OciDescriptor } from "./observables/image-reader.js";
+export { Leases, LEASE_EXPIRE_LABEL, withLease } from "./observables/content/leases.js";
+export type { CreateLeaseOptions, Lease, LeaseResource, WithLeaseOptions } from "./observables/content/leases.js";
+export { ContentStore } from "./observables/content/content.js";
+export type { ContentInfo, ContentReadOptions, ContentStatus, ContentWriteOptions } from "./observables/content/content.js";
+export type { WrittenBlob } from "./observables/content/blob-writer.js";
+export { Snapshotter } from "./observables/content/snapshotter.js";
+export type { SnapshotInfo, SnapshotMount, SnapshotOptions, SnapshotUsage } from "./observables/content/snapshotter.js";
+export { Images } from "./observables/images/images.js";
+export { Image } from "./observables/images/image.js";
+export type { ImageRecordInfo, UnpackOptions } from "./observables/images/image.js";
+export type { ImageProgress } from "./observables/images/image.js";
+export type { ImageProgressOf } from "./observables/images/image-progress.js";
+export type { ImportOptions } from "./observables/images/archive/import-index.js";
+export type { PullOptions } from "./observables/images/pull.js";
+export type { PushOptions } from "./observables/images/push.js";
+export type { RemoteOptions } from "./observables/images/remote.js";
+export type { LongCallOptions } from "./observables/content/store-context.js";
+export type { ExportOptions } from "./observables/images/archive/export-archive.js";
+export type { OciDescriptor } from "./observables/images/image-reader.js";
 export {
   ANNOTATION_IMAGE_NAME, ANNOTATION_REF_NAME, childGcLabels, LABEL_GC_SNAPSHOT_PREFIX, LABEL_UNCOMPRESSED,
   normalizeReference, ociRefName, platformMatches,
-} from "./observables/store/oci.js";
-export { TarStream } from "./observables/image/tar-stream.js";
-export type { TarEvent, TarHeader } from "./observables/image/tar-stream.js";
+} from "./observables/oci/oci.js";
+export { TarStream } from "./observables/tar/tar-stream.js";
+export type { TarEvent, TarHeader } from "./observables/tar/tar-stream.js";
 
 // Raw services and the adapter
 export type { CallOptions } from "./services/call-options.js";
@@ -124,14 +124,14 @@ export { withAdditionalGIDs, withUIDGID, withUser } from "./observables/spec/use
 export { withImageConfig } from "./observables/spec/image-opts.js";
 
 // Events
-export type { Envelope, KnownEnvelope, UnknownEnvelope, KnownEventTypeUrl, UnknownEventTypeUrl, EventPayload, EventPayloads } from "./observables/event-types.js";
-export { decodeEnvelope, isEvent } from "./observables/event-types.js";
-export type { EventsOptions } from "./observables/events.js";
-export { scopeFilters } from "./observables/events.js";
-export { filterOf, parseFilter, quoteFilterValue } from "./observables/filters.js";
-export type { FilterSelector } from "./observables/filters.js";
-export { backoffDelay, retryWithBackoff } from "./observables/backoff.js";
-export type { BackoffConfig } from "./observables/backoff.js";
+export type { Envelope, KnownEnvelope, UnknownEnvelope, KnownEventTypeUrl, UnknownEventTypeUrl, EventPayload, EventPayloads } from "./observables/events/event-types.js";
+export { decodeEnvelope, isEvent } from "./observables/events/event-types.js";
+export type { EventsOptions } from "./observables/events/events.js";
+export { scopeFilters } from "./observables/events/events.js";
+export { filterOf, parseFilter, quoteFilterValue } from "./observables/events/filters.js";
+export type { FilterSelector } from "./observables/events/filters.js";
+export { backoffDelay, retryWithBackoff } from "./observables/rx/backoff.js";
+export type { BackoffConfig } from "./observables/rx/backoff.js";
 
 // Registry (OCI distribution v2)
 export { Registry } from "./observables/registry/registry.js";
@@ -144,24 +144,24 @@ export type { AuthChallenge } from "./observables/registry/www-authenticate.js";
 export {
   DEFAULT_TAG, DOCKER_DOMAIN, DOCKER_REGISTRY_HOST, checkDigest, digestError, formatReference, isLocalhost, parseReference,
   registryHost, tryParseReference,
-} from "./observables/registry/reference.js";
-export type { ImageReference } from "./observables/registry/reference.js";
+} from "./observables/oci/reference.js";
+export type { ImageReference } from "./observables/oci/reference.js";
 export {
   MANIFEST_ACCEPT, MAX_MANIFEST_SIZE, MEDIA_TYPE_DOCKER_MANIFEST, MEDIA_TYPE_DOCKER_MANIFEST_LIST, MEDIA_TYPE_OCI_CONFIG,
   MEDIA_TYPE_OCI_INDEX, MEDIA_TYPE_OCI_LAYER_GZIP, MEDIA_TYPE_OCI_MANIFEST, isIndexMediaType, isManifestMediaType,
-} from "./observables/registry/media-types.js";
-export type { Descriptor, ImageIndex, ImageManifest, Platform } from "./observables/registry/media-types.js";
+} from "./observables/oci/media-types.js";
+export type { Descriptor, ImageIndex, ImageManifest, Platform } from "./observables/oci/media-types.js";
 export {
   DEFAULT_PLATFORM, compatiblePlatforms, formatPlatform, normalizePlatform, parsePlatform, platformRank, selectManifest,
-} from "./observables/registry/platforms.js";
+} from "./observables/oci/platforms.js";
 export { fetchManifest$, resolve$, resolveManifest$ } from "./observables/registry/resolve.js";
 export type { FetchedManifest, ResolveManifestOptions, Resolved, ResolvedManifest } from "./observables/registry/resolve.js";
 export { fetchBlob$ } from "./observables/registry/fetch.js";
 export type { FetchBlobOptions } from "./observables/registry/fetch.js";
 export { blobExists$, pushBlob$, pushManifest$, tagManifest$ } from "./observables/registry/push.js";
 export type { PushBlobOptions, PushResult } from "./observables/registry/push.js";
-export { hashFor, sha256Digest, verifyDigest } from "./observables/registry/digest.js";
-export type { VerifyOptions } from "./observables/registry/digest.js";
+export { hashFor, sha256Digest, verifyDigest } from "./observables/oci/digest.js";
+export type { VerifyOptions } from "./observables/oci/digest.js";
 export { Limiter } from "./observables/registry/limiter.js";
 export { classForHttpStatus, parseErrorBody } from "./observables/registry/http-errors.js";
 export type { RegistryErrorEntry } from "./observables/registry/http-errors.js";

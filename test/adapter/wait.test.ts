@@ -2,9 +2,9 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { Containerd } from "../../src/index.js";
 import { startFakeDaemon, type FakeDaemon } from "../support/fake-daemon.js";
-import { ProcessImpl } from "../../src/observables/process.js";
-import { EventHub } from "../../src/observables/event-hub.js";
-import { Inflight } from "../../src/observables/inflight.js";
+import { ProcessImpl } from "../../src/observables/tasks/process.js";
+import { EventHub } from "../../src/observables/tasks/wait/exit-hub.js";
+import { Inflight } from "../../src/observables/client/inflight.js";
 
 let fake: FakeDaemon;
 let client: Containerd;

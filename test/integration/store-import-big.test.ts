@@ -6,7 +6,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { lastValueFrom, toArray } from "rxjs";
 import type { Containerd } from "../../src/index.js";
-import { tarHeader } from "../../src/observables/image/tar-stream.js";
+import { tarHeader } from "../../src/observables/tar/tar-stream.js";
 import { labClient } from "../support/lab.js";
 
 let client: Containerd;

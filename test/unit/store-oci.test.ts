@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { childGcLabels, normalizeReference, ociRefName, platformMatches, TarStream, type TarEvent } from "../../src/index.js";
-import { tarHeader } from "../../src/observables/image/tar-stream.js";
+import { tarHeader } from "../../src/observables/tar/tar-stream.js";
 import { InvalidArgumentError } from "../../src/errors/containerd-error.js";
 
 /** Feeds `buf` to a TarStream in pieces of `step` bytes; returns files (path → bytes) and types. */

@@ -9,8 +9,8 @@ import { setImmediate as tick } from "node:timers/promises";
 import { gzipSync } from "node:zlib";
 import { Subject, finalize, from, lastValueFrom, tap, throwError, toArray, type Observable } from "rxjs";
 import { InvalidArgumentError } from "../../src/errors/containerd-error.js";
-import { resolveLayerFiles } from "../../src/observables/image/layer-files.js";
-import { extractTarFiles, type TarLayerFiles } from "../../src/observables/image/tar-files.js";
+import { resolveLayerFiles } from "../../src/observables/images/layer-files.js";
+import { extractTarFiles, type TarLayerFiles } from "../../src/observables/tar/tar-files.js";
 
 type Tree = Record<string, string | Buffer | { symlink: string } | { hardlink: string }>;
 

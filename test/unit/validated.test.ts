@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { lastValueFrom, type Observable } from "rxjs";
 import { TestScheduler } from "rxjs/testing";
 import { checkIdentifier, Containerd, InvalidArgumentError } from "../../src/index.js";
-import { validated } from "../../src/observables/validated.js";
+import { validated } from "../../src/observables/rx/validated.js";
 
 const scheduler = () => new TestScheduler((actual, expected) => assert.deepEqual(actual, expected));
 

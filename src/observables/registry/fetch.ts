@@ -1,9 +1,9 @@
 import { EMPTY, Observable, defer, filter, map } from "rxjs";
 import { InvalidArgumentError, OutOfRangeError } from "../../errors/containerd-error.js";
-import { type VerifyOptions, verifyDigest } from "./digest.js";
+import { type VerifyOptions, verifyDigest } from "../oci/digest.js";
 import { bodyChunks$, failWith$ } from "./http.js";
-import type { Descriptor } from "./media-types.js";
-import { type ImageReference, digestError } from "./reference.js";
+import type { Descriptor } from "../oci/media-types.js";
+import { type ImageReference, digestError } from "../oci/reference.js";
 import type { RegistryClient } from "./registry-client.js";
 import { toReference } from "./resolve.js";
 

@@ -1,9 +1,9 @@
 import { Observable, concatMap, defer, from, last, map, of, switchMap, throwError } from "rxjs";
 import { DataLossError, InvalidArgumentError, UnknownError } from "../../errors/containerd-error.js";
-import { sha256Digest } from "./digest.js";
+import { sha256Digest } from "../oci/digest.js";
 import { failWith$ } from "./http.js";
-import { type Descriptor, MAX_MANIFEST_SIZE } from "./media-types.js";
-import { type ImageReference, digestError } from "./reference.js";
+import { type Descriptor, MAX_MANIFEST_SIZE } from "../oci/media-types.js";
+import { type ImageReference, digestError } from "../oci/reference.js";
 import type { RegistryClient } from "./registry-client.js";
 import { toReference } from "./resolve.js";
 

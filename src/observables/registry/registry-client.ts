@@ -2,7 +2,7 @@ import { Observable, defer, of, switchMap } from "rxjs";
 import { Authorizer, repositoryScope, type RegistryAuth } from "./auth.js";
 import { exchange$, type HttpRequest } from "./http.js";
 import { Limiter } from "./limiter.js";
-import { isLocalhost, registryHost } from "./reference.js";
+import { isLocalhost, registryHost } from "../oci/reference.js";
 
 /** Options of a {@link RegistryClient}. */
 export interface RegistryClientOptions {

@@ -1,8 +1,8 @@
 import type { Observable } from "rxjs";
 import { type FetchBlobOptions, fetchBlob$ } from "./fetch.js";
-import type { Descriptor } from "./media-types.js";
+import type { Descriptor } from "../oci/media-types.js";
 import { type PushBlobOptions, type PushResult, blobExists$, pushBlob$, pushManifest$, tagManifest$ } from "./push.js";
-import type { ImageReference } from "./reference.js";
+import type { ImageReference } from "../oci/reference.js";
 import { RegistryClient, type RegistryClientOptions } from "./registry-client.js";
 import {
   type FetchedManifest, type ResolveManifestOptions, type Resolved, type ResolvedManifest, fetchManifest$, resolve$,

@@ -1,14 +1,14 @@
 import { Observable, catchError, concatMap, defer, map, of, switchMap, throwError } from "rxjs";
 import { DataLossError, InvalidArgumentError, NotFoundError, ResourceExhaustedError } from "../../errors/containerd-error.js";
 import { isNotFound } from "../../errors/guards.js";
-import { sha256Digest } from "./digest.js";
+import { sha256Digest } from "../oci/digest.js";
 import { failWith$, readBody$ } from "./http.js";
 import {
   type Descriptor, type ImageIndex, type ImageManifest, type Platform, MANIFEST_ACCEPT, MAX_MANIFEST_SIZE,
   isIndexMediaType, isManifestMediaType,
-} from "./media-types.js";
-import { DEFAULT_PLATFORM, formatPlatform, parsePlatform, selectManifest } from "./platforms.js";
-import { type ImageReference, digestError, parseReference } from "./reference.js";
+} from "../oci/media-types.js";
+import { DEFAULT_PLATFORM, formatPlatform, parsePlatform, selectManifest } from "../oci/platforms.js";
+import { type ImageReference, digestError, parseReference } from "../oci/reference.js";
 import type { RegistryClient } from "./registry-client.js";
 
 /** What {@link resolve$} found: the normalized reference and its root descriptor. */

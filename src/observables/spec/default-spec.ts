@@ -2,7 +2,7 @@
 // oci/mounts.go defaultMounts), as a fresh object per call.
 
 import { InvalidArgumentError } from "../../errors/containerd-error.js";
-import { checkIdentifier } from "../identifiers.js";
+import { checkIdentifier } from "../client/identifiers.js";
 import type { LinuxNamespace } from "./linux-types.js";
 import type { Mount, Spec } from "./types.js";
 

@@ -1,0 +1,279 @@
+import { catchError, map, of, throwError, type Observable } from "rxjs";
+import { InvalidArgumentError } from "../../errors/containerd-error.js";
+import { isUnavailable } from "../../errors/guards.js";
+import type { CallStats } from "../../services/call-control.js";
+import type { CallOptions } from "../../services/call-options.js";
+import { connect, type ConnectOptions, type Transport } from "../../services/connect.js";
+import type { ConnectivityState } from "../../services/connectivity.js";
+import { createServices, type Services } from "../../services/services.js";
+import { Containers } from "../containers/containers.js";
+import type { CreateContainerOptions } from "../containers/create-container.js";
+import type { DomainContext } from "./context.js";
+import { EventHub } from "../tasks/wait/exit-hub.js";
+import { events$, scopeFilters, type EventsOptions } from "../events/events.js";
+import type { Envelope } from "../events/event-types.js";
+import { Inflight } from "./inflight.js";
+import { forceRemove$ } from "../containers/force-remove.js";
+import { checkIdentifier } from "./identifiers.js";
+import { Namespaces } from "./namespaces.js";
+import type { NewTaskOptions } from "../tasks/new-task.js";
+import { lifecycle$, type RunEvent } from "../containers/run.js";
+import { Leases } from "../content/leases.js";
+import { ContentStore } from "../content/content.js";
+import { Snapshotter } from "../content/snapshotter.js";
+import { Images } from "../images/images.js";
+
+/** Options of `run$`: the container's, plus the task's IO and runtime options. */
+export interface RunOptions extends CreateContainerOptions, Pick<NewTaskOptions, "io" | "runtimeOptions"> {}
+
+/** What clients made by `withNamespace` share with their parent. @internal */
+interface Shared {
+  readonly transport: Transport;
+  readonly hub: EventHub;
+  readonly inflight: Inflight;
+}
+
+/** Default socket of a system containerd. */
+export const DEFAULT_ADDRESS = "/run/containerd/containerd.sock";
+/** Default namespace. */
+export const DEFAULT_NAMESPACE = "default";
+
+/** Options of {@link Containerd}. All optional. */
+export interface ContainerdOptions extends Partial<ConnectOptions> {
+  /** Socket path, `unix://…`, `host:port` or `tcp://host:port`. Default `$CONTAINERD_ADDRESS`, then `/run/containerd/containerd.sock`. */
+  readonly address?: string;
+  /** Namespace for every call unless a call says otherwise. Default `$CONTAINERD_NAMESPACE`, then `default`. */
+  readonly namespace?: string;
+  /** Default deadline for every call, in ms (a call's own `timeoutMs` wins). */
+  readonly timeoutMs?: number;
+  /** Metadata added to every call. */
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+/** containerd's version (`Version.Version`). */
+export interface Version {
+  readonly version: string;
+  readonly revision: string;
+}
+
+/** The daemon's identity (`Introspection.Server`). */
+export interface ServerInfo {
+  readonly uuid: string;
+}
+
+/** A loaded (or failed) daemon plugin (`Introspection.Plugins`). */
+export interface Plugin {
+  readonly type: string;
+  readonly id: string;
+  readonly requires: readonly string[];
+  readonly platforms: readonly { os: string; architecture: string; variant: string }[];
+  readonly exports: Readonly<Record<string, string>>;
+  readonly capabilities: readonly string[];
+  /** Why the plugin failed to load, if it did. */
+  readonly initError?: string;
+}
+
+/**
+ * A containerd client. Construction is cheap and synchronous: nothing is dialled until the first
+ * call, and a malformed address throws InvalidArgumentError right away (a programmer error). Every
+ * operation returns a cold Observable whose RPC fires on subscribe and is cancelled on unsubscribe.
+ *
+ * @example
+ * ```ts
+ * const client = new Containerd({ address: "/run/containerd/containerd.sock", namespace: "default" });
+ * client.version$().subscribe((v) => console.log(v.version));
+ * // …
+ * client.close();
+ * ```
+ */
+export class Containerd implements AsyncDisposable {
+  /** Every containerd gRPC service as raw Observable methods (same channel, same namespace). */
+  readonly services: Services;
+  /** The namespace calls use unless their options say otherwise. */
+  readonly namespace: string;
+  /** The address as given (or defaulted). */
+  readonly address: string;
+  /** Namespace management. */
+  readonly namespaces: Namespaces;
+  /** Containers of this client's namespace. */
+  readonly containers: Containers;
+  /** Leases of this client's namespace (protection from garbage collection). */
+  readonly leases: Leases;
+  /** The content store of this client's namespace (blobs by digest). */
+  readonly content: ContentStore;
+  /** Images of this client's namespace: records, unpack, import and export. */
+  readonly images: Images;
+  private readonly transport: Transport;
+  private readonly hub: EventHub;
+  private readonly inflight: Inflight;
+
+  private get context(): DomainContext {
+    return { services: this.services, hub: this.hub, namespace: this.namespace, inflight: this.inflight };
+  }
+
+  /**
+   * @param options see {@link ContainerdOptions}
+   * @throws InvalidArgumentError synchronously for a malformed address, TLS option or namespace.
+   */
+  constructor(options: ContainerdOptions = {}, /** @internal */ shared?: Shared) {
+    const address = options.address ?? process.env["CONTAINERD_ADDRESS"] ?? DEFAULT_ADDRESS;
+    const namespace = options.namespace ?? process.env["CONTAINERD_NAMESPACE"] ?? DEFAULT_NAMESPACE;
+    const bad = checkIdentifier("namespace", namespace);
+    if (bad) throw bad;
+    const defaults = { namespace, timeoutMs: options.timeoutMs, metadata: options.metadata };
+    this.transport = shared
+      ? { ...shared.transport, rpc: shared.transport.rpc.withDefaults(defaults) }
+      : connect({ ...options, address }, defaults);
+    this.address = address;
+    this.namespace = namespace;
+    this.services = createServices(this.transport.rpc);
+    this.hub = shared?.hub ?? new EventHub(this.services.events);
+    this.namespaces = new Namespaces(this.services.namespaces);
+    this.inflight = shared?.inflight ?? new Inflight();
+    this.containers = new Containers(this.context);
+    this.leases = new Leases(this.services, namespace);
+    this.content = new ContentStore(this.services, namespace);
+    this.images = new Images({ services: this.services, namespace });
+  }
+
+  /**
+   * A client for another namespace sharing this one's channel (closing either closes both).
+   * @throws InvalidArgumentError synchronously for an invalid namespace name.
+   * @example `const prod = client.withNamespace("prod");`
+   */
+  withNamespace(namespace: string): Containerd {
+    if (checkIdentifier("namespace", namespace)) {
+      throw new InvalidArgumentError(`invalid namespace ${JSON.stringify(namespace)}`);
+    }
+    return new Containerd({ address: this.address, namespace }, { transport: this.transport, hub: this.hub, inflight: this.inflight });
+  }
+
+  /**
+   * The snapshotter `name` of this client's namespace (default `overlayfs`). Cheap: no RPC.
+   * @example `client.snapshots().stat$(chainId).subscribe((s) => console.log(s.kind));`
+   */
+  snapshots(name = "overlayfs"): Snapshotter {
+    return new Snapshotter(this.services, this.namespace, name);
+  }
+
+  /**
+   * Runs a container to completion: create, new task, hot wait, start — emitting `created`,
+   * `started` (with the pid) and `exited` (with the status) — then removes task, container and
+   * snapshot. Removal also happens on error and on unsubscribe (which kills the task first).
+   * Cold: nothing happens until subscribed.
+   *
+   * @example
+   * ```ts
+   * client.run$("job-1", { image: "docker.io/library/busybox:latest", args: ["sh", "-c", "exit 3"] })
+   *   .pipe(filter((e) => e.type === "exited"))
+   *   .subscribe((e) => console.log(e.status.code)); // 3
+   * ```
+   */
+  run$(id: string, options: RunOptions = {}): Observable<RunEvent> {
+    const ctx = this.context;
+    const { io, runtimeOptions, ...create } = options;
+    return lifecycle$(this.containers.create$(id, create), { ...(io ? { io } : {}), ...(runtimeOptions ? { runtimeOptions } : {}) },
+      () => forceRemove$(ctx, id));
+  }
+
+  /**
+   * Events.Subscribe: every event of every namespace (containerd does not scope events), decoded
+   * and typed; filters (ORed strings, see `filterOf`) are checked client-side first
+   * (InvalidArgumentError, no RPC). Cold: one stream per subscription. Reconnects after a
+   * daemon restart unless `reconnect: false`; events published meanwhile are lost.
+   *
+   * @example
+   * ```ts
+   * client.events$('topic=="/tasks/exit"').subscribe((e) => {
+   *   if (e.typeUrl === "containerd.events.TaskExit") console.log(e.event.containerId, e.event.exitStatus);
+   * });
+   * ```
+   */
+  events$(...args: (string | EventsOptions)[]): Observable<Envelope> {
+    const [filters, options] = splitArgs(args);
+    return events$(this.services.events, filters, options);
+  }
+
+  /** Like {@link Containerd.events$}, only for this client's namespace (filtered by the daemon). */
+  namespaceEvents$(...args: (string | EventsOptions)[]): Observable<Envelope> {
+    const [filters, options] = splitArgs(args);
+    return events$(this.services.events, scopeFilters(filters, this.namespace), options);
+  }
+
+  /**
+   * The gRPC channel's connectivity: emits the current state on subscribe (`IDLE` before the first
+   * call, `READY` once connected), then each change, e.g. `TRANSIENT_FAILURE` or `IDLE` while the
+   * daemon is down and `READY` when a call has reconnected; completes after `SHUTDOWN`
+   * ({@link Containerd.close}). Never errors. Cold, and subscribing makes no call and does not
+   * dial: the channel connects when an operation needs it. A subscription keeps no timer, so it
+   * does not keep the process alive. Shared channel: the same for `withNamespace` clients.
+   *
+   * @example
+   * ```ts
+   * client.connectivity$.subscribe((state) => console.log("channel", state));
+   * // IDLE, CONNECTING, READY … TRANSIENT_FAILURE (daemon down) … READY … SHUTDOWN (client.close())
+   * ```
+   */
+  get connectivity$(): Observable<ConnectivityState> {
+    return this.transport.connectivity.states$;
+  }
+
+  /** Live call counters of this client's channel (shared with `withNamespace` clients). */
+  get callStats(): Readonly<CallStats> {
+    return this.transport.rpc.stats;
+  }
+
+  /** Number of event streams this client's shared event hub has opened (diagnostics). */
+  get eventStreamsOpened(): number {
+    return this.hub.streamsOpened;
+  }
+
+  /** Emits the daemon's version once (`Version.Version`). UnavailableError if unreachable. */
+  version$(options?: CallOptions): Observable<Version> {
+    return this.services.version.version$({}, options).pipe(map((v) => ({ version: v.version, revision: v.revision })));
+  }
+
+  /** Emits the daemon's UUID (`Introspection.Server`). */
+  server$(options?: CallOptions): Observable<ServerInfo> {
+    return this.services.introspection.server$({}, options).pipe(map((s) => ({ uuid: s.uuid })));
+  }
+
+  /**
+   * Emits the daemon's plugins as one array (`Introspection.Plugins`), filtered with containerd
+   * filter strings (ORed), e.g. `type==io.containerd.snapshotter.v1`.
+   */
+  plugins$(filters: readonly string[] = [], options?: CallOptions): Observable<Plugin[]> {
+    return this.services.introspection.plugins$({ filters }, options).pipe(map((r) => r.plugins.map((p) => ({
+      type: p.type, id: p.id, requires: p.requires, exports: p.exports, capabilities: p.capabilities,
+      platforms: p.platforms.map(({ os, architecture, variant }) => ({ os, architecture, variant })),
+      ...(p.initErr ? { initError: p.initErr.message } : {}),
+    }))));
+  }
+
+  /**
+   * Emits whether the daemon serves (gRPC health `Check`): true when SERVING, false when it
+   * answers NOT_SERVING or cannot be reached (UNAVAILABLE). Other failures error.
+   */
+  isServing$(options?: CallOptions): Observable<boolean> {
+    return this.services.health.check$({ service: "" }, options).pipe(
+      map((r) => r.status === 1),
+      catchError((e: unknown) => (isUnavailable(e) ? of(false) : throwError(() => e))),
+    );
+  }
+
+  /** Closes the channel (shared with `withNamespace` clients); calls in flight fail with CanceledError or UnavailableError. */
+  close(): void {
+    this.hub.close();
+    this.transport.close();
+  }
+
+  /** `await using client = new Containerd()` closes it at scope exit. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+  }
+}
+
+function splitArgs(args: (string | EventsOptions)[]): [string[], EventsOptions | undefined] {
+  const last = args[args.length - 1];
+  return typeof last === "object" ? [args.slice(0, -1) as string[], last] : [args as string[], undefined];
+}

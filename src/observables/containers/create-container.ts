@@ -1,0 +1,114 @@
+import { lastValueFrom, type Observable } from "rxjs";
+import { FailedPreconditionError, type ContainerdError } from "../../errors/containerd-error.js";
+import { isNotFound } from "../../errors/guards.js";
+import type { CallOptions } from "../../services/call-options.js";
+import { jsonAny, nsOptions, SPEC_TYPE_URL, toAny, type DomainContext } from "../client/context.js";
+import type { AnyValue } from "./container-info.js";
+import { checkIdentifier } from "../client/identifiers.js";
+import { checkLabels } from "../client/labels.js";
+import { readImageFiles } from "../images/image-files.js";
+import { resolveImage } from "../images/image-reader.js";
+import { temporaryLease } from "../content/temporary-lease.js";
+import { defaultSpec } from "../spec/default-spec.js";
+import { applySpecOpts, type SpecOpt, type SpecContext } from "../spec/spec-opts.js";
+import { withEnv, withHostname, withMounts, withProcessArgs, withProcessCwd, withTTY } from "../spec/process-opts.js";
+import { withImageConfig } from "../spec/image-opts.js";
+import { withUser } from "../spec/user-opts.js";
+import type { Mount } from "../spec/types.js";
+import { transaction$ } from "../rx/transaction.js";
+
+/** Options of `client.containers.create$(id, options)`. */
+export interface CreateContainerOptions {
+  /** Image name (`docker.io/library/busybox:latest`); it must be unpacked for the snapshotter. */
+  readonly image?: string;
+  /** Command; replaces the image's Cmd (its Entrypoint still comes first). */
+  readonly args?: readonly string[];
+  /** Environment, merged over the image's by key. */
+  readonly env?: readonly string[] | Readonly<Record<string, string>>;
+  readonly cwd?: string;
+  /** `uid`, `uid:gid`, or names resolved from the image's /etc/passwd and /etc/group. */
+  readonly user?: string;
+  readonly hostname?: string;
+  readonly tty?: boolean;
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Default `overlayfs`. */
+  readonly snapshotter?: string;
+  /** Default `io.containerd.runc.v2`. */
+  readonly runtime?: string | { readonly name: string; readonly options?: AnyValue };
+  readonly mounts?: readonly Mount[];
+  /** Extra spec options, applied last. */
+  readonly spec?: readonly SpecOpt[];
+  readonly extensions?: Readonly<Record<string, AnyValue>>;
+  /** Platform to pick from a multi-platform image. Default linux/amd64. */
+  readonly platform?: { readonly os: string; readonly architecture: string };
+}
+
+function specOpts(o: CreateContainerOptions, fromImage: boolean): SpecOpt[] {
+  const opts: SpecOpt[] = [];
+  if (fromImage) opts.push(withImageConfig(o.args));
+  else if (o.args) opts.push(withProcessArgs(...o.args));
+  if (o.env) opts.push(withEnv(Array.isArray(o.env) ? [...o.env] : { ...(o.env as Record<string, string>) }));
+  if (o.cwd) opts.push(withProcessCwd(o.cwd));
+  if (o.user) opts.push(withUser(o.user));
+  if (o.hostname) opts.push(withHostname(o.hostname));
+  if (o.tty) opts.push(withTTY(true));
+  if (o.mounts) opts.push(withMounts(o.mounts));
+  return [...opts, ...(o.spec ?? [])];
+}
+
+/**
+ * The create$ transaction: lease, image (Images.Get + manifest + config), Snapshots.Stat of the
+ * top chain ID, Snapshots.Prepare(key = id), spec, Containers.Create — rolled back (container,
+ * snapshot) on failure or unsubscribe; the lease is always deleted at the end.
+ * @internal
+ */
+export function createContainer$(ctx: DomainContext, id: string, o: CreateContainerOptions,
+  options?: CallOptions): Observable<string> {
+  return transaction$(async (tx) => {
+    const bad: ContainerdError | undefined = checkIdentifier("container id", id) ?? checkLabels("container labels", o.labels);
+    if (bad) throw bad;
+    const { services } = ctx;
+    const lease = await temporaryLease(tx, services, ctx.namespace);
+    const call = nsOptions(ctx, { ...options, lease });
+    const snapshotter = o.snapshotter ?? "overlayfs";
+    let specCtx: SpecContext = { namespace: ctx.namespace, id };
+    let snapshotKey = "";
+    if (o.image) {
+      const image = await resolveImage(services, o.image, o.platform, call);
+      const stat = await lastValueFrom(services.snapshots.stat$({ snapshotter, key: image.chainId }, call))
+        .catch((e: unknown) => { if (isNotFound(e)) return undefined; throw e; });
+      if (!stat) {
+        throw new FailedPreconditionError(`image "${o.image}" is not unpacked for snapshotter "${snapshotter}" ` +
+          `(no snapshot ${image.chainId}); unpack it first`);
+      }
+      const config = image.config.config ?? {};
+      const names = (u: string | undefined) => u !== undefined && u !== "" && !/^\d+(:\d+)?$/.test(u);
+      if (names(o.user) || names(config.User ?? undefined)) {
+        const files = await readImageFiles(services, image, ["etc/passwd", "etc/group"], call);
+        const passwd = files.get("etc/passwd")?.toString("utf8");
+        const group = files.get("etc/group")?.toString("utf8");
+        specCtx = { ...specCtx, image: { config, ...(passwd ? { passwd } : {}), ...(group ? { group } : {}) } };
+      } else {
+        specCtx = { ...specCtx, image: { config } };
+      }
+      const spec = applySpecOpts(defaultSpec(ctx.namespace, id), specCtx, specOpts(o, true));
+      await tx.step(services.snapshots.prepare$({ snapshotter, key: id, parent: image.chainId }, call));
+      tx.onRollback(() => services.snapshots.remove$({ snapshotter, key: id }, nsOptions(ctx)));
+      snapshotKey = id;
+      return create(spec);
+    }
+    return create(applySpecOpts(defaultSpec(ctx.namespace, id), specCtx, specOpts(o, false)));
+
+    async function create(spec: unknown): Promise<string> {
+      const runtime = typeof o.runtime === "string" || o.runtime === undefined
+        ? { name: o.runtime ?? "io.containerd.runc.v2" } : o.runtime;
+      await tx.step(services.containers.create$({ container: {
+        id, image: o.image ?? "", labels: { ...o.labels }, runtime: { name: runtime.name, options: runtime.options && toAny(runtime.options) },
+        spec: jsonAny(SPEC_TYPE_URL, spec), snapshotter: snapshotKey ? snapshotter : "", snapshotKey,
+        extensions: Object.fromEntries(Object.entries(o.extensions ?? {}).map(([k, v]) => [k, toAny(v)])),
+      } }, call));
+      tx.onRollback(() => services.containers.delete$({ id }, nsOptions(ctx)));
+      return id;
+    }
+  }, (done) => ctx.inflight.track(ctx.namespace, id, done));
+}

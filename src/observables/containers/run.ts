@@ -1,0 +1,64 @@
+import { catchError, concat, concatMap, defer, EMPTY, from, ignoreElements, map, merge, of, tap, throwError, type Observable } from "rxjs";
+import { isFailedPrecondition } from "../../errors/guards.js";
+import { withCleanup } from "../rx/cleanup.js";
+import type { Container } from "./container.js";
+import type { ExitStatus } from "../tasks/exit-status.js";
+import type { NewTaskOptions } from "../tasks/new-task.js";
+import type { Task } from "../tasks/task.js";
+
+/** Lifecycle notifications of `run$`. */
+export type RunEvent =
+  | { readonly type: "created"; readonly containerId: string }
+  | { readonly type: "started"; readonly containerId: string; readonly pid: number }
+  /** With piped IO (`io: Stdio.pipe()` / `Stdio.terminal()`): a chunk of output, in order per stream. */
+  | { readonly type: "output"; readonly containerId: string; readonly stream: "stdout" | "stderr"; readonly data: Buffer }
+  | { readonly type: "exited"; readonly containerId: string; readonly status: ExitStatus };
+
+/**
+ * The order that cannot go wrong, as a pure composition: create the container, create the task,
+ * call the hot `wait$()` (so the exit is watched) *before* subscribing to `start$()`, then emit
+ * the exit. With piped IO the output follows `started` as `output` events (the FIFOs hold what
+ * the process wrote meanwhile: nothing is lost), and `exited` comes after its EOF (nothing is cut
+ * off). `remove()` runs after completion, error or unsubscribe — but only if the container was
+ * created by this run (a duplicate id never deletes someone else's container); then the task's
+ * IO is closed.
+ *
+ * @example
+ * ```ts
+ * lifecycle$(client.containers.create$("job", { image, args: ["true"] }), {}, () => removeJob$);
+ * ```
+ */
+export function lifecycle$(create$: Observable<Container>, taskOptions: NewTaskOptions,
+  remove: () => Observable<unknown>): Observable<RunEvent> {
+  let created = false;
+  let task: Task | undefined;
+  const body$ = create$.pipe(
+    tap(() => (created = true)),
+    concatMap((container) => concat(
+      of<RunEvent>({ type: "created", containerId: container.id }),
+      container.newTask$(taskOptions).pipe(concatMap((t) => {
+        task = t;
+        const exit$ = t.wait$();
+        return concat(
+          t.start$().pipe(map((pid): RunEvent => ({ type: "started", containerId: container.id, pid }))),
+          output$(t, container.id), // read from here on: the FIFOs hold what was written since Start
+          exit$.pipe(map((status): RunEvent => ({ type: "exited", containerId: container.id, status }))),
+        );
+      })),
+    )),
+  );
+  const closeIO$ = defer(() => (task?.io ? from(task.io.close()) : EMPTY)).pipe(ignoreElements());
+  return withCleanup(body$, () => concat(
+    defer(() => (created ? remove() : EMPTY)).pipe(catchError((e: unknown) => concat(closeIO$, throwError(() => e)))),
+    closeIO$,
+  ));
+}
+
+/** A task's piped output as `output` events (none for IO that is not FIFOs). */
+function output$(task: Task, containerId: string): Observable<RunEvent> {
+  if (!task.io?.config.stdout.startsWith("/")) return EMPTY;
+  const stream = (name: "stdout" | "stderr", chunks$: Observable<Buffer>) => chunks$.pipe(
+    map((data): RunEvent => ({ type: "output", containerId, stream: name, data })),
+    catchError((e: unknown) => (isFailedPrecondition(e) ? EMPTY : throwError(() => e))));
+  return merge(stream("stdout", task.stdout$), stream("stderr", task.stderr$));
+}

@@ -1,0 +1,24 @@
+import { lastValueFrom, map } from "rxjs";
+import type { CallOptions } from "../../services/call-options.js";
+import type { Services } from "../../services/services.js";
+import type { ResolvedImage } from "./image-reader.js";
+import { resolveLayerFiles } from "./layer-files.js";
+import { extractTarFiles, type TarLayerFiles } from "../tar/tar-files.js";
+
+/**
+ * Reads a few small files (e.g. `etc/passwd`, `etc/group`) out of an image's layers through the
+ * content store — streamed, gunzipped and tar-parsed in this process, never mounted on the
+ * client host. Layers are read top-first and reading stops as soon as every file is settled.
+ * @internal
+ */
+export async function readImageFiles(services: Services, image: ResolvedImage, wanted: readonly string[],
+  options?: CallOptions): Promise<Map<string, Buffer>> {
+  const layers: TarLayerFiles[] = [];
+  for (const layer of [...image.layers].reverse()) {
+    const chunks = services.content.read$({ digest: layer.digest }, options).pipe(map((r) => r.data));
+    layers.push(await lastValueFrom(extractTarFiles(chunks, wanted, { gzip: layer.mediaType.endsWith("gzip") })));
+    const found = resolveLayerFiles(layers, wanted);
+    if (wanted.every((w) => found.has(w))) return found;
+  }
+  return resolveLayerFiles(layers, wanted);
+}

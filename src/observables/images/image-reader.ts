@@ -1,0 +1,89 @@
+import { createHash } from "node:crypto";
+import { lastValueFrom, reduce } from "rxjs";
+import { DataLossError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../../errors/containerd-error.js";
+import type { CallOptions } from "../../services/call-options.js";
+import type { Services } from "../../services/services.js";
+import { sha256Digest } from "../oci/digest.js";
+import type { ImageConfigFile } from "../spec/image-types.js";
+import { INDEX_MEDIA_TYPES, MANIFEST_MEDIA_TYPES } from "../oci/oci.js";
+
+/** An OCI content descriptor. */
+export interface OciDescriptor {
+  readonly mediaType: string;
+  readonly digest: string;
+  readonly size: number;
+  readonly annotations?: Readonly<Record<string, string>>;
+  readonly platform?: { readonly os: string; readonly architecture: string; readonly variant?: string };
+}
+
+/** An image resolved down to one platform's manifest and config. */
+export interface ResolvedImage {
+  readonly name: string;
+  readonly target: OciDescriptor;
+  readonly manifest: OciDescriptor;
+  /** The config blob's descriptor (from the manifest). */
+  readonly configDescriptor: OciDescriptor;
+  readonly config: ImageConfigFile;
+  readonly layers: readonly OciDescriptor[];
+  readonly diffIds: readonly string[];
+  /** The chain ID of the top layer: the snapshot a container's rootfs is prepared from. */
+  readonly chainId: string;
+}
+
+const MAX_JSON = 4 << 20;
+
+/** `identity.ChainID`: chain[0] = diff[0]; chain[i] = sha256(chain[i-1] + " " + diff[i]). */
+export function chainId(diffIds: readonly string[]): string {
+  return diffIds.reduce((chain, diff, i) =>
+    i === 0 ? diff : sha256Digest(`${chain} ${diff}`), "");
+}
+
+/** Reads a whole (small) blob from the content store and checks its digest. */
+export async function readBlob(services: Services, desc: OciDescriptor, options?: CallOptions): Promise<Buffer> {
+  if (desc.size > MAX_JSON) throw new InvalidArgumentError(`blob ${desc.digest} is ${desc.size} bytes, more than ${MAX_JSON}`);
+  const data = await lastValueFrom(services.content.read$({ digest: desc.digest }, options).pipe(
+    reduce((acc: Buffer[], r) => (acc.push(r.data), acc), [])), { defaultValue: [] as Buffer[] });
+  const blob = Buffer.concat(data);
+  const [algo, hex] = desc.digest.split(":");
+  if (algo === "sha256" && createHash("sha256").update(blob).digest("hex") !== hex) {
+    throw new DataLossError(`content ${desc.digest}: digest mismatch`);
+  }
+  return blob;
+}
+
+async function readJson<T>(services: Services, desc: OciDescriptor, options?: CallOptions): Promise<T> {
+  const blob = await readBlob(services, desc, options);
+  try {
+    return JSON.parse(blob.toString("utf8")) as T;
+  } catch (e) {
+    throw new InvalidArgumentError(`content ${desc.digest} (${desc.mediaType}) is not valid JSON`, { cause: e });
+  }
+}
+
+/**
+ * Images.Get, then the manifest (choosing `platform` from an index) and the config from the
+ * content store. NotFoundError for a missing image or platform.
+ */
+export async function resolveImage(services: Services, name: string, platform = { os: "linux", architecture: "amd64" },
+  options?: CallOptions): Promise<ResolvedImage> {
+  const res = await lastValueFrom(services.images.get$({ name }, options));
+  const t = res.image?.target;
+  if (!t) throw new NotFoundError(`image "${name}": no target`);
+  const target: OciDescriptor = { mediaType: t.mediaType, digest: t.digest, size: t.size.toNumber(), annotations: t.annotations };
+  let manifestDesc = target;
+  if (INDEX_MEDIA_TYPES.has(target.mediaType)) {
+    const index = await readJson<{ manifests?: OciDescriptor[] }>(services, target, options);
+    const match = (index.manifests ?? []).find((m) => MANIFEST_MEDIA_TYPES.has(m.mediaType)
+      && m.platform?.os === platform.os && m.platform.architecture === platform.architecture);
+    if (!match) throw new NotFoundError(`image "${name}": no manifest for ${platform.os}/${platform.architecture}`);
+    manifestDesc = match;
+  } else if (!MANIFEST_MEDIA_TYPES.has(target.mediaType)) {
+    throw new FailedPreconditionError(`image "${name}": unsupported media type ${target.mediaType}`);
+  }
+  const manifest = await readJson<{ config?: OciDescriptor; layers?: OciDescriptor[] }>(services, manifestDesc, options);
+  if (!manifest.config) throw new InvalidArgumentError(`image "${name}": manifest has no config`);
+  const config = await readJson<ImageConfigFile>(services, manifest.config, options);
+  const diffIds = config.rootfs?.diff_ids ?? [];
+  if (diffIds.length === 0) throw new InvalidArgumentError(`image "${name}": config has no layers`);
+  return { name, target, manifest: manifestDesc, configDescriptor: manifest.config, config, layers: manifest.layers ?? [], diffIds, chainId: chainId(diffIds) };
+}

@@ -1,0 +1,80 @@
+import { catchError, concatMap, map, throwError, type Observable } from "rxjs";
+import { InvalidArgumentError, NotFoundError } from "../../errors/containerd-error.js";
+import { isNotFound } from "../../errors/guards.js";
+import type { CallOptions } from "../../services/call-options.js";
+import { parseSpec, toContainerInfo } from "../containers/container-info.js";
+import { jsonAny, nsOptions, PROCESS_TYPE_URL, type DomainContext } from "../client/context.js";
+import { checkIdentifier } from "../client/identifiers.js";
+import { Stdio, type IOAttacher, type IOCreator } from "../io/stdio.js";
+import { ioTarget } from "../io/io-target.js";
+import { ProcessImpl, type Process } from "./process.js";
+import type { Process as ProcessSpec } from "../spec/types.js";
+import { transaction$ } from "../rx/transaction.js";
+
+/**
+ * What to run: a complete OCI process, or a partial one (`args` at least) completed from the
+ * container's own spec (env, cwd, user, capabilities…), as the Go client's users usually do.
+ */
+export type ExecSpec = ProcessSpec | (Partial<ProcessSpec> & { readonly args: readonly string[] });
+
+/** Options of `exec$`. */
+export interface ExecOptions extends CallOptions {
+  /** Default `Stdio.null()`. */
+  readonly io?: IOCreator;
+}
+
+/** Options of `loadProcess$` / `task$`. */
+export interface LoadProcessOptions extends CallOptions {
+  /** Re-attach to the process's FIFOs. */
+  readonly attach?: IOAttacher;
+}
+
+function complete(spec: ExecSpec): spec is ProcessSpec {
+  return spec.cwd !== undefined && spec.user !== undefined;
+}
+
+/** Tasks.Exec under rollback (DeleteProcess) if the subscriber leaves or IO fails. @internal */
+export function execProcess$(ctx: DomainContext, containerId: string, execId: string, spec: ExecSpec,
+  options: ExecOptions = {}): Observable<Process> {
+  return transaction$(async (tx) => {
+    if (execId === "") throw new InvalidArgumentError("exec id must not be empty");
+    const bad = checkIdentifier("exec id", execId);
+    if (bad) throw bad;
+    const call = nsOptions(ctx, options);
+    let process: ProcessSpec;
+    if (complete(spec)) process = spec;
+    else {
+      const base = parseSpec(toContainerInfo((await tx.step(ctx.services.containers.get$({ id: containerId }, call))).container)).process;
+      process = { ...base, ...spec, args: [...spec.args] } as ProcessSpec;
+    }
+    const io = await (options.io ?? Stdio.null()).create(ioTarget(ctx, containerId, execId));
+    tx.onRollback(() => io.close());
+    await tx.step(ctx.services.tasks.exec$({
+      containerId, execId, ...io.config, spec: jsonAny(PROCESS_TYPE_URL, { ...process, terminal: io.config.terminal }),
+    }, call));
+    tx.onRollback(() => ctx.services.tasks.deleteProcess$({ containerId, execId }, nsOptions(ctx)));
+    return new ProcessImpl(ctx, containerId, execId, 0, io);
+  }, (done) => ctx.inflight.track(ctx.namespace, containerId, done));
+}
+
+/** Tasks.Get(exec id) -> Process. @internal */
+export function loadProcess$(ctx: DomainContext, containerId: string, execId: string,
+  options: LoadProcessOptions = {}): Observable<Process> {
+  return ctx.services.tasks.get$({ containerId, execId }, nsOptions(ctx, options)).pipe(
+    map((r) => r.process),
+    mapNotFound(`no running process found: process does not exist ${execId}`),
+    concatMap(async (p) => {
+      const io = options.attach && p
+        ? await options.attach.attach(ioTarget(ctx, containerId, execId),
+          { stdin: p.stdin, stdout: p.stdout, stderr: p.stderr, terminal: p.terminal })
+        : undefined;
+      return new ProcessImpl(ctx, containerId, execId, p?.pid ?? 0, io);
+    }),
+  );
+}
+
+/** Replaces a NotFound's message with a clearer one, keeping the original as cause. @internal */
+export function mapNotFound<T>(message: string) {
+  return catchError<T, Observable<never>>((e: unknown) =>
+    throwError(() => (isNotFound(e) ? new NotFoundError(message, { cause: e }) : e)));
+}

@@ -1,0 +1,180 @@
+import type { Writable } from "node:stream";
+import { defer, finalize, lastValueFrom, map, throwError, type Observable } from "rxjs";
+import { FailedPreconditionError } from "../../errors/containerd-error.js";
+import { isFailedPrecondition, isNotFound } from "../../errors/guards.js";
+import type { CallOptions } from "../../services/call-options.js";
+import { nsOptions, type DomainContext } from "../client/context.js";
+import { processState, type ExitStatus, type ProcessState, type ProcessStatus } from "./exit-status.js";
+import type { ProcessIO } from "../io/stdio.js";
+import { removeStaleFifos } from "../io/fifo.js";
+import { parseSignal, type Signal } from "./signals.js";
+import { validated } from "../rx/validated.js";
+import { waitForExit } from "./wait/wait.js";
+
+/** Options of `kill$`. */
+export interface KillOptions extends CallOptions {
+  /** Signal every process in the container (needed with a host PID namespace). */
+  readonly all?: boolean;
+}
+
+/** Options of `delete$`. */
+export interface DeleteProcessOptions extends CallOptions {
+  /** Kill (SIGKILL, all processes) and wait for the exit first, instead of failing on a running process. */
+  readonly kill?: boolean;
+}
+
+/**
+ * A process in a container: a task's init process or an exec. Every method returns a cold
+ * Observable whose RPC fires on subscribe, except `wait$()`, which is hot.
+ *
+ * @example
+ * ```ts
+ * const exit$ = proc.wait$();                 // hot: watching before start
+ * proc.start$().pipe(concatMap(() => exit$)).subscribe((s) => console.log(s.code));
+ * ```
+ */
+export interface Process {
+  /** Exec id, or the container id for a task. */
+  readonly id: string;
+  /** Pid on the host (0 until started for an exec). */
+  readonly pid: number;
+  /** The IO this process was created or attached with. */
+  readonly io: ProcessIO | undefined;
+  /**
+   * Hot: the process's stdout chunks (`Stdio.pipe()` / `Stdio.terminal()`); reading starts with
+   * the first subscriber, so subscribe before `start$()` to get every byte. Completes at EOF.
+   * FailedPreconditionError when stdout is not piped. See docs/io.md.
+   */
+  readonly stdout$: Observable<Buffer>;
+  /** Like `stdout$` for stderr; completes at once for a terminal. */
+  readonly stderr$: Observable<Buffer>;
+  /** The stdin FIFO as a Writable when created with `stdin: true`; `end()` closes the process's stdin. */
+  readonly stdin: Writable | undefined;
+  /** Tasks.Start; emits the pid. UnknownError from runc (e.g. a missing binary for an exec). */
+  start$(options?: CallOptions): Observable<number>;
+  /**
+   * Hot: already watching when it returns. Emits the exit once (replayed to late subscribers)
+   * and completes; NotFoundError if the process is gone. Unsubscribing every subscriber
+   * releases the watch. See docs/lifecycle.md.
+   */
+  wait$(): Observable<ExitStatus>;
+  /** Tasks.Kill; signal defaults to SIGTERM. InvalidArgumentError for unknown signals; NotFoundError if already exited. */
+  kill$(signal?: Signal, options?: KillOptions): Observable<void>;
+  /** Deletes the stopped process and emits its exit status. FailedPreconditionError while it runs (unless `kill`). */
+  delete$(options?: DeleteProcessOptions): Observable<ExitStatus>;
+  /** Tasks.Get: state, exit status and time. */
+  status$(options?: CallOptions): Observable<ProcessStatus>;
+  /** Tasks.ResizePty (a no-op for a non-TTY process, as in containerd). */
+  resize$(width: number, height: number, options?: CallOptions): Observable<void>;
+  /** Tasks.CloseIO: closes the process's stdin. */
+  closeIO$(options?: CallOptions): Observable<void>;
+}
+
+/** @internal */
+export class ProcessImpl implements Process {
+  constructor(
+    protected readonly ctx: DomainContext,
+    readonly containerId: string,
+    readonly execId: string,
+    protected currentPid: number,
+    readonly io: ProcessIO | undefined,
+  ) {}
+
+  get id(): string {
+    return this.execId || this.containerId;
+  }
+
+  get pid(): number {
+    return this.currentPid;
+  }
+
+  get stdout$(): Observable<Buffer> {
+    return this.io?.stdout$ ?? noIO("stdout");
+  }
+
+  get stderr$(): Observable<Buffer> {
+    return this.io?.stderr$ ?? noIO("stderr");
+  }
+
+  get stdin(): Writable | undefined {
+    return this.io?.stdin;
+  }
+
+  /** Tasks.Start. The shim opens an exec's FIFOs during Start: the IO hears of it however Start ends. */
+  start$(options?: CallOptions): Observable<number> {
+    return this.ctx.services.tasks.start$({ containerId: this.containerId, execId: this.execId }, nsOptions(this.ctx, options))
+      .pipe(map((r) => (this.currentPid = r.pid)), finalize(() => this.io?.connected()));
+  }
+
+  wait$(): Observable<ExitStatus> {
+    return waitForExit(this.ctx.services.tasks, this.ctx.hub, {
+      namespace: this.ctx.namespace, containerId: this.containerId, execId: this.execId, pid: () => this.currentPid,
+    });
+  }
+
+  kill$(signal: Signal = "SIGTERM", options: KillOptions = {}): Observable<void> {
+    const n = parseSignal(signal);
+    return validated(() => (typeof n === "number" ? undefined : n), () => this.ctx.services.tasks.kill$(
+      { containerId: this.containerId, execId: this.execId, signal: n as number, all: options.all ?? false },
+      nsOptions(this.ctx, options)).pipe(map(() => undefined)));
+  }
+
+  status$(options?: CallOptions): Observable<ProcessStatus> {
+    return this.get$(options).pipe(map((r) => r.status));
+  }
+
+  /** Tasks.Get: the status and the IO paths the daemon recorded. */
+  private get$(options?: CallOptions): Observable<{ status: ProcessStatus; paths: string[] }> {
+    return this.ctx.services.tasks.get$({ containerId: this.containerId, execId: this.execId }, nsOptions(this.ctx, options))
+      .pipe(map((r) => ({
+        status: {
+          status: processState(r.process?.status ?? 0),
+          exitStatus: r.process?.exitStatus ?? 0,
+          ...(r.process?.exitedAt && r.process.exitedAt.getTime() > 0 ? { exitedAt: r.process.exitedAt } : {}),
+        },
+        paths: r.process ? [r.process.stdin, r.process.stdout, r.process.stderr] : [],
+      })));
+  }
+
+  resize$(width: number, height: number, options?: CallOptions): Observable<void> {
+    return this.ctx.services.tasks.resizePty$({ containerId: this.containerId, execId: this.execId, width, height },
+      nsOptions(this.ctx, options)).pipe(map(() => undefined));
+  }
+
+  closeIO$(options?: CallOptions): Observable<void> {
+    return this.ctx.services.tasks.closeIo$({ containerId: this.containerId, execId: this.execId, stdin: true },
+      nsOptions(this.ctx, options)).pipe(map(() => undefined));
+  }
+
+  delete$(options: DeleteProcessOptions = {}): Observable<ExitStatus> {
+    return this.deleteWith$(options, (s) => !["running", "paused", "pausing"].includes(s.status),
+      (s) => `current process state: ${s.status}, process must be stopped before deletion`,
+      () => this.ctx.services.tasks.deleteProcess$({ containerId: this.containerId, execId: this.execId },
+        nsOptions(this.ctx, options)));
+  }
+
+  /** Shared delete flow: optional kill + wait, state check, the delete RPC, IO drain. */
+  protected deleteWith$(options: DeleteProcessOptions, allowed: (s: ProcessStatus) => boolean,
+    refusal: (s: { status: ProcessState }) => string,
+    remove: () => Observable<{ exitStatus: number; exitedAt: Date | undefined }>): Observable<ExitStatus> {
+    return defer(async () => {
+      if (options.kill) {
+        const exit$ = this.wait$();
+        await lastValueFrom(this.kill$("SIGKILL", { ...options, all: true }), { defaultValue: undefined })
+          .catch((e: unknown) => { if (!isNotFound(e) && !isFailedPrecondition(e)) throw e; });
+        await lastValueFrom(exit$).catch((e: unknown) => { if (!isNotFound(e)) throw e; });
+      }
+      const { status, paths } = await lastValueFrom(this.get$(options));
+      if (!allowed(status)) throw new FailedPreconditionError(refusal(status));
+      await this.io?.wait(); // output drained before the shim closes its pipes (Delete)
+      const r = await lastValueFrom(remove());
+      // Without IO (loaded without `attach`, e.g. after an app restart), FIFOs left by whoever
+      // created the process would be orphaned: remove them as the Go client does for loaded sets.
+      await (this.io ? this.io.close() : removeStaleFifos(paths));
+      return { code: r.exitStatus, exitedAt: r.exitedAt ?? new Date(0) };
+    });
+  }
+}
+
+const noIO = (what: string): Observable<never> => throwError(() =>
+  new FailedPreconditionError(`${what} is not available: the process was loaded without \`attach\` (use Stdio.pipe())`));
