@@ -82,8 +82,11 @@ export function createContainer$(ctx: DomainContext, id: string, o: CreateContai
           `(no snapshot ${image.chainId}); unpack it first`);
       }
       const config = image.config.config ?? {};
-      const names = (u: string | undefined) => u !== undefined && u !== "" && !/^\d+(:\d+)?$/.test(u);
-      if (names(o.user) || names(config.User ?? undefined)) {
+      // Any user needs the image's files, a numeric one too: containerd's WithUserID takes the gid
+      // of the uid's /etc/passwd entry (0 only when there is none), and WithAdditionalGIDs reads
+      // /etc/group for the supplementary groups of that user.
+      const hasUser = (u: string | undefined | null) => u !== undefined && u !== null && u !== "";
+      if (hasUser(o.user) || hasUser(config.User)) {
         const files = await readImageFiles(services, image, ["etc/passwd", "etc/group"], call);
         const passwd = files.get("etc/passwd")?.toString("utf8");
         const group = files.get("etc/group")?.toString("utf8");
