@@ -92,7 +92,7 @@ export {
 } from "./errors/containerd-error.js";
 export type { ContainerdErrorClass, ContainerdErrorInit, ErrorDetail } from "./errors/containerd-error.js";
 export {
-  isAborted, isAlreadyExists, isCanceled, isConflict, isDataLoss, isDeadlineExceeded, isFailedPrecondition,
+  isAborted, isAlreadyExists, isContainerdError, isCanceled, isConflict, isDataLoss, isDeadlineExceeded, isFailedPrecondition,
   isInternal, isInvalidArgument, isNotFound, isNotImplemented, isNotModified, isOutOfRange, isPermissionDenied,
   isResourceExhausted, isUnauthenticated, isUnavailable, isUnknown,
 } from "./errors/guards.js";

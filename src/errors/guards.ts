@@ -17,6 +17,17 @@ function guard<T extends ContainerdError>(kind: ErrorKind): Guard<T> {
 // Each guard recognises errors from any copy of rxcontainerd (brand symbol + kind), e.g.
 // `if (isNotFound(err)) …` in an error callback.
 
+/**
+ * True if `e` is any {@link ContainerdError}, of whatever kind, made by any copy of this package
+ * (a brand check, so it works across duplicated installs where `instanceof` does not).
+ *
+ * @example
+ * ```ts
+ * client.version$().subscribe({ error: (e: unknown) => console.error(isContainerdError(e) ? `${e.kind}: ${e.message}` : e) });
+ * ```
+ */
+export const isContainerdError = (e: unknown): e is ContainerdError => ContainerdError.is(e);
+
 /** True if `e` is an {@link InvalidArgumentError} (from any copy of this package). */
 export const isInvalidArgument: Guard<InvalidArgumentError> = guard("invalid-argument");
 /** True if `e` is a {@link NotFoundError}. */

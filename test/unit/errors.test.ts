@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   CanceledError, Code, ContainerdError, NotFoundError, UnknownError, ConflictError,
-  isNotFound, isConflict, isFailedPrecondition, isUnknown,
+  isContainerdError, isNotFound, isConflict, isFailedPrecondition, isUnknown,
 } from "../../src/index.js";
 
 test("message is prefixed with the class; rawMessage is the daemon's text", () => {
@@ -21,6 +21,16 @@ test("guards recognise errors from another copy of the package (brand, not insta
   assert.ok(!isConflict(foreign));
   assert.ok(!isNotFound(new Error("not found")), "plain errors are never containerd errors");
   assert.ok(!isNotFound({ kind: "not-found" }));
+});
+
+test("isContainerdError: any kind, from any copy; never a plain error or a look-alike", () => {
+  const foreign = Object.assign(new Error("x"), { [Symbol.for("rxcontainerd.ContainerdError")]: true, kind: "unavailable" });
+  assert.ok(isContainerdError(foreign));
+  assert.ok(isContainerdError(new NotFoundError("x")));
+  assert.ok(isContainerdError(new CanceledError("x")));
+  assert.ok(!isContainerdError(new Error("[NotFound] x")));
+  assert.ok(!isContainerdError({ kind: "not-found", code: 5 }));
+  assert.ok(!isContainerdError(undefined));
 });
 
 test("Conflict is its own class, not a FailedPrecondition", () => {
