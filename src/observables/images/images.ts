@@ -1,5 +1,5 @@
-import type { Readable, Writable } from "node:stream";
-import { map, type Observable } from "rxjs";
+import { Readable, type Writable } from "node:stream";
+import { defer, map, type Observable } from "rxjs";
 import { InvalidArgumentError } from "../../errors/containerd-error.js";
 import type { CallOptions } from "../../services/call-options.js";
 import type { OciDescriptor } from "./image-reader.js";
@@ -101,14 +101,21 @@ export class Images {
    * records made so far are deleted and the lease is deleted synchronously, so the GC leaves no
    * content behind.
    *
+   * `source` is a file path, a Readable (read once: a second subscription has nothing to read),
+   * or the archive's bytes as a Buffer or Uint8Array (read afresh by every subscription).
+   *
    * @example
    * ```ts
    * client.images.import$("/tmp/busybox-oci.tar", { unpack: true }).pipe(filter((p) => p.type === "done"))
    *   .subscribe((p) => console.log(p.image.name));
+   * // or from bytes already in memory:
+   * client.images.import$(readFileSync("/tmp/busybox-oci.tar")).subscribe();
    * ```
    */
-  import$(source: Readable | string, options: ImportOptions = {}): Observable<ImageProgress> {
-    return importArchive$(this.ctx, source, options);
+  import$(source: Readable | string | Uint8Array, options: ImportOptions = {}): Observable<ImageProgress> {
+    if (!(source instanceof Uint8Array)) return importArchive$(this.ctx, source, options);
+    const bytes = Buffer.from(source.buffer, source.byteOffset, source.byteLength);
+    return defer(() => importArchive$(this.ctx, Readable.from([bytes], { objectMode: false }), options));
   }
 
   /**
