@@ -3,6 +3,7 @@ import { InvalidArgumentError } from "../../errors/containerd-error.js";
 import type { CallOptions } from "../../services/call-options.js";
 import type { Services } from "../../services/services.js";
 import { validated } from "../rx/validated.js";
+import { filterList } from "../events/filters.js";
 
 /** A mount as containerd describes it (`containerd.types.Mount`), e.g. an overlay of snapshot dirs. */
 export interface SnapshotMount {
@@ -99,8 +100,8 @@ export class Snapshotter {
   }
 
   /** Snapshots.List with filters (ORed), e.g. `parent==sha256:…`, `labels.x==y`; emits one array. */
-  list$(...filters: string[]): Observable<SnapshotInfo[]> {
-    return this.services.snapshots.list$({ snapshotter: this.name, filters }, this.call()).pipe(concatMap((r) => r.info.map(toInfo)), toArray());
+  list$(filters: string | readonly string[] = [], options?: CallOptions): Observable<SnapshotInfo[]> {
+    return this.services.snapshots.list$({ snapshotter: this.name, filters: filterList(filters) }, this.call(options)).pipe(concatMap((r) => r.info.map(toInfo)), toArray());
   }
 
   /** Snapshots.Usage: bytes and inodes the snapshot uses on disk. NotFoundError. */
