@@ -237,7 +237,10 @@ export class Containerd implements AsyncDisposable {
    * daemon is down and `READY` when a call has reconnected; completes after `SHUTDOWN`
    * ({@link Containerd.close}). Never errors. Cold, and subscribing makes no call and does not
    * dial: the channel connects when an operation needs it. A subscription keeps no timer, so it
-   * does not keep the process alive. Shared channel: the same for `withNamespace` clients.
+   * does not keep the process alive. Shared channel: the same for `withNamespace` clients. A
+   * first connection that never comes up (wrong address, daemon not running) never reaches
+   * `READY`; calls then fail with an UnavailableError naming the address, and `events$` can be
+   * told to give up with `maxConnectAttempts`.
    *
    * @example
    * ```ts

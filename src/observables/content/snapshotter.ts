@@ -45,7 +45,7 @@ const toMounts = (r: { mounts: { type: string; source: string; target: string; o
 const checkKey = (what: string, k: string) => (typeof k === "string" && k !== "" ? undefined : new InvalidArgumentError(`snapshot ${what} must not be empty`));
 
 /**
- * One snapshotter of the client's namespace: `client.snapshots("overlayfs")`. Thin domain
+ * One snapshotter of the client's namespace: `client.snapshots({ snapshotter: "overlayfs" })`. Thin domain
  * wrappers over the Snapshots service; every method is cold (the RPC fires on subscribe, an
  * unsubscribe cancels it); empty keys are InvalidArgumentError (no RPC). Snapshots that nothing
  * references (a container, an image's `containerd.io/gc.ref.snapshot.*` label, a lease, a child)
@@ -53,7 +53,7 @@ const checkKey = (what: string, k: string) => (typeof k === "string" && k !== ""
  *
  * @example
  * ```ts
- * const sn = client.snapshots("overlayfs");
+ * const sn = client.snapshots({ snapshotter: "overlayfs" });
  * sn.prepare$("scratch", image.chainId, { lease }).subscribe((mounts) => console.log(mounts));
  * ```
  */
