@@ -67,6 +67,7 @@ function shims(namespace: string): number {
 
 test("SIGINT at random points, then unsubscribe + await asyncDispose: the process exits and leaves nothing (6 iterations)", async (t) => {
   const delays: number[] = [];
+  const exitMs: number[] = [];
   for (let i = 0; i < 6; i++) {
     // Spread over creation, start, and steady output; the last ones after every job started.
     const delay = Math.round(Math.random() * 1500) + (i >= 4 ? 1500 : 0);
@@ -85,10 +86,12 @@ test("SIGINT at random points, then unsubscribe + await asyncDispose: the proces
         await new Promise((r) => setTimeout(r, 10));
       }
       await new Promise((r) => setTimeout(r, delay)); // the random point (not a synchronisation)
+      const signalled = performance.now();
       child.kill("SIGINT");
       let timer: NodeJS.Timeout | undefined;
       const code = await Promise.race([exited, new Promise<"hung">((r) => (timer = setTimeout(() => r("hung"), 30_000)))]);
       clearTimeout(timer);
+      exitMs.push(Math.round(performance.now() - signalled));
       assert.notEqual(code, "hung", `iteration ${i} (SIGINT after ${delay} ms): the child did not exit within 30 s of SIGINT\n${stdout}\n${stderr}`);
       assert.equal(code, 0, `iteration ${i}: exit code\n${stdout}\n${stderr}`);
       const disposed = /disposed (.*)/.exec(stdout);
@@ -106,7 +109,7 @@ test("SIGINT at random points, then unsubscribe + await asyncDispose: the proces
       child.kill("SIGKILL");
     }
   }
-  t.diagnostic(`delays ${delays.join(", ")} ms`);
+  t.diagnostic(`SIGINT delays ${delays.join(", ")} ms; SIGINT to exit (clean-up included) ${exitMs.join(", ")} ms`);
 });
 
 test("close$(): emits a clean report after a run$ clean-up finished; close() alone would have cut it short", async () => {
