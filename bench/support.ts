@@ -14,7 +14,7 @@ const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export async function benchClient(): Promise<{ client: Containerd; dispose: () => Promise<void> }> {
   const namespace = `bench-${randomBytes(3).toString("hex")}`;
   const client = new Containerd({ namespace });
-  await lastValueFrom(client.namespaces.create$(namespace, {}));
+  await lastValueFrom(client.namespaces.create$(namespace));
   execFileSync("bash", [join(repoRoot, "scripts", "lab"), "import", namespace], { stdio: "inherit" });
   return {
     client,

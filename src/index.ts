@@ -2,9 +2,11 @@
 
 // Client
 export { Containerd, DEFAULT_ADDRESS, DEFAULT_NAMESPACE } from "./observables/client/client.js";
-export type { ContainerdOptions, Plugin, ServerInfo, Version } from "./observables/client/client.js";
+export type { CloseOptions, CloseReport, ContainerdOptions, Plugin, ServerInfo, Version } from "./observables/client/client.js";
+export { DEFAULT_CLOSE_TIMEOUT_MS } from "./observables/client/client.js";
+export type { Leftover } from "./observables/client/inflight.js";
 export { Namespaces } from "./observables/client/namespaces.js";
-export type { Namespace } from "./observables/client/namespaces.js";
+export type { CreateNamespaceOptions, Namespace } from "./observables/client/namespaces.js";
 export { checkIdentifier, MAX_IDENTIFIER_LENGTH } from "./observables/client/identifiers.js";
 export { checkLabels, MAX_LABEL_SIZE } from "./observables/client/labels.js";
 export type { RunOptions } from "./observables/client/client.js";
@@ -41,6 +43,7 @@ export type { WrittenBlob } from "./observables/content/blob-writer.js";
 export { Snapshotter } from "./observables/content/snapshotter.js";
 export type { SnapshotInfo, SnapshotMount, SnapshotOptions, SnapshotUsage } from "./observables/content/snapshotter.js";
 export { Images } from "./observables/images/images.js";
+export type { CreateImageOptions } from "./observables/images/images.js";
 export { Image } from "./observables/images/image.js";
 export type { ImageRecordInfo, UnpackOptions } from "./observables/images/image.js";
 export type { ImageProgress } from "./observables/images/image.js";

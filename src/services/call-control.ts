@@ -1,6 +1,6 @@
 import { Metadata, status, type CallOptions as GrpcCallOptions, type ServiceError } from "@grpc/grpc-js";
 import type { Subscriber } from "rxjs";
-import { CanceledError, ContainerdError, InvalidArgumentError } from "../errors/containerd-error.js";
+import { CanceledError, ContainerdError, InvalidArgumentError, UnavailableError } from "../errors/containerd-error.js";
 import type { CallDefaults, CallOptions } from "./call-options.js";
 import { withCallSite, type CallSite } from "./call-site.js";
 import { fromServiceError } from "./grpc-error.js";
@@ -11,6 +11,74 @@ export interface CallStats {
   active: number;
   /** Calls issued since the channel was created. */
   started: number;
+}
+
+/** What {@link ChannelCalls} can do to a live call. */
+interface LiveCall {
+  /** Cancels the call on the server and errors its subscriber with `reason`. */
+  close(reason: ContainerdError): void;
+}
+
+/**
+ * The calls of one channel, shared by every {@link Rpc} over it (`withDefaults` copies): the
+ * counters, the set of live calls `close()` cancels, and whether the channel was closed. A call
+ * registers when it is issued and leaves the set when it reaches its final status or is
+ * unsubscribed, so the set (like `stats.active`) holds exactly the calls still open.
+ * @internal
+ */
+export class ChannelCalls {
+  readonly stats: CallStats = { active: 0, started: 0 };
+  private readonly live = new Set<LiveCall>();
+  private closed = false;
+
+  /** @param address the daemon address as the user gave it, named in connection errors. */
+  constructor(readonly address = "") {}
+
+  /** True once {@link ChannelCalls.closeAll} ran: no new call may be issued. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Number of calls registered and not yet finished (equals `stats.active`). */
+  get size(): number {
+    return this.live.size;
+  }
+
+  /** @internal */
+  add(call: LiveCall): void {
+    this.live.add(call);
+  }
+
+  /** @internal */
+  delete(call: LiveCall): void {
+    this.live.delete(call);
+  }
+
+  /**
+   * Marks the channel closed and cancels every live call: each is cancelled on the server and its
+   * subscriber errors with CanceledError("client closed"). Idempotent.
+   */
+  closeAll(): void {
+    this.closed = true;
+    for (const call of [...this.live]) call.close(closedError());
+    this.live.clear();
+  }
+}
+
+const connectFailures = new WeakSet<object>();
+
+/**
+ * True for the UnavailableError of a call that found no connection to the daemon at all (the
+ * channel never connected, or cannot reconnect), as opposed to a call that was connected and
+ * then lost the daemon. @internal
+ */
+export function isConnectFailure(e: unknown): boolean {
+  return typeof e === "object" && e !== null && connectFailures.has(e);
+}
+
+/** The error of a call cancelled by `close()`, or made after it. */
+export function closedError(path?: string): ContainerdError {
+  return new CanceledError(`${path ? `${path}: ` : ""}client closed`, path ? { method: path } : {});
 }
 
 /** What every grpc-js call object offers. */
@@ -33,23 +101,27 @@ export class CallControl<T> {
   private startedTick = false;
   private cancelledByUs = false;
   private readonly onAbort = (): void => this.abort();
+  private readonly stats: CallStats;
 
   private constructor(
     private readonly path: string,
     private readonly site: CallSite,
     private readonly subscriber: Subscriber<T>,
     private readonly signal: AbortSignal | undefined,
-    private readonly stats: CallStats,
-  ) {}
+    private readonly calls: ChannelCalls,
+  ) {
+    this.stats = calls.stats;
+  }
 
   /**
-   * Prepares a call; returns undefined (after erroring the subscriber) when the options are
-   * invalid or the signal is already aborted, in which case no RPC must be issued.
+   * Prepares a call; returns undefined (after erroring the subscriber) when the client was
+   * closed (CanceledError), the options are invalid or the signal is already aborted, in which
+   * case no RPC must be issued. Nothing is registered then: no AbortSignal listener, no entry.
    */
   static open<T>(path: string, site: CallSite, subscriber: Subscriber<T>, defaults: CallDefaults,
-    opts: CallOptions | undefined, stats: CallStats): CallControl<T> | undefined {
-    const ctl = new CallControl(path, site, subscriber, opts?.signal, stats);
-    const problem = ctl.configure(defaults, opts ?? {});
+    opts: CallOptions | undefined, calls: ChannelCalls): CallControl<T> | undefined {
+    const ctl = new CallControl(path, site, subscriber, opts?.signal, calls);
+    const problem = calls.isClosed ? closedError(path) : ctl.configure(defaults, opts ?? {});
     if (problem) {
       ctl.fail(problem);
       return undefined;
@@ -85,13 +157,16 @@ export class CallControl<T> {
     return undefined;
   }
 
-  /** Registers the grpc-js call so teardown and abort can cancel it. */
+  /** Registers the grpc-js call so teardown, abort and `close()` can cancel it. */
   attach(call: Cancellable): () => void {
     this.call = call;
     this.startedTick = true;
     setImmediate(() => (this.startedTick = false));
-    this.counted = true;
-    this.stats.active++;
+    if (!this.done) {
+      this.counted = true;
+      this.stats.active++;
+      this.calls.add(this.live);
+    }
     this.stats.started++;
     return () => this.teardown();
   }
@@ -111,8 +186,45 @@ export class CallControl<T> {
       return;
     }
     if (this.cancelledByUs && err.code === status.CANCELLED) return;
-    this.subscriber.error(withCallSite(fromServiceError(err, this.path), this.path, this.site));
+    this.subscriber.error(withCallSite(this.mapError(err), this.path, this.site));
   }
+
+  /**
+   * A failure thrown by grpc-js while issuing the call (e.g. its "Channel has been shut down"
+   * when the channel was closed underneath): reported as a typed error, never thrown.
+   */
+  failIssue(e: unknown): void {
+    const err = e instanceof Error && /shut ?down/i.test(e.message)
+      ? new CanceledError(`${this.path}: client closed`, { method: this.path, cause: e })
+      : ContainerdError.from(e, { method: this.path });
+    this.cancel();
+    this.fail(err);
+  }
+
+  /** The grpc-js status as a ContainerdError; a connection that never came up names the address. */
+  private mapError(err: ServiceError): ContainerdError {
+    const mapped = fromServiceError(err, this.path);
+    if (err.code !== status.UNAVAILABLE) return mapped;
+    const m = /No connection established\. Last error: (.*?)(?:\. Resolution note: ?(.*))?$/s.exec(err.details ?? "");
+    if (!m) return mapped;
+    const note = m[2]?.trim();
+    const where = this.calls.address ? ` at ${JSON.stringify(this.calls.address)}` : "";
+    const error = new UnavailableError(
+      `cannot connect to containerd${where}: ${m[1].replace(/^Error: /, "")}${note ? ` (${note})` : ""}; ` +
+      "is the daemon running, and is the address right? (set it with the address option or $CONTAINERD_ADDRESS)",
+      { method: this.path, cause: err, details: mapped.details, metadata: mapped.metadata });
+    connectFailures.add(error);
+    return error;
+  }
+
+  /** This call as {@link ChannelCalls} sees it. */
+  private readonly live: LiveCall = {
+    close: (reason) => {
+      if (this.done) return;
+      this.cancel();
+      this.fail(reason.method === undefined ? closedError(this.path) : reason);
+    },
+  };
 
   private cancel(): void {
     if (this.done || !this.call) return;
@@ -146,5 +258,6 @@ export class CallControl<T> {
   private uncount(): void {
     if (this.counted) this.stats.active--;
     this.counted = false;
+    this.calls.delete(this.live);
   }
 }

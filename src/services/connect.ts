@@ -3,6 +3,7 @@ import { InvalidArgumentError } from "../errors/containerd-error.js";
 import { parseAddress, type DaemonAddress } from "./address.js";
 import type { CallDefaults } from "./call-options.js";
 import { ConnectivityWatch } from "./connectivity.js";
+import { ChannelCalls } from "./call-control.js";
 import { Rpc } from "./rpc.js";
 
 /** 16 MiB, containerd's own send/receive limit. */
@@ -31,6 +32,7 @@ export interface Transport {
   readonly rpc: Rpc;
   /** The channel's connectivity (see {@link ConnectivityWatch}). */
   readonly connectivity: ConnectivityWatch;
+  /** Cancels every call in flight (CanceledError), fails later calls the same way, closes the channel. */
   close(): void;
 }
 
@@ -56,5 +58,6 @@ export function connect(options: ConnectOptions, defaults: CallDefaults): Transp
     ...(address.transport === "unix" ? { "grpc.default_authority": "localhost" } : {}),
     ...options.channelOptions,
   });
-  return { address, rpc: new Rpc(client, defaults), connectivity: new ConnectivityWatch(client.getChannel()), close: () => client.close() };
+  const rpc = new Rpc(client, defaults, new ChannelCalls(address.address));
+  return { address, rpc, connectivity: new ConnectivityWatch(client.getChannel()), close: () => rpc.close() };
 }

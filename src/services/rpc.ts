@@ -1,7 +1,7 @@
 import type { Client, ClientReadableStream, ClientWritableStream, ServiceError } from "@grpc/grpc-js";
 import { Observable, type Subscriber, type Subscription } from "rxjs";
 import { ContainerdError, InvalidArgumentError } from "../errors/containerd-error.js";
-import { CallControl, type CallStats } from "./call-control.js";
+import { CallControl, ChannelCalls, type CallStats } from "./call-control.js";
 import type { CallDefaults, CallOptions } from "./call-options.js";
 import { captureCallSite, type CallSite } from "./call-site.js";
 import type { Codec, MessageInit } from "./message.js";
@@ -34,12 +34,27 @@ export type StreamRequestCall<Req, Res> = (requests: Observable<MessageInit<Req>
  * ```
  */
 export class Rpc {
-  constructor(readonly client: Client, readonly defaults: CallDefaults, readonly stats: CallStats = { active: 0, started: 0 }) {}
+  constructor(readonly client: Client, readonly defaults: CallDefaults, readonly calls: ChannelCalls = new ChannelCalls()) {}
 
-  /** The same channel (and call counters) with other defaults (e.g. another namespace). */
+  /** Live call counters of the channel (shared by every `withDefaults` copy). */
+  get stats(): CallStats {
+    return this.calls.stats;
+  }
+
+  /** The same channel (and live calls) with other defaults (e.g. another namespace). */
   withDefaults(defaults: Partial<CallDefaults>): Rpc {
     const given = Object.fromEntries(Object.entries(defaults).filter(([, v]) => v !== undefined));
-    return new Rpc(this.client, { ...this.defaults, ...given }, this.stats);
+    return new Rpc(this.client, { ...this.defaults, ...given }, this.calls);
+  }
+
+  /**
+   * Cancels every call in flight (each errors with CanceledError "client closed", and the server
+   * sees the cancel), makes every later call fail the same way without an RPC, then closes the
+   * channel. Idempotent.
+   */
+  close(): void {
+    this.calls.closeAll();
+    this.client.close();
   }
 
   /** Unary call: emits the response, then completes. */
@@ -114,8 +129,14 @@ export class Rpc {
   private observe<Res>(path: string, site: CallSite, options: CallOptions | undefined,
     start: (ctl: CallControl<Res>, subscriber: Subscriber<Res>) => (() => void) | void): Observable<Res> {
     return new Observable<Res>((subscriber) => {
-      const ctl = CallControl.open(path, site, subscriber, this.defaults, options, this.stats);
-      return ctl ? start(ctl, subscriber) : undefined;
+      const ctl = CallControl.open(path, site, subscriber, this.defaults, options, this.calls);
+      if (!ctl) return undefined;
+      try {
+        return start(ctl, subscriber);
+      } catch (e) {
+        ctl.failIssue(e);
+        return undefined;
+      }
     });
   }
 }

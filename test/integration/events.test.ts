@@ -13,7 +13,7 @@ after(async () => dispose());
 
 test("events$: a run's events arrive typed and in order, filtered by the daemon", async () => {
   const filterStr = filterOf({ "event.container_id": "ev1" });
-  const got = lastValueFrom(client.events$(filterStr, 'event.id=="ev1"').pipe(
+  const got = lastValueFrom(client.events$([filterStr, 'event.id=="ev1"']).pipe(
     filter((e) => e.namespace === client.namespace), take(6), toArray()));
   await new Promise((r) => setTimeout(r, 300)); // the daemon registers subscribers asynchronously
   await lastValueFrom(client.run$("ev1", { image: BUSYBOX, args: ["sh", "-c", "exit 4"] }));
@@ -30,7 +30,7 @@ test("namespaceEvents$ only sees this namespace; events$ sees others", async () 
   const other = client.withNamespace(`${client.namespace}-other`);
   await lastValueFrom(client.namespaces.create$(other.namespace));
   const mine = firstValueFrom(client.namespaceEvents$('topic=="/namespaces/update"'));
-  const all = firstValueFrom(client.events$('topic=="/namespaces/update"', filterOf({ "event.name": other.namespace })));
+  const all = firstValueFrom(client.events$(['topic=="/namespaces/update"', filterOf({ "event.name": other.namespace })]));
   await new Promise((r) => setTimeout(r, 300));
   await lastValueFrom(other.namespaces.setLabels$(other.namespace, { x: "1" })); // published in the caller's namespace
   const seen = await all;

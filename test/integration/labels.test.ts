@@ -40,7 +40,7 @@ test("an oversized label: namespaces.create$ and setLabels$ fail before any RPC;
   const started = client.callStats.started;
   const name = uniqueNamespace("lbl");
   const big = { ["k".repeat(100)]: "v".repeat(MAX_LABEL_SIZE - 99) };
-  assert.ok(isInvalidArgument(await outcome(lastValueFrom(client.namespaces.create$(name, big)))));
+  assert.ok(isInvalidArgument(await outcome(lastValueFrom(client.namespaces.create$(name, { labels: big })))));
   assert.ok(isInvalidArgument(await outcome(lastValueFrom(client.namespaces.setLabels$(client.namespace, big)))));
   assert.equal(client.callStats.started, started, "no RPC");
   const all = await lastValueFrom(client.namespaces.list$());
@@ -69,7 +69,7 @@ test("an oversized label on leases, images and content is an InvalidArgumentErro
   const target = { mediaType: "application/vnd.oci.image.manifest.v1+json", digest, size: 1 };
   for (const op of [
     client.leases.create$({ labels: big }) as Observable<unknown>,
-    client.images.create$("example.com/big:1", target, big),
+    client.images.create$("example.com/big:1", target, { labels: big }),
     client.images.update$("example.com/big:1", { labels: big }),
     client.content.update$(digest, big),
   ]) {

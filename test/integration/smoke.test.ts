@@ -26,7 +26,7 @@ test("version, server, health and plugins of the lab daemon", async () => {
 test("namespaces round-trip: create, get, labels, list, delete", async (t) => {
   const name = `${client.namespace}-rt`;
   t.after(() => lastValueFrom(client.namespaces.delete$(name)).catch(() => undefined));
-  const created = await lastValueFrom(client.namespaces.create$(name, { a: "1", b: "2" }));
+  const created = await lastValueFrom(client.namespaces.create$(name, { labels: { a: "1", b: "2" } }));
   assert.deepEqual(created, { name, labels: { a: "1", b: "2" } });
   const dup = await settle(lastValueFrom(client.namespaces.create$(name)));
   assert.ok(isAlreadyExists(dup.error), String(dup.error));

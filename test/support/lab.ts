@@ -35,7 +35,7 @@ export interface LabClient {
 export async function labClient(prefix?: string, options: { image?: boolean } = {}): Promise<LabClient> {
   const namespace = uniqueNamespace(prefix);
   const client = new Containerd({ address: labAddress(), namespace });
-  await lastValueFrom(client.namespaces.create$(namespace, { "rxcontainerd.test": "1" }));
+  await lastValueFrom(client.namespaces.create$(namespace, { labels: { "rxcontainerd.test": "1" } }));
   if (options.image) execFileSync("bash", [join(repoRoot, "scripts", "lab"), "import", namespace], { stdio: "inherit" });
   return {
     client,

@@ -75,7 +75,7 @@ test("fuzz: events$ with random filters errors with InvalidArgumentError and no 
   fc.assert(fc.property(fc.array(filterString, { maxLength: 3 }), fc.boolean(), (filters, scoped) => {
     const started = client.callStats.started;
     let error: unknown;
-    const sub = (scoped ? client.namespaceEvents$(...filters) : client.events$(...filters)).subscribe({ error: (e: unknown) => (error = e) });
+    const sub = (scoped ? client.namespaceEvents$(filters) : client.events$(filters)).subscribe({ error: (e: unknown) => (error = e) });
     sub.unsubscribe(); // a valid subscription's call is cancelled at once
     const bad = filters.some((f) => !Array.isArray(parseFilter(f)));
     assert.equal(error instanceof InvalidArgumentError, bad, `${JSON.stringify(filters)}: ${String(error)}`);

@@ -46,7 +46,7 @@ test("oversized labels: namespaces.create$, namespaces.setLabels$ and containers
   const client = new Containerd({ address: "/nonexistent/rxcontainerd.sock", namespace: "ns" });
   const big = { big: "x".repeat(4096) };
   const attempts: Observable<unknown>[] = [
-    client.namespaces.create$("ns2", big),
+    client.namespaces.create$("ns2", { labels: big }),
     client.namespaces.setLabels$("ns", big),
     client.containers.create$("c1", { labels: big }),
   ];

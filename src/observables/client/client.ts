@@ -1,4 +1,4 @@
-import { catchError, map, of, throwError, type Observable } from "rxjs";
+import { catchError, from, map, Observable, of, throwError } from "rxjs";
 import { InvalidArgumentError } from "../../errors/containerd-error.js";
 import { isUnavailable } from "../../errors/guards.js";
 import type { CallStats } from "../../services/call-control.js";
@@ -12,7 +12,8 @@ import type { DomainContext } from "./context.js";
 import { EventHub } from "../tasks/wait/exit-hub.js";
 import { events$, scopeFilters, type EventsOptions } from "../events/events.js";
 import type { Envelope } from "../events/event-types.js";
-import { Inflight } from "./inflight.js";
+import { filterList } from "../events/filters.js";
+import { Inflight, type Leftover } from "./inflight.js";
 import { forceRemove$ } from "../containers/force-remove.js";
 import { checkIdentifier } from "./identifiers.js";
 import { Namespaces } from "./namespaces.js";
@@ -32,6 +33,29 @@ interface Shared {
   readonly hub: EventHub;
   readonly inflight: Inflight;
 }
+
+/** Options of {@link Containerd.close$}. */
+export interface CloseOptions {
+  /**
+   * How long to let clean-ups and rollbacks in flight finish before cancelling what is left, in
+   * ms. Default 10 000.
+   */
+  readonly timeoutMs?: number;
+}
+
+/** What {@link Containerd.close$} reports. */
+export interface CloseReport {
+  /** True when every clean-up finished in time and none failed. */
+  readonly clean: boolean;
+  /**
+   * Clean-ups that did not finish within the bound (`timeout`: cancelled, so what they were
+   * removing may be left on the daemon) or that failed (`failed`, with the error).
+   */
+  readonly leftovers: readonly Leftover[];
+}
+
+/** Default bound of {@link Containerd.close$}. */
+export const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 
 /** Default socket of a system containerd. */
 export const DEFAULT_ADDRESS = "/run/containerd/containerd.sock";
@@ -106,6 +130,7 @@ export class Containerd implements AsyncDisposable {
   private readonly transport: Transport;
   private readonly hub: EventHub;
   private readonly inflight: Inflight;
+  private closing: Promise<CloseReport> | undefined;
 
   private get context(): DomainContext {
     return { services: this.services, hub: this.hub, namespace: this.namespace, inflight: this.inflight };
@@ -149,18 +174,20 @@ export class Containerd implements AsyncDisposable {
   }
 
   /**
-   * The snapshotter `name` of this client's namespace (default `overlayfs`). Cheap: no RPC.
-   * @example `client.snapshots().stat$(chainId).subscribe((s) => console.log(s.kind));`
+   * A snapshotter of this client's namespace (`options.snapshotter`, default `overlayfs`).
+   * Cheap: no RPC.
+   * @example `client.snapshots({ snapshotter: "native" }).stat$(chainId).subscribe((s) => console.log(s.kind));`
    */
-  snapshots(name = "overlayfs"): Snapshotter {
-    return new Snapshotter(this.services, this.namespace, name);
+  snapshots(options: { readonly snapshotter?: string } = {}): Snapshotter {
+    return new Snapshotter(this.services, this.namespace, options.snapshotter ?? "overlayfs");
   }
 
   /**
    * Runs a container to completion: create, new task, hot wait, start — emitting `created`,
    * `started` (with the pid) and `exited` (with the status) — then removes task, container and
-   * snapshot. Removal also happens on error and on unsubscribe (which kills the task first).
-   * Cold: nothing happens until subscribed.
+   * snapshot. Removal also happens on error and on unsubscribe (which kills the task first); that
+   * removal runs in the background, and `close$()` / `await client[Symbol.asyncDispose]()` waits
+   * for it (`close()` cuts it short). Cold: nothing happens until subscribed.
    *
    * @example
    * ```ts
@@ -172,32 +199,36 @@ export class Containerd implements AsyncDisposable {
   run$(id: string, options: RunOptions = {}): Observable<RunEvent> {
     const ctx = this.context;
     const { io, runtimeOptions, ...create } = options;
+    const what = `run$ teardown of container ${JSON.stringify(id)} (namespace ${JSON.stringify(this.namespace)})`;
     return lifecycle$(this.containers.create$(id, create), { ...(io ? { io } : {}), ...(runtimeOptions ? { runtimeOptions } : {}) },
-      () => forceRemove$(ctx, id));
+      () => forceRemove$(ctx, id), (done) => this.inflight.cleanup(what, done));
   }
 
   /**
    * Events.Subscribe: every event of every namespace (containerd does not scope events), decoded
-   * and typed; filters (ORed strings, see `filterOf`) are checked client-side first
-   * (InvalidArgumentError, no RPC). Cold: one stream per subscription. Reconnects after a
-   * daemon restart unless `reconnect: false`; events published meanwhile are lost.
+   * and typed. `filters` is one filter or several (ORed; see `filterOf`), checked client-side
+   * first (InvalidArgumentError, no RPC). Cold: one stream per subscription. Reconnects after a
+   * daemon restart unless `reconnect: false`; events published meanwhile are lost. By default a
+   * daemon that was never reached is retried in silence too: `maxConnectAttempts` makes it error
+   * with UnavailableError instead. `close()` ends it with CanceledError.
    *
    * @example
    * ```ts
-   * client.events$('topic=="/tasks/exit"').subscribe((e) => {
-   *   if (e.typeUrl === "containerd.events.TaskExit") console.log(e.event.containerId, e.event.exitStatus);
+   * client.events$('topic=="/tasks/exit"', { maxConnectAttempts: 5 }).subscribe((e) => {
+   *   if (e.decoded && e.typeUrl === "containerd.events.TaskExit") console.log(e.event.containerId, e.event.exitStatus);
    * });
    * ```
    */
-  events$(...args: (string | EventsOptions)[]): Observable<Envelope> {
-    const [filters, options] = splitArgs(args);
-    return events$(this.services.events, filters, options);
+  events$(filters: string | readonly string[] = [], options?: EventsOptions): Observable<Envelope> {
+    return events$(this.services.events, filterList(filters), options);
   }
 
-  /** Like {@link Containerd.events$}, only for this client's namespace (filtered by the daemon). */
-  namespaceEvents$(...args: (string | EventsOptions)[]): Observable<Envelope> {
-    const [filters, options] = splitArgs(args);
-    return events$(this.services.events, scopeFilters(filters, this.namespace), options);
+  /**
+   * Like {@link Containerd.events$}, only for this client's namespace (filtered by the daemon).
+   * @example `client.namespaceEvents$(filterOf({ "event.container_id": "web" })).subscribe((e) => console.log(e.topic));`
+   */
+  namespaceEvents$(filters: string | readonly string[] = [], options?: EventsOptions): Observable<Envelope> {
+    return events$(this.services.events, scopeFilters(filterList(filters), this.namespace), options);
   }
 
   /**
@@ -206,7 +237,10 @@ export class Containerd implements AsyncDisposable {
    * daemon is down and `READY` when a call has reconnected; completes after `SHUTDOWN`
    * ({@link Containerd.close}). Never errors. Cold, and subscribing makes no call and does not
    * dial: the channel connects when an operation needs it. A subscription keeps no timer, so it
-   * does not keep the process alive. Shared channel: the same for `withNamespace` clients.
+   * does not keep the process alive. Shared channel: the same for `withNamespace` clients. A
+   * first connection that never comes up (wrong address, daemon not running) never reaches
+   * `READY`; calls then fail with an UnavailableError naming the address, and `events$` can be
+   * told to give up with `maxConnectAttempts`.
    *
    * @example
    * ```ts
@@ -261,19 +295,71 @@ export class Containerd implements AsyncDisposable {
     );
   }
 
-  /** Closes the channel (shared with `withNamespace` clients); calls in flight fail with CanceledError or UnavailableError. */
+  /**
+   * Hard close, at once: cancels every call in flight on the daemon (each errors with
+   * CanceledError, "client closed"), makes every later call error the same way without an RPC,
+   * and closes the channel (shared with `withNamespace` clients), so the process can exit.
+   * Clean-ups that an unsubscribe started (the removal after `run$`, a rollback) are cut short
+   * and may leave containers, tasks or snapshots behind: use {@link Containerd.close$} (or
+   * `await using`) to let them finish first. Idempotent.
+   *
+   * @example
+   * ```ts
+   * process.on("exit", () => client.close());
+   * ```
+   */
   close(): void {
+    this.transport.rpc.calls.closeAll();
     this.hub.close();
     this.transport.close();
   }
 
-  /** `await using client = new Containerd()` closes it at scope exit. */
+  /**
+   * Graceful close. First waits for the clean-ups and rollbacks still running in this client
+   * (and its `withNamespace` clients): the removal `run$` does after completing, failing or being
+   * unsubscribed (kill, task delete with its IO drain, container and snapshot removal), and the
+   * rollbacks of `create$`, `newTask$` and `exec$` — at most `timeoutMs` (default 10 s). Then it
+   * does {@link Containerd.close}: what is still running is cancelled (CanceledError) and the
+   * channel closes. Emits a {@link CloseReport} listing what did not finish in time or failed
+   * (empty `leftovers` means nothing was abandoned), then completes; never errors. Calls made
+   * meanwhile still work. Hot once subscribed: every subscription (and `close$()` call) shares
+   * the same close; unsubscribing does not stop it.
+   *
+   * @example
+   * ```ts
+   * process.once("SIGINT", () => {
+   *   sub.unsubscribe(); // starts run$'s clean-up
+   *   client.close$({ timeoutMs: 5000 }).subscribe((r) => { if (!r.clean) console.error("left behind:", r.leftovers); });
+   * });
+   * ```
+   */
+  close$(options: CloseOptions = {}): Observable<CloseReport> {
+    return new Observable<CloseReport>((subscriber) => {
+      const timeoutMs = options.timeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+      if (!(timeoutMs >= 0)) {
+        subscriber.error(new InvalidArgumentError(`close$: timeoutMs must be a number >= 0, got ${timeoutMs}`));
+        return undefined;
+      }
+      this.closing ??= this.inflight.drain(timeoutMs).then((leftovers) => {
+        this.close();
+        return { clean: leftovers.length === 0, leftovers };
+      });
+      return from(this.closing).subscribe(subscriber);
+    });
+  }
+
+  /**
+   * `await using client = new Containerd()` closes it at scope exit, like `close$()` with the
+   * default bound: in-flight clean-ups finish first (at most 10 s), then the rest is cancelled.
+   * Never throws: what was left behind is reported as a process warning (`RXCONTAINERD_LEFTOVERS`).
+   */
   async [Symbol.asyncDispose](): Promise<void> {
-    this.close();
+    const report = await new Promise<CloseReport>((resolve) => this.close$().subscribe(resolve));
+    if (!report.clean) {
+      process.emitWarning(`rxcontainerd: close left ${report.leftovers.length} clean-up(s) unfinished: ` +
+        report.leftovers.map((l) => `${l.what} (${l.reason}${l.error ? `: ${l.error.message}` : ""})`).join("; "),
+      { code: "RXCONTAINERD_LEFTOVERS" });
+    }
   }
 }
 
-function splitArgs(args: (string | EventsOptions)[]): [string[], EventsOptions | undefined] {
-  const last = args[args.length - 1];
-  return typeof last === "object" ? [args.slice(0, -1) as string[], last] : [args as string[], undefined];
-}

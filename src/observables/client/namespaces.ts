@@ -12,6 +12,12 @@ export interface Namespace {
   readonly labels: Readonly<Record<string, string>>;
 }
 
+/** Options of `namespaces.create$`: the labels, and the call's options. */
+export interface CreateNamespaceOptions extends CallOptions {
+  /** Labels of the new namespace. Default none. */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
 function toNamespace(ns: { name: string; labels: { [k: string]: string } } | undefined): Namespace {
   return { name: ns?.name ?? "", labels: { ...(ns?.labels ?? {}) } };
 }
@@ -23,7 +29,7 @@ function toNamespace(ns: { name: string; labels: { [k: string]: string } } | und
  *
  * @example
  * ```ts
- * client.namespaces.create$("ci-42", { owner: "ci" })
+ * client.namespaces.create$("ci-42", { labels: { owner: "ci" } })
  *   .pipe(concatMap(() => client.namespaces.list$()))
  *   .subscribe((all) => console.log(all.map((n) => n.name)));
  * ```
@@ -36,9 +42,10 @@ export class Namespaces {
    * Creates a namespace; emits it. AlreadyExistsError if it exists, InvalidArgumentError for a bad
    * name or an oversized label (no RPC).
    */
-  create$(name: string, labels: Record<string, string> = {}, options?: CallOptions): Observable<Namespace> {
+  create$(name: string, options: CreateNamespaceOptions = {}): Observable<Namespace> {
+    const { labels = {}, ...call } = options;
     return validated(() => checkIdentifier("namespace", name) ?? checkLabels("namespace labels", labels),
-      () => this.api.create$({ namespace: { name, labels } }, options).pipe(map((r) => toNamespace(r.namespace))));
+      () => this.api.create$({ namespace: { name, labels: { ...labels } } }, call).pipe(map((r) => toNamespace(r.namespace))));
   }
 
   /**

@@ -5,6 +5,7 @@ import { nsOptions, type DomainContext } from "../client/context.js";
 import { createContainer$, type CreateContainerOptions } from "./create-container.js";
 import { checkIdentifier } from "../client/identifiers.js";
 import { validated } from "../rx/validated.js";
+import { filterList } from "../events/filters.js";
 
 /**
  * Containers of the client's namespace (`client.containers`). Cold Observables.
@@ -38,8 +39,8 @@ export class Containers {
   }
 
   /** Containers.List with containerd filters (ORed), e.g. `labels.app==web`; emits one array. */
-  list$(...filters: string[]): Observable<Container[]> {
-    return this.ctx.services.containers.list$({ filters }, nsOptions(this.ctx))
+  list$(filters: string | readonly string[] = [], options?: CallOptions): Observable<Container[]> {
+    return this.ctx.services.containers.list$({ filters: filterList(filters) }, nsOptions(this.ctx, options))
       .pipe(map((r) => r.containers.map((c) => new ContainerImpl(this.ctx, c.id))));
   }
 }

@@ -21,7 +21,7 @@ export type RunEvent =
  * the process wrote meanwhile: nothing is lost), and `exited` comes after its EOF (nothing is cut
  * off). `remove()` runs after completion, error or unsubscribe — but only if the container was
  * created by this run (a duplicate id never deletes someone else's container); then the task's
- * IO is closed.
+ * IO is closed. `track` receives the clean-up's promise when it starts (see `withCleanup`).
  *
  * @example
  * ```ts
@@ -29,7 +29,7 @@ export type RunEvent =
  * ```
  */
 export function lifecycle$(create$: Observable<Container>, taskOptions: NewTaskOptions,
-  remove: () => Observable<unknown>): Observable<RunEvent> {
+  remove: () => Observable<unknown>, track?: (done: Promise<void>) => void): Observable<RunEvent> {
   let created = false;
   let task: Task | undefined;
   const body$ = create$.pipe(
@@ -51,7 +51,7 @@ export function lifecycle$(create$: Observable<Container>, taskOptions: NewTaskO
   return withCleanup(body$, () => concat(
     defer(() => (created ? remove() : EMPTY)).pipe(catchError((e: unknown) => concat(closeIO$, throwError(() => e)))),
     closeIO$,
-  ));
+  ), track);
 }
 
 /** A task's piped output as `output` events (none for IO that is not FIFOs). */

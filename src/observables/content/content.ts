@@ -9,6 +9,7 @@ import { checkLabels } from "../client/labels.js";
 import { checkExpected, openBlobWriter, type WrittenBlob } from "./blob-writer.js";
 import { asyncChunks } from "../rx/chunks.js";
 import { sha256DigestError } from "../oci/oci.js";
+import { filterList } from "../events/filters.js";
 
 /** A committed blob's metadata (`Content.Info`). */
 export interface ContentInfo {
@@ -79,8 +80,8 @@ export class ContentStore {
   }
 
   /** Content.List with filters (ORed), e.g. `labels."containerd.io/uncompressed"`; emits one array. */
-  list$(...filters: string[]): Observable<ContentInfo[]> {
-    return this.services.content.list$({ filters }, this.call()).pipe(concatMap((r) => r.info.map(toInfo)), toArray());
+  list$(filters: string | readonly string[] = [], options?: CallOptions): Observable<ContentInfo[]> {
+    return this.services.content.list$({ filters: filterList(filters) }, this.call(options)).pipe(concatMap((r) => r.info.map(toInfo)), toArray());
   }
 
   /**
@@ -163,8 +164,8 @@ export class ContentStore {
   }
 
   /** Content.ListStatuses: ingests whose ref matches the filters (ORed); emits one array. */
-  statuses$(...filters: string[]): Observable<ContentStatus[]> {
-    return this.services.content.listStatuses$({ filters }, this.call()).pipe(map((r) => r.statuses.map((s) => ({
+  statuses$(filters: string | readonly string[] = [], options?: CallOptions): Observable<ContentStatus[]> {
+    return this.services.content.listStatuses$({ filters: filterList(filters) }, this.call(options)).pipe(map((r) => r.statuses.map((s) => ({
       ref: s.ref, offset: s.offset.toNumber(), total: s.total.toNumber(), expected: s.expected,
       ...(s.startedAt ? { startedAt: s.startedAt } : {}), ...(s.updatedAt ? { updatedAt: s.updatedAt } : {}),
     }))));

@@ -7,6 +7,7 @@ import { checkIdentifier } from "../client/identifiers.js";
 import { withCleanup } from "../rx/cleanup.js";
 import { validated } from "../rx/validated.js";
 import { checkLabels } from "../client/labels.js";
+import { filterList } from "../events/filters.js";
 
 /** A containerd lease: while it exists, what was created under it is safe from garbage collection. */
 export interface Lease {
@@ -97,8 +98,8 @@ export class Leases {
   }
 
   /** Leases.List with containerd filters (ORed), e.g. `id~=^rxcontainerd-`; emits one array. */
-  list$(...filters: string[]): Observable<Lease[]> {
-    return this.services.leases.list$({ filters }, this.call()).pipe(map((r) => r.leases.map(toLease)));
+  list$(filters: string | readonly string[] = [], options?: CallOptions): Observable<Lease[]> {
+    return this.services.leases.list$({ filters: filterList(filters) }, this.call(options)).pipe(map((r) => r.leases.map(toLease)));
   }
 
   /** Leases.AddResource: the lease now also holds `resource`. Emits `undefined`. */

@@ -3,6 +3,7 @@ import { InvalidArgumentError } from "../../errors/containerd-error.js";
 import type { CallOptions } from "../../services/call-options.js";
 import type { Services } from "../../services/services.js";
 import { validated } from "../rx/validated.js";
+import { filterList } from "../events/filters.js";
 
 /** A mount as containerd describes it (`containerd.types.Mount`), e.g. an overlay of snapshot dirs. */
 export interface SnapshotMount {
@@ -44,7 +45,7 @@ const toMounts = (r: { mounts: { type: string; source: string; target: string; o
 const checkKey = (what: string, k: string) => (typeof k === "string" && k !== "" ? undefined : new InvalidArgumentError(`snapshot ${what} must not be empty`));
 
 /**
- * One snapshotter of the client's namespace: `client.snapshots("overlayfs")`. Thin domain
+ * One snapshotter of the client's namespace: `client.snapshots({ snapshotter: "overlayfs" })`. Thin domain
  * wrappers over the Snapshots service; every method is cold (the RPC fires on subscribe, an
  * unsubscribe cancels it); empty keys are InvalidArgumentError (no RPC). Snapshots that nothing
  * references (a container, an image's `containerd.io/gc.ref.snapshot.*` label, a lease, a child)
@@ -52,7 +53,7 @@ const checkKey = (what: string, k: string) => (typeof k === "string" && k !== ""
  *
  * @example
  * ```ts
- * const sn = client.snapshots("overlayfs");
+ * const sn = client.snapshots({ snapshotter: "overlayfs" });
  * sn.prepare$("scratch", image.chainId, { lease }).subscribe((mounts) => console.log(mounts));
  * ```
  */
@@ -99,8 +100,8 @@ export class Snapshotter {
   }
 
   /** Snapshots.List with filters (ORed), e.g. `parent==sha256:…`, `labels.x==y`; emits one array. */
-  list$(...filters: string[]): Observable<SnapshotInfo[]> {
-    return this.services.snapshots.list$({ snapshotter: this.name, filters }, this.call()).pipe(concatMap((r) => r.info.map(toInfo)), toArray());
+  list$(filters: string | readonly string[] = [], options?: CallOptions): Observable<SnapshotInfo[]> {
+    return this.services.snapshots.list$({ snapshotter: this.name, filters: filterList(filters) }, this.call(options)).pipe(concatMap((r) => r.info.map(toInfo)), toArray());
   }
 
   /** Snapshots.Usage: bytes and inodes the snapshot uses on disk. NotFoundError. */

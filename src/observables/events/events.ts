@@ -1,6 +1,8 @@
-import { map, type Observable } from "rxjs";
+import { defer, map, tap, type Observable } from "rxjs";
+import { InvalidArgumentError } from "../../errors/containerd-error.js";
 import { isUnavailable } from "../../errors/guards.js";
 import type { CallOptions } from "../../services/call-options.js";
+import { isConnectFailure } from "../../services/call-control.js";
 import type { EventsApi } from "../../services/events.js";
 import { retryWithBackoff, type BackoffConfig } from "../rx/backoff.js";
 import { decodeEnvelope, type Envelope } from "./event-types.js";
@@ -15,6 +17,22 @@ export interface EventsOptions extends CallOptions {
    * was down are lost — containerd keeps no history — and nothing is emitted in their place.
    */
   readonly reconnect?: boolean | BackoffConfig;
+  /**
+   * How many attempts to open the stream may fail to reach the daemon before it has ever been
+   * reached, after which `events$` errors with that attempt's UnavailableError (which names the
+   * address and hints at `CONTAINERD_ADDRESS`) instead of retrying. Counts only while the stream
+   * has never connected: once it has (an attempt reached the daemon), later outages are retried
+   * as `reconnect` says. Default `Infinity`: a wrong address or a daemon that is not up yet is
+   * retried in silence (watch `client.connectivity$`, which then never reaches `READY`). Ignored
+   * with `reconnect: false`, where the first failure errors. Must be an integer >= 1.
+   *
+   * @example
+   * ```ts
+   * client.events$([], { maxConnectAttempts: 3 }).subscribe({ error: (e) => console.error(e.message) });
+   * // UnavailableError: [Unavailable] cannot connect to containerd at "/run/containerd/containerd.sock": …
+   * ```
+   */
+  readonly maxConnectAttempts?: number;
 }
 
 /** Prefixes every filter (or makes one) with `namespace=="ns"`, ANDed, so only that namespace's events come. */
@@ -28,18 +46,27 @@ export function scopeFilters(filters: readonly string[], namespace: string): str
  * first (InvalidArgumentError, no RPC), reconnecting on UNAVAILABLE unless told not to. @internal
  */
 export function events$(api: EventsApi, filters: readonly string[], options: EventsOptions = {}): Observable<Envelope> {
-  const { reconnect = true, ...given } = options;
+  const { reconnect = true, maxConnectAttempts = Infinity, ...given } = options;
   const call = { timeoutMs: Infinity, ...given }; // a stream is open-ended: no client default deadline
   const check = () => {
+    if (!(maxConnectAttempts === Infinity || (Number.isInteger(maxConnectAttempts) && maxConnectAttempts >= 1))) {
+      return new InvalidArgumentError(`maxConnectAttempts must be an integer >= 1 (or Infinity), got ${maxConnectAttempts}`);
+    }
     for (const f of filters) {
       const parsed = parseFilter(f);
       if (!Array.isArray(parsed)) return parsed;
     }
     return undefined;
   };
-  return validated(check, () => {
-    const stream$ = api.subscribe$({ filters: [...filters] }, call).pipe(map((e) => decodeEnvelope(e)));
+  return validated(check, () => defer(() => {
+    // Per subscription: whether an attempt ever reached the daemon, and how many did not.
+    let connected = false;
+    let unreached = 0;
+    const stream$ = api.subscribe$({ filters: [...filters] }, call).pipe(
+      tap({ next: () => (connected = true), error: (e: unknown) => { if (!isConnectFailure(e)) connected = true; } }),
+      map((e) => decodeEnvelope(e)));
     if (reconnect === false) return stream$;
-    return stream$.pipe(retryWithBackoff({ maxDelayMs: 2000, ...(reconnect === true ? {} : reconnect), retryIf: isUnavailable }));
-  });
+    const retryIf = (e: unknown): boolean => isUnavailable(e) && (connected || !isConnectFailure(e) || ++unreached < maxConnectAttempts);
+    return stream$.pipe(retryWithBackoff({ maxDelayMs: 2000, ...(reconnect === true ? {} : reconnect), retryIf }));
+  }));
 }

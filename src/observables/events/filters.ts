@@ -126,3 +126,11 @@ export function filterOf(equals: Readonly<Record<string, string>>): string {
     return `${path}==${quoteFilterValue(value)}`;
   }).join(",");
 }
+
+/**
+ * A filter argument as a list: one filter string, or several (ORed by the daemon).
+ * @internal
+ */
+export function filterList(filters: string | readonly string[]): string[] {
+  return typeof filters === "string" ? [filters] : [...filters];
+}

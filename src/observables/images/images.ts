@@ -14,6 +14,7 @@ import { pull$, type PullOptions } from "./pull.js";
 import { push$, type PushOptions } from "./push.js";
 import { isSha256Digest } from "../oci/oci.js";
 import type { StoreContext } from "../content/store-context.js";
+import { filterList } from "../events/filters.js";
 
 const checkName = (n: string) => (typeof n === "string" && n !== "" && !/\s/.test(n) ? undefined : new InvalidArgumentError(`invalid image name ${JSON.stringify(n)}`));
 function checkTarget(t: OciDescriptor | undefined) {
@@ -23,6 +24,12 @@ function checkTarget(t: OciDescriptor | undefined) {
   return undefined;
 }
 const protoTarget = (t: OciDescriptor) => ({ mediaType: t.mediaType, digest: t.digest, size: t.size, annotations: { ...t.annotations } });
+
+/** Options of `images.create$`: the record's labels, and the call's options. */
+export interface CreateImageOptions extends CallOptions {
+  /** Labels of the image record. Default none. */
+  readonly labels?: Readonly<Record<string, string>>;
+}
 
 /**
  * Images of the client's namespace (`client.images`). Every method is cold: the RPCs fire on
@@ -44,8 +51,8 @@ export class Images {
   }
 
   /** Images.List with filters (ORed), e.g. `name==docker.io/library/busybox:latest`, `labels.x==y`; emits one array. */
-  list$(...filters: string[]): Observable<Image[]> {
-    return this.ctx.services.images.list$({ filters }, this.call()).pipe(map((r) => r.images.map((i) => toImage(this.ctx, i))));
+  list$(filters: string | readonly string[] = [], options?: CallOptions): Observable<Image[]> {
+    return this.ctx.services.images.list$({ filters: filterList(filters) }, this.call(options)).pipe(map((r) => r.images.map((i) => toImage(this.ctx, i))));
   }
 
   /** Images.Get; emits the image. NotFoundError if there is none. */
@@ -57,10 +64,11 @@ export class Images {
    * Images.Create of a record pointing at `target` (which should be in the content store);
    * emits the image. AlreadyExistsError if the name is taken.
    */
-  create$(name: string, target: OciDescriptor, labels: Readonly<Record<string, string>> = {}, options?: CallOptions): Observable<Image> {
+  create$(name: string, target: OciDescriptor, options: CreateImageOptions = {}): Observable<Image> {
+    const { labels = {}, ...call } = options;
     return validated(() => checkName(name) ?? checkTarget(target) ?? checkLabels("image labels", labels), () => this.ctx.services.images.create$({
       image: { name, target: protoTarget(target), labels: { ...labels } },
-    }, this.call(options)).pipe(map((r) => toImage(this.ctx, r.image))));
+    }, this.call(call)).pipe(map((r) => toImage(this.ctx, r.image))));
   }
 
   /**
