@@ -11,7 +11,7 @@ import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { lastValueFrom, of, Subject, toArray, type Subscription } from "rxjs";
 import {
-  Containerd, isNotImplemented, isUnavailable, parsePlatform, type ImageProgress,
+  Containerd, isNotImplemented, parsePlatform, type ImageProgress,
 } from "../../src/index.js";
 import { ZSTD_SUPPORTED } from "../../src/observables/tar/tar-files.js";
 import { labAddress, labClient } from "../support/lab.js";
@@ -181,14 +181,18 @@ test("content.write$ waits while another writer holds the ref, then finds the bl
   await until(() => third.callStats.started >= 2, 30_000, "the third writer tried the ref");
   sub.unsubscribe();
   await until(() => third.callStats.active === 0, 10_000, "the third writer's calls end on unsubscribe");
+  // …and it stops retrying: no new call while the second writer retries 6 more times (seconds;
+  // a waiting writer retries at least every ~3 s: its delay ≤ 2 s plus the daemon's lock wait ≤ 1 s).
+  const thirdCalls = third.callStats.started;
+  const secondCalls = second.callStats.started;
+  await until(() => settled || second.callStats.started - secondCalls >= 6, 120_000, "the second writer retrying");
+  assert.equal(third.callStats.started, thirdCalls, "the unsubscribed writer stopped waiting");
   first.next(data.subarray(1 << 20));
   first.complete();
   assert.equal((await firstDone).existed, false);
   const r = await waiting;
   assert.equal(r.error, undefined, String(r.error));
   assert.deepEqual(r.value, { digest: expected.digest, size: expected.size, existed: true });
-  const lockedOut = isUnavailable(r.error);
-  assert.equal(lockedOut, false);
   await lastValueFrom(client.leases.delete$(lease.id, { sync: true }));
 });
 
