@@ -155,8 +155,9 @@ export {
 } from "./observables/oci/media-types.js";
 export type { Descriptor, ImageIndex, ImageManifest, Platform } from "./observables/oci/media-types.js";
 export {
-  DEFAULT_PLATFORM, compatiblePlatforms, formatPlatform, normalizePlatform, parsePlatform, platformRank, selectManifest,
+  DEFAULT_PLATFORM, compatiblePlatforms, formatPlatform, hostPlatform, normalizePlatform, parsePlatform, platformRank, selectManifest,
 } from "./observables/oci/platforms.js";
+export type { HostInfo } from "./observables/oci/platforms.js";
 export { fetchManifest$, resolve$, resolveManifest$ } from "./observables/registry/resolve.js";
 export type { FetchedManifest, ResolveManifestOptions, Resolved, ResolvedManifest } from "./observables/registry/resolve.js";
 export { fetchBlob$ } from "./observables/registry/fetch.js";

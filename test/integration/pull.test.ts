@@ -129,19 +129,26 @@ test("unsubscribing mid-pull keeps only leased content; a repeated pull resumes 
       error: reject, complete: () => reject(new Error("completed before it could be interrupted")),
     });
   });
-  await new Promise((r) => setTimeout(r, 300));
+  // The interrupted pull hands what its own lease holds to the reference's resume lease, then deletes its own.
+  const resumeLease = /^rxcontainerd-pull-[0-9a-f]{24}$/;
+  for (const end = Date.now() + 30_000; ;) {
+    const ids = await leases();
+    if (ids.length === 1 && resumeLease.test(ids[0] ?? "")) break;
+    if (Date.now() > end) throw new Error(`timed out after 30 s waiting for the hand-over to the resume lease: ${JSON.stringify(ids)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
   const statuses = (await lastValueFrom(client.services.content.listStatuses$({}))).statuses;
   const partial = statuses.find((s) => s.ref === `rxcontainerd-pull-${bigLayer}`);
   assert.ok(partial && partial.offset.toNumber() > 0, `a partial ingest is kept: ${JSON.stringify(statuses.map((s) => [s.ref, s.offset.toString()]))}`);
   assert.equal((await lastValueFrom(client.images.list$())).filter((i) => i.name === ref).length, 0, "no image record");
-  assert.equal((await leases()).length, 1, "the pull's lease protects it (and expires)");
+  assert.equal((await leases()).length, 1, "the resume lease protects it (and expires)");
   const events = await lastValueFrom(client.images.pull$(ref, { unpack: true }).pipe(toArray()));
   const first = events.find((e) => e.type === "downloading" && e.digest === bigLayer);
   const from = first?.type === "downloading" ? first.bytes : -1;
   t.diagnostic(`interrupted at ${partial.offset.toString()} bytes; the second pull started at ${from}`);
   assert.ok(from > 0, "resumed, not restarted");
   assert.equal(events.at(-1)?.type, "done");
-  assert.deepEqual(await leases(), [], "the lease is deleted once the pull succeeded");
+  assert.deepEqual(await leases(), [], "the pull's lease and the resume lease are deleted once the pull succeeded");
   const image = await lastValueFrom(client.images.get$(ref));
   assert.equal(await lastValueFrom(image.isUnpacked$()), true, "the resumed layer's diff ID verified at unpack");
   await lastValueFrom(client.images.delete$(ref, { sync: true }));

@@ -8,6 +8,8 @@ import { checkIdentifier } from "../client/identifiers.js";
 import { checkLabels } from "../client/labels.js";
 import { readImageFiles } from "../images/image-files.js";
 import { resolveImage } from "../images/image-reader.js";
+import type { Platform } from "../oci/media-types.js";
+import { parsePlatform } from "../oci/platforms.js";
 import { temporaryLease } from "../content/temporary-lease.js";
 import { defaultSpec } from "../spec/default-spec.js";
 import { applySpecOpts, type SpecOpt, type SpecContext } from "../spec/spec-opts.js";
@@ -39,8 +41,14 @@ export interface CreateContainerOptions {
   /** Extra spec options, applied last. */
   readonly spec?: readonly SpecOpt[];
   readonly extensions?: Readonly<Record<string, AnyValue>>;
-  /** Platform to pick from a multi-platform image. Default linux/amd64. */
-  readonly platform?: { readonly os: string; readonly architecture: string };
+  /**
+   * Platform to pick from a multi-platform image: an object (with `variant`, e.g. `v7` for
+   * `arm`) or `os/arch[/variant]`. Chosen as pull and unpack choose ({@link selectManifest},
+   * containerd's `platforms.Only`), so it finds the manifest `pull$({ platform, unpack: true })`
+   * unpacked. Default: the host's platform ({@link DEFAULT_PLATFORM}). InvalidArgumentError for a
+   * malformed string.
+   */
+  readonly platform?: Platform | string;
 }
 
 function specOpts(o: CreateContainerOptions, fromImage: boolean): SpecOpt[] {
@@ -74,7 +82,8 @@ export function createContainer$(ctx: DomainContext, id: string, o: CreateContai
     let specCtx: SpecContext = { namespace: ctx.namespace, id };
     let snapshotKey = "";
     if (o.image) {
-      const image = await resolveImage(services, o.image, o.platform, call);
+      const platform = typeof o.platform === "string" ? parsePlatform(o.platform) : o.platform;
+      const image = await resolveImage(services, o.image, platform, call);
       const stat = await lastValueFrom(services.snapshots.stat$({ snapshotter, key: image.chainId }, call))
         .catch((e: unknown) => { if (isNotFound(e)) return undefined; throw e; });
       if (!stat) {

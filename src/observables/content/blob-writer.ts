@@ -4,7 +4,7 @@
 import { createHash, type Hash } from "node:crypto";
 import { lastValueFrom, Subject, type Subscription } from "rxjs";
 import { WriteAction, type WriteContentRequest, type WriteContentResponse } from "../../../generated/github.com/containerd/containerd/api/services/content/v1/content.js";
-import { ContainerdError, DataLossError, InvalidArgumentError } from "../../errors/containerd-error.js";
+import { CanceledError, ContainerdError, DataLossError, InvalidArgumentError } from "../../errors/containerd-error.js";
 import { isAlreadyExists, isUnavailable } from "../../errors/guards.js";
 import type { CallOptions } from "../../services/call-options.js";
 import type { MessageInit } from "../../services/message.js";
@@ -198,19 +198,74 @@ export class BlobWriter {
   }
 }
 
-/** Opens a writer; "exists" when `expected.digest` is already in the store. @internal */
+/** How {@link openBlobWriter} waits for an ingest ref another writer holds. @internal */
+export interface WriterWait {
+  /** Ends the wait (CanceledError), e.g. when the operation is unsubscribed. */
+  readonly signal?: AbortSignal;
+  /** First delay bound in ms (a random delay up to it, doubling up to `maxDelayMs`). Default 16. */
+  readonly initialDelayMs?: number;
+  /** Default 2048, as containerd's `content.OpenWriter`. */
+  readonly maxDelayMs?: number;
+  /** Called before each wait for a locked ref (attempt counts from 1). */
+  readonly onLocked?: (attempt: number) => void;
+}
+
+/** containerd's "ref … locked for … (since …): unavailable" from a Content.Write whose ref another writer holds. @internal */
+export function isLockedRef(e: unknown): boolean {
+  return isUnavailable(e) && /\blocked\b/.test(e.message);
+}
+
+function delay(ms: number, signals: readonly (AbortSignal | undefined)[]): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const live = signals.filter((x): x is AbortSignal => x !== undefined);
+    if (live.some((x) => x.aborted)) return resolve(false);
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      for (const x of live) x.removeEventListener("abort", onAbort);
+      resolve(ok);
+    };
+    const onAbort = () => done(false);
+    const timer = setTimeout(() => done(true), ms);
+    for (const x of live) x.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * Opens a writer; "exists" when `expected.digest` is already in the store. containerd lets one
+ * writer hold an ingest ref at a time (a second gets UnavailableError "ref … locked"): like Go's
+ * `content.OpenWriter`, this waits and retries (random delays up to 16 ms, doubling to 2 s)
+ * until the other writer is done — and then usually finds the blob committed ("exists") — or
+ * until `wait.signal` or `options.signal` aborts (CanceledError) or `options.timeoutMs` has
+ * passed (the lock's UnavailableError). A daemon that cannot be reached (UnavailableError without
+ * a lock) is retried 5 times. @internal
+ */
 export async function openBlobWriter(services: Services, ref: string, expected: ExpectedBlob,
-  options?: CallOptions): Promise<BlobWriter | "exists"> {
-  // The daemon locks a ref per stream; a just-cancelled stream may hold it for a moment.
-  for (let attempt = 0; ; attempt++) {
+  options?: CallOptions, wait: WriterWait = {}): Promise<BlobWriter | "exists"> {
+  const deadline = options?.timeoutMs !== undefined && Number.isFinite(options.timeoutMs) ? Date.now() + options.timeoutMs : Infinity;
+  let bound = wait.initialDelayMs ?? 16;
+  let locked = 0;
+  let unreachable = 0;
+  for (;;) {
+    if (wait.signal?.aborted || options?.signal?.aborted) throw new CanceledError(`content write ${ref}: cancelled`);
     const w = new BlobWriter(services, ref, expected, options);
     let state: "exists" | "ready";
     try {
       state = await w.open();
     } catch (e) {
       w.close();
-      if (isUnavailable(e) && attempt < 5) {
-        await new Promise((r) => setTimeout(r, 50 << attempt));
+      if (isLockedRef(e)) {
+        wait.onLocked?.(++locked);
+        const ms = Math.floor(Math.random() * bound);
+        bound = Math.min(bound * 2, wait.maxDelayMs ?? 2048);
+        if (Date.now() + ms > deadline) throw e;
+        if (!(await delay(ms, [wait.signal, options?.signal]))) {
+          throw new CanceledError(`content write ${ref}: cancelled while another writer held the ref`, { cause: e });
+        }
+        continue;
+      }
+      // A just-cancelled stream of our own may also hold the ref for a moment; a daemon going away is retried briefly.
+      if (isUnavailable(e) && unreachable < 5) {
+        if (!(await delay(50 << unreachable++, [wait.signal, options?.signal]))) throw new CanceledError(`content write ${ref}: cancelled`, { cause: e });
         continue;
       }
       throw e;

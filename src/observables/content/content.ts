@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { concatMap, defer, map, Observable, toArray } from "rxjs";
+import { concatMap, defer, isObservable, map, Observable, toArray } from "rxjs";
 import { ContainerdError, InvalidArgumentError } from "../../errors/containerd-error.js";
 import { isDataLoss } from "../../errors/guards.js";
 import type { CallOptions } from "../../services/call-options.js";
@@ -106,8 +106,11 @@ export class ContentStore {
    * (no RPC); DataLossError when the data's digest or size differ from `expected` (the ingest is
    * then aborted). If the source errors or you unsubscribe, the stream is cancelled and the
    * partial ingest is kept for a later resume (`status$(ref)`; `abort$(ref)` discards it).
-   * A `Readable` source is consumed with backpressure (and destroyed on unsubscribe); an
-   * Observable source is buffered as fast as it emits.
+   * A `Readable` source is consumed with backpressure and destroyed when the write ends,
+   * however it ends: also when the blob is already stored (nothing read) or on unsubscribe. An
+   * Observable source is buffered as fast as it emits, and unsubscribed when the write ends. If
+   * another writer holds `ref` (containerd's "ref … locked"), the write waits for it, like Go's
+   * `content.OpenWriter`, until it is done or you unsubscribe.
    *
    * @example
    * ```ts
@@ -123,10 +126,16 @@ export class ContentStore {
       : new InvalidArgumentError("write$ needs expected { digest, size }")),
     () => defer(() => {
       const ac = new AbortController();
+      // Whatever ends the write (done, blob already stored, error, unsubscribe), a Readable
+      // source is destroyed — its file or socket closed — even if it was never read.
+      const release = (): void => {
+        ac.abort();
+        if (!isObservable(source) && !source.destroyed) source.destroy();
+      };
       return new Observable<WrittenBlob>((subscriber) => {
         const chunks = asyncChunks(source, ac.signal);
         void (async () => {
-          const w = await openBlobWriter(this.services, ref, expected, this.call(call));
+          const w = await openBlobWriter(this.services, ref, expected, this.call(call), { signal: ac.signal });
           if (w === "exists") { ac.abort(); return { digest: expected.digest, size: expected.size, existed: true }; }
           try {
             for await (const chunk of chunks) await w.write(chunk);
@@ -137,9 +146,9 @@ export class ContentStore {
             else w.close();
             throw e;
           }
-        })().finally(() => ac.abort()) // releases the source whatever happened (an eager Observable subscription)
+        })().finally(release) // releases the source whatever happened (a Readable, or an eager Observable subscription)
           .then((r) => { subscriber.next(r); subscriber.complete(); }, (e: unknown) => subscriber.error(ContainerdError.from(e)));
-        return () => ac.abort();
+        return release;
       });
     }));
   }

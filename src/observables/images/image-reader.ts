@@ -6,6 +6,8 @@ import type { Services } from "../../services/services.js";
 import { sha256Digest } from "../oci/digest.js";
 import type { ImageConfigFile } from "../spec/image-types.js";
 import { INDEX_MEDIA_TYPES, MANIFEST_MEDIA_TYPES } from "../oci/oci.js";
+import type { Platform } from "../oci/media-types.js";
+import { DEFAULT_PLATFORM, formatPlatform, selectManifest } from "../oci/platforms.js";
 
 /** An OCI content descriptor. */
 export interface OciDescriptor {
@@ -61,10 +63,11 @@ async function readJson<T>(services: Services, desc: OciDescriptor, options?: Ca
 }
 
 /**
- * Images.Get, then the manifest (choosing `platform` from an index) and the config from the
- * content store. NotFoundError for a missing image or platform.
+ * Images.Get, then the manifest (choosing `platform`, default the host's, from an index with
+ * {@link selectManifest}: the same choice as pull's) and the config from the content store.
+ * NotFoundError for a missing image or platform.
  */
-export async function resolveImage(services: Services, name: string, platform = { os: "linux", architecture: "amd64" },
+export async function resolveImage(services: Services, name: string, platform: Platform = DEFAULT_PLATFORM,
   options?: CallOptions): Promise<ResolvedImage> {
   const res = await lastValueFrom(services.images.get$({ name }, options));
   const t = res.image?.target;
@@ -73,9 +76,11 @@ export async function resolveImage(services: Services, name: string, platform = 
   let manifestDesc = target;
   if (INDEX_MEDIA_TYPES.has(target.mediaType)) {
     const index = await readJson<{ manifests?: OciDescriptor[] }>(services, target, options);
-    const match = (index.manifests ?? []).find((m) => MANIFEST_MEDIA_TYPES.has(m.mediaType)
-      && m.platform?.os === platform.os && m.platform.architecture === platform.architecture);
-    if (!match) throw new NotFoundError(`image "${name}": no manifest for ${platform.os}/${platform.architecture}`);
+    const match = selectManifest(index.manifests ?? [], platform);
+    if (!match) throw new NotFoundError(`image "${name}": no manifest for ${formatPlatform(platform)}`);
+    if (!MANIFEST_MEDIA_TYPES.has(match.mediaType)) {
+      throw new FailedPreconditionError(`image "${name}": the ${formatPlatform(platform)} entry has unsupported media type ${match.mediaType}`);
+    }
     manifestDesc = match;
   } else if (!MANIFEST_MEDIA_TYPES.has(target.mediaType)) {
     throw new FailedPreconditionError(`image "${name}": unsupported media type ${target.mediaType}`);

@@ -23,7 +23,7 @@ export type ImageProgress = ImageProgressOf<Image>;
 
 /** Options of {@link Image.unpack$}. */
 export interface UnpackOptions extends CallOptions {
-  /** Platform to pick from a multi-platform image. Default linux/amd64. */
+  /** Platform to pick from a multi-platform image ({@link selectManifest}). Default: the host's ({@link DEFAULT_PLATFORM}). */
   readonly platform?: Platform;
 }
 
@@ -31,7 +31,7 @@ export interface UnpackOptions extends CallOptions {
  * An image of the client's namespace: a name pointing at a target descriptor (an index or a
  * manifest) in the content store. Get one from `client.images.get$`, `list$`, `create$` or
  * `import$`. The fields are a snapshot of the record when it was read; the methods read the
- * content store (cold: on subscribe) and pick `platform` (default linux/amd64) from an index.
+ * content store (cold: on subscribe) and pick `platform` (default: the host's) from an index.
  *
  * @example
  * ```ts

@@ -2,8 +2,8 @@
 import { InvalidArgumentError } from "../../errors/containerd-error.js";
 import {
   MEDIA_TYPE_DOCKER_MANIFEST, MEDIA_TYPE_DOCKER_MANIFEST_LIST, MEDIA_TYPE_OCI_CONFIG, MEDIA_TYPE_OCI_INDEX, MEDIA_TYPE_OCI_MANIFEST,
-  type Platform,
 } from "./media-types.js";
+import { parseReference } from "./reference.js";
 
 export const MEDIA_DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json";
 export const MEDIA_DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar";
@@ -47,13 +47,7 @@ export const LABEL_GC_SNAPSHOT_PREFIX = "containerd.io/gc.ref.snapshot.";
 
 /** An OS/architecture pair. */
 export type { Platform } from "./media-types.js";
-export { DEFAULT_PLATFORM } from "./platforms.js";
-
-/** Whether an index entry's platform matches (entries without a platform match everything). */
-export function platformMatches(p: Platform | undefined, want: Platform): boolean {
-  if (!p) return true;
-  return p.os === want.os && p.architecture === want.architecture && (want.variant === undefined || p.variant === undefined || p.variant === want.variant);
-}
+export { DEFAULT_PLATFORM, platformMatches } from "./platforms.js";
 
 /**
  * containerd's GC labels on a parent blob pointing at its children (`images.ChildGCLabels`):
@@ -72,20 +66,22 @@ export function childGcLabels(children: readonly { readonly mediaType: string; r
 }
 
 /**
- * Docker's reference normalisation (`docker.io/library/` for official images, `:latest` when
- * there is neither tag nor digest): `busybox` → `docker.io/library/busybox:latest`,
- * `me/app:1` → `docker.io/me/app:1`, `ghcr.io/x/y` → `ghcr.io/x/y:latest`.
+ * Docker's reference normalisation, the one the whole library uses (it is
+ * `parseReference(ref).string`): `docker.io/library/` for official images, `index.docker.io` →
+ * `docker.io`, and `:latest` when there is neither tag nor digest. `busybox` →
+ * `docker.io/library/busybox:latest`, `me/app:1` → `docker.io/me/app:1`, `ghcr.io/x/y` →
+ * `ghcr.io/x/y:latest`. Import names a docker-save archive's images this way, one per
+ * `RepoTags` entry, as containerd's importer does. Throws {@link InvalidArgumentError} for a
+ * malformed reference (upper-case repository, bad tag or digest…), which import reports instead
+ * of naming an image after it.
+ *
+ * @example
+ * ```ts
+ * normalizeReference("busybox:1.36"); // "docker.io/library/busybox:1.36"
+ * ```
  */
 export function normalizeReference(ref: string): string {
-  let name = ref;
-  const slash = name.indexOf("/");
-  const first = slash < 0 ? "" : name.slice(0, slash);
-  if (slash < 0 || !(first.includes(".") || first.includes(":") || first === "localhost")) {
-    name = `docker.io/${slash < 0 ? `library/${name}` : name}`;
-  }
-  const lastPart = name.slice(name.lastIndexOf("/") + 1);
-  if (!lastPart.includes(":") && !name.includes("@")) name += ":latest";
-  return name;
+  return parseReference(ref).string;
 }
 
 /** The OCI ref-name of a full reference: its tag (`docker.io/library/busybox:1.36` → `1.36`), or "" if it has none. */

@@ -1,8 +1,58 @@
+import { endianness } from "node:os";
 import { InvalidArgumentError } from "../../errors/containerd-error.js";
 import type { Descriptor, Platform } from "./media-types.js";
 
-/** The platform chosen when none is given: linux/amd64, as on the machines this library targets. */
-export const DEFAULT_PLATFORM: Platform = { os: "linux", architecture: "amd64" };
+/** What {@link hostPlatform} reads from the running process; every field defaults to the current one. */
+export interface HostInfo {
+  /** `process.platform`: `linux`, `darwin`, `win32`, … */
+  readonly platform?: string;
+  /** `process.arch`: `x64`, `arm64`, `arm`, `ia32`, … */
+  readonly arch?: string;
+  /** The ARM architecture version Node was built for (`process.config.variables.arm_version`, e.g. `"7"`). */
+  readonly armVersion?: string;
+  /** `os.endianness()`, which tells `ppc64le` from `ppc64`. */
+  readonly endianness?: "BE" | "LE";
+}
+
+const NODE_ARCH_TO_OCI: Readonly<Record<string, string>> = {
+  x64: "amd64", arm64: "arm64", arm: "arm", ia32: "386", s390x: "s390x", riscv64: "riscv64", loong64: "loong64",
+  mips: "mips", mipsel: "mipsle", ppc: "ppc",
+};
+
+function processArmVersion(): string | undefined {
+  const v = (process.config.variables as Readonly<Record<string, unknown>>)["arm_version"];
+  return typeof v === "string" || typeof v === "number" ? String(v) : undefined;
+}
+
+/**
+ * The OCI platform of the machine this process runs on, like containerd's `platforms.DefaultSpec`:
+ * `process.arch` mapped to GOARCH names (`x64` → `amd64`, `ia32` → `386`, `arm64` → `arm64`,
+ * `arm` → `arm` with variant `v<arm_version>` of the Node build, `v7` when unknown; `ppc64` →
+ * `ppc64le` on a little-endian host), normalized. The OS is `process.platform` (`win32` →
+ * `windows`), except that macOS maps to `linux`: containers there run in a Linux VM (containerd's
+ * darwin default also matches linux images).
+ *
+ * @example
+ * ```ts
+ * hostPlatform(); // { os: "linux", architecture: "amd64" } on an x86-64 Linux host
+ * hostPlatform({ platform: "linux", arch: "arm", armVersion: "6" }); // { os: "linux", architecture: "arm", variant: "v6" }
+ * ```
+ */
+export function hostPlatform(host: HostInfo = {}): Platform {
+  const nodePlatform = host.platform ?? process.platform;
+  const nodeArch = host.arch ?? process.arch;
+  const os = nodePlatform === "win32" ? "windows" : nodePlatform === "darwin" ? "linux" : nodePlatform;
+  let architecture = NODE_ARCH_TO_OCI[nodeArch] ?? nodeArch;
+  if (nodeArch === "ppc64") architecture = (host.endianness ?? endianness()) === "LE" ? "ppc64le" : "ppc64";
+  const armVersion = nodeArch === "arm" ? (host.armVersion ?? (host.arch === undefined ? processArmVersion() : undefined)) : undefined;
+  return normalizePlatform({ os, architecture, ...(armVersion ? { variant: `v${armVersion.replace(/^v/, "")}` } : {}) });
+}
+
+/**
+ * The platform chosen when none is given: the host's ({@link hostPlatform}), as containerd's
+ * `platforms.Default()`. Pulls, unpacks, imports, exports and container creation all use it.
+ */
+export const DEFAULT_PLATFORM: Platform = hostPlatform();
 
 /**
  * Normalizes a platform like containerd's `platforms.Normalize`: lower case, `x86_64` → `amd64`,
@@ -97,9 +147,29 @@ export function platformRank(wanted: Platform, candidate: Platform): number {
 }
 
 /**
- * Picks the best manifest for `platform` from an index's `manifests` (containerd's
- * `platforms.Only` ordering; the first of equally good entries wins). Entries without a platform
- * are skipped. Returns undefined when none matches.
+ * Whether an image for `candidate` runs on a host of `wanted`: containerd's
+ * `platforms.Only(wanted).Match(candidate)` (both normalized; `arm/v7` also takes v6 and v5,
+ * `arm64` takes `arm/v8`…`v5`, `amd64` takes `386`). An index entry without a platform
+ * (`undefined`) matches, as in containerd's platform filter. The one matcher behind pull, unpack,
+ * import, export and container creation.
+ *
+ * @example
+ * ```ts
+ * platformMatches({ os: "linux", architecture: "arm", variant: "v6" }, parsePlatform("linux/arm/v7")); // true
+ * platformMatches({ os: "linux", architecture: "arm", variant: "v7" }, parsePlatform("linux/arm/v6")); // false
+ * ```
+ */
+export function platformMatches(candidate: Platform | undefined, wanted: Platform = DEFAULT_PLATFORM): boolean {
+  return candidate === undefined || platformRank(wanted, candidate) >= 0;
+}
+
+/**
+ * Picks the best manifest for `platform` (default: the host's) from an index's `manifests`:
+ * containerd's `images.Manifest` with `platforms.Only(platform)` — every compatible entry,
+ * ordered best first ({@link compatiblePlatforms}), the first of equally good entries winning.
+ * So `linux/arm/v7` from an index listing v5, v6, v7 takes v7, and from one listing v5, v6
+ * takes v6. Entries without a platform are skipped. Returns undefined when none matches. Pull
+ * and unpack both choose through this function, so they always agree.
  *
  * @example
  * ```ts

@@ -2,9 +2,10 @@
 // image layer blob without mounting it. Bodies of unwanted entries are skipped, never copied.
 
 import { posix } from "node:path";
-import { createGunzip, type Gunzip } from "node:zlib";
+import type { Transform } from "node:stream";
+import * as zlib from "node:zlib";
 import { Observable, Subject, takeUntil } from "rxjs";
-import { InvalidArgumentError } from "../../errors/containerd-error.js";
+import { InvalidArgumentError, NotImplementedError } from "../../errors/containerd-error.js";
 import { TarStream, type TarHeader } from "./tar-stream.js";
 
 /**
@@ -123,36 +124,62 @@ class LayerPicker {
   }
 }
 
+/** How a layer blob is compressed. */
+export type LayerCompression = "none" | "gzip" | "zstd";
+
+/** zlib's zstd decompressor (Node ≥ 22.15 / 23.8), or undefined on older Nodes. */
+function zstdDecompressor(): (() => Transform) | undefined {
+  const z = zlib as unknown as { createZstdDecompress?: () => Transform };
+  return typeof z.createZstdDecompress === "function" ? () => (z.createZstdDecompress as () => Transform)() : undefined;
+}
+
+/** Whether this Node can decompress zstd layers (`zlib.createZstdDecompress`, Node ≥ 22.15). */
+export const ZSTD_SUPPORTED: boolean = zstdDecompressor() !== undefined;
+
 /**
- * Reads a layer blob (a tar, gzip-compressed when `options.gzip`) from `chunks` and emits, once,
- * the `wanted` files it holds together with its whiteouts, then completes. Cold: each
- * subscription subscribes to `chunks`. Completes early, unsubscribing from `chunks` (which
- * cancels a gRPC read), once every wanted path has been found. Errors with
- * InvalidArgumentError on corrupt gzip or tar data, truncated input, or a wanted file over
- * 1 MiB; errors from `chunks` pass through unchanged.
+ * Reads a layer blob (a tar; gzip- or zstd-compressed per `options.compression`, or gzip when
+ * `options.gzip`) from `chunks` and emits, once, the `wanted` files it holds together with its
+ * whiteouts, then completes. Cold: each subscription subscribes to `chunks`. Completes early,
+ * unsubscribing from `chunks` (which cancels a gRPC read), once every wanted path has been found.
+ * Errors with InvalidArgumentError on corrupt compressed or tar data, truncated input, or a
+ * wanted file over 1 MiB; with NotImplementedError for zstd on a Node without
+ * `zlib.createZstdDecompress` (before 22.15), before reading anything; errors from `chunks` pass
+ * through unchanged.
  *
  * @example
  * ```ts
  * const blob$ = services.content.read$({ digest }).pipe(map((r) => r.data));
- * extractTarFiles(blob$, ["etc/passwd", "etc/group"], { gzip: true })
+ * extractTarFiles(blob$, ["etc/passwd", "etc/group"], { compression: "gzip" })
  *   .subscribe(({ files }) => console.log(files.get("etc/passwd")?.toString("utf8")));
  * ```
  */
 export function extractTarFiles(
   chunks: Observable<Uint8Array>,
   wanted: readonly string[],
-  options: { gzip?: boolean } = {},
+  options: { gzip?: boolean; compression?: LayerCompression } = {},
 ): Observable<TarLayerFiles> {
   return new Observable<TarLayerFiles>((subscriber) => {
+    const compression = options.compression ?? (options.gzip ? "gzip" : "none");
+    let decompress: Transform | undefined;
+    if (compression === "zstd") {
+      const make = zstdDecompressor();
+      if (!make) {
+        subscriber.error(new NotImplementedError(`layer zstd: this Node (${process.version}) has no zstd decompressor ` +
+          "(zlib.createZstdDecompress needs Node 22.15 or later); cannot read files from a zstd layer"));
+        return undefined;
+      }
+      decompress = make();
+    } else if (compression === "gzip") {
+      decompress = zlib.createGunzip();
+    }
     const stop$ = new Subject<void>();
     const parser = new LayerPicker(new Set(wanted.map(normalizeTarPath)));
-    let gunzip: Gunzip | undefined;
     let done = false;
     subscriber.add(() => { // runs on error, complete and unsubscribe
       done = true;
       stop$.next(); // cuts the source even while it is still emitting synchronously
       stop$.complete();
-      gunzip?.removeAllListeners().on("error", () => undefined).destroy();
+      decompress?.removeAllListeners().on("error", () => undefined).destroy();
     });
     const fail = (e: unknown): void => void (done || subscriber.error(e));
     const finish = (): void => {
@@ -167,15 +194,16 @@ export function extractTarFiles(
       try { parser.push(data); } catch (e) { return fail(e); }
       if (parser.ended) finish();
     };
-    const gzipError = (e: Error): void => fail(new InvalidArgumentError(`layer gzip: ${e.message}`, { cause: e }));
-    if (options.gzip) gunzip = createGunzip().on("data", feed).on("end", finish).on("error", gzipError);
+    const decompressError = (e: Error): void => fail(new InvalidArgumentError(`layer ${compression}: ${e.message}`, { cause: e }));
+    decompress?.on("data", feed).on("end", finish).on("error", decompressError);
     chunks.pipe(takeUntil(stop$)).subscribe({
       next: (chunk) => {
-        if (gunzip) gunzip.write(chunk);
+        if (decompress) decompress.write(chunk);
         else feed(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
       },
       error: fail,
-      complete: () => (done ? undefined : gunzip ? void gunzip.end() : finish()),
+      complete: () => (done ? undefined : decompress ? void decompress.end() : finish()),
     });
+    return undefined;
   });
 }

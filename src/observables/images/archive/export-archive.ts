@@ -12,7 +12,10 @@ import { longCall, type LongCallOptions, type StoreContext } from "../../content
 
 /** Options of `client.images.export$`. */
 export interface ExportOptions extends LongCallOptions {
-  /** Platform whose manifests (from an index) are exported. Default linux/amd64. */
+  /**
+   * Platform whose manifests (from an index) are exported: every entry that can run on it
+   * ({@link platformMatches}, containerd's `platforms.Only`). Default: the host's.
+   */
   readonly platform?: Platform;
   /** Export every platform of an index (all their blobs must be present). Default false. */
   readonly allPlatforms?: boolean;

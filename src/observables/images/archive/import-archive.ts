@@ -56,7 +56,8 @@ async function ingest(tx: Tx, ctx: StoreContext, source: Readable | string, call
         current.bytes += ev.data.length;
         if (current.small) current.small.push(Buffer.from(ev.data));
         if (current.writer) {
-          if (current.head.length === 0) current.head.push(Buffer.from(ev.data.subarray(0, 2)));
+          const headBytes = current.head.reduce((n, b) => n + b.length, 0);
+          if (headBytes < 2) current.head.push(Buffer.from(ev.data.subarray(0, 2 - headBytes))); // gzip magic, across chunks
           await current.writer.write(ev.data);
           if (current.bytes >= current.next) {
             current.next += PROGRESS_EVERY;

@@ -14,6 +14,7 @@ import {
   MANIFEST_MEDIA_TYPES, MEDIA_DOCKER_CONFIG, MEDIA_DOCKER_LAYER, MEDIA_DOCKER_LAYER_GZIP, normalizeReference,
   ociRefName, platformMatches, type Platform,
 } from "../../oci/oci.js";
+import { formatPlatform } from "../../oci/platforms.js";
 import { MEDIA_TYPE_DOCKER_MANIFEST } from "../../oci/media-types.js";
 import { longCall, type LongCallOptions, type StoreContext } from "../../content/store-context.js";
 import { putImage } from "../image-put.js";
@@ -21,7 +22,11 @@ import { unpackImage } from "../unpack.js";
 
 /** Options of `client.images.import$`. */
 export interface ImportOptions extends LongCallOptions {
-  /** Platform to import (index entries of other platforms are skipped). Default linux/amd64. */
+  /**
+   * Platform to import: index entries that cannot run on it are skipped, as containerd's
+   * `platforms.Only` decides ({@link platformMatches}: `arm/v7` keeps v6 and v5 too, `amd64` keeps
+   * `386`); unpack then takes the best of them ({@link selectManifest}). Default: the host's.
+   */
   readonly platform?: Platform;
   /** Import every platform of an index. Default false. */
   readonly allPlatforms?: boolean;
@@ -107,11 +112,16 @@ async function dockerIndex(ctx: StoreContext, c: ArchiveContents, call: CallOpti
     const manifest = { schemaVersion: 2, mediaType: MEDIA_TYPE_DOCKER_MANIFEST, config, layers };
     const desc = await writeJson(ctx, manifest, MEDIA_TYPE_DOCKER_MANIFEST, childGcLabels([config, ...layers]), call);
     const platform = typeof cj["os"] === "string" && typeof cj["architecture"] === "string"
-      ? { platform: { os: cj["os"], architecture: cj["architecture"] } } : {};
+      ? { platform: { os: cj["os"], architecture: cj["architecture"], ...(typeof cj["variant"] === "string" && cj["variant"] ? { variant: cj["variant"] } : {}) } } : {};
     const tags = Array.isArray(m.RepoTags) ? (m.RepoTags as unknown[]).filter((t): t is string => typeof t === "string") : [];
     if (tags.length === 0) entries.push({ ...desc, ...platform });
     for (const tag of tags) {
-      const name = normalizeReference(tag);
+      let name: string;
+      try {
+        name = normalizeReference(tag);
+      } catch (e) {
+        throw new InvalidArgumentError(`archive: manifest.json RepoTag ${JSON.stringify(tag)} is not a valid image reference`, { cause: e });
+      }
       entries.push({ ...desc, ...platform, annotations: { [ANNOTATION_IMAGE_NAME]: name, [ANNOTATION_REF_NAME]: ociRefName(name) } });
     }
   }
@@ -191,13 +201,13 @@ export async function registerImages(tx: Tx, ctx: StoreContext, c: ArchiveConten
     if (options.digestRefs && options.baseName) named.push({ name: `${options.baseName}@${d.digest}`, target: d });
   }
   if (named.length === 0) {
-    throw new NotFoundError(`archive: no named image for ${options.allPlatforms ? "any platform" : `${want.os}/${want.architecture}`} ` +
+    throw new NotFoundError(`archive: no named image for ${options.allPlatforms ? "any platform" : formatPlatform(want)} ` +
       `(entries need an ${ANNOTATION_IMAGE_NAME} or ${ANNOTATION_REF_NAME} annotation; or pass baseName with digestRefs)`);
   }
   const images: Image[] = [];
   for (const { name, target } of named) images.push(await putImage(tx, ctx, name, target, call));
   if (options.unpack) {
-    for (const img of images) await unpackImage(tx, ctx.services, img.name, options.snapshotter ?? "overlayfs", call, emit, options.platform);
+    for (const img of images) await unpackImage(tx, ctx.services, img.name, options.snapshotter ?? "overlayfs", call, emit, want);
   }
   return images;
 }
