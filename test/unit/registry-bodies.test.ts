@@ -5,11 +5,12 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { lastValueFrom, timeout, toArray, type Observable } from "rxjs";
+import { Observable, lastValueFrom, timeout, toArray } from "rxjs";
 import {
   MAX_TOKEN_RESPONSE, Registry, isDataLoss, isInvalidArgument, isNotFound, isResourceExhausted, isUnauthenticated,
 } from "../../src/index.js";
 import { settle } from "../support/settle.js";
+import { bigBlobDigest, startSlowRegistry } from "../support/slow-registry.js";
 
 const MiB = 1 << 20;
 const MANIFEST = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config: {}, layers: [] }));
@@ -182,4 +183,31 @@ test("malformed URLs are InvalidArgumentError in the error channel, never a sync
   const d = { mediaType: "application/octet-stream", digest: digest("sha256", MANIFEST), size: MANIFEST.length };
   const location = await outcome(registry.pushBlob$(`${addr}/badloc`, d, MANIFEST));
   assert.ok(isInvalidArgument(location.error), `a bad upload Location: ${String(location.error)}`);
+});
+
+test("pushBlob$ with a RangeSource reads the next range only as the slow registry takes the body", async () => {
+  const slow = await startSlowRegistry({ mibPer: 1, everyMs: 20 });
+  try {
+    const mib = 64;
+    const seed = Buffer.alloc(MiB, 3);
+    let read = 0;
+    let maxAhead = 0;
+    const source = {
+      read: (offset: number, length: number) => new Observable<Uint8Array>((sub) => {
+        const c = Buffer.from(seed); // the chunks of bigBlobChunks, made on demand
+        c.writeUInt32BE(offset / MiB, 0);
+        read += length;
+        maxAhead = Math.max(maxAhead, read - slow.received);
+        sub.next(c.subarray(0, length));
+        sub.complete();
+      }),
+    };
+    const d = { mediaType: "application/octet-stream", digest: bigBlobDigest(mib, seed), size: mib * MiB };
+    const r = await outcome(new Registry().pushBlob$(`${slow.address}/app`, d, source));
+    assert.equal(r.error, undefined, String(r.error));
+    assert.ok(slow.blobs.includes(d.digest), "the registry got the whole blob");
+    assert.ok(maxAhead < 16 * MiB, `read ${(maxAhead / MiB).toFixed(1)} MiB ahead of what the registry had taken`);
+  } finally {
+    await slow.close();
+  }
 });
