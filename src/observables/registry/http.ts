@@ -15,8 +15,9 @@ export interface HttpRequest {
 }
 
 /**
- * Sends `req` with Node's `fetch` (redirects followed; `Authorization` is dropped on cross-origin
- * redirects) and hands the response to `handle`. Cold: the request starts on subscription.
+ * Sends `req` with Node's `fetch` (redirects followed, except for a streamed body, where a
+ * redirect is an error; `Authorization` is dropped on cross-origin redirects) and hands the
+ * response to `handle`. Cold: the request starts on subscription.
  * Unsubscribing before `handle`'s Observable finishes aborts the request, closing the connection
  * even mid-body. Transport failures become {@link UnavailableError}s. An unread body is released
  * when `handle`'s Observable completes.
@@ -28,12 +29,16 @@ export function exchange$<T>(req: HttpRequest, handle: (res: Response) => Observ
     let response: Response | undefined;
     let done = false;
     const body = typeof req.body === "function" ? req.body() : req.body;
+    const streamed = body !== undefined && !(body instanceof Uint8Array);
     const init: RequestInit & { duplex?: "half" } = {
       method: req.method,
       headers: req.headers ?? {},
-      redirect: "follow",
+      // A streamed body cannot be re-sent on a redirect, and with `redirect: "follow"` (or
+      // without `window: null`) fetch clones the request, tee-ing the body: the unread branch
+      // would then keep every byte sent. So a streamed request does not follow redirects.
+      ...(streamed ? { redirect: "error" as const, window: null } : { redirect: "follow" as const }),
       signal: ac.signal,
-      ...(body === undefined ? {} : { body, ...(body instanceof Uint8Array ? {} : { duplex: "half" as const }) }),
+      ...(body === undefined ? {} : { body, ...(streamed ? { duplex: "half" as const } : {}) }),
     };
     fetch(req.url, init).then(
       (res) => {
