@@ -13,6 +13,7 @@ node build/bench/lifecycle.js
 node build/bench/adapter-overhead.js
 node --expose-gc build/bench/waits.js
 node build/bench/stdout.js
+node build/bench/push.js
 if [ "${1:-}" = "--go" ]; then
   base=${RXC_GO_BASELINE:-$(cd .. && pwd)/shared/bench/go-baseline}
   ensure_debs golang-go golang-github-containerd-containerd-dev

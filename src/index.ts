@@ -140,8 +140,10 @@ export type { BackoffConfig } from "./observables/rx/backoff.js";
 export { Registry } from "./observables/registry/registry.js";
 export { RegistryClient } from "./observables/registry/registry-client.js";
 export type { RegistryClientOptions, RepositoryRequest } from "./observables/registry/registry-client.js";
-export { Authorizer, basicHeader, repositoryScope } from "./observables/registry/auth.js";
-export type { RegistryAuth, RegistryCredentials } from "./observables/registry/auth.js";
+export { Authorizer, MAX_TOKEN_RESPONSE, basicHeader, normalizeHostKey, repositoryScope } from "./observables/registry/auth.js";
+export type { AuthorizerOptions, CredentialsAnswer, CredentialsLookup, RegistryAuth, RegistryCredentials } from "./observables/registry/auth.js";
+export { dockerConfigAuth, dockerConfigPath } from "./observables/registry/docker-config.js";
+export type { DockerConfigAuthOptions } from "./observables/registry/docker-config.js";
 export { findChallenge, parseWWWAuthenticate } from "./observables/registry/www-authenticate.js";
 export type { AuthChallenge } from "./observables/registry/www-authenticate.js";
 export {
@@ -163,7 +165,7 @@ export type { FetchedManifest, ResolveManifestOptions, Resolved, ResolvedManifes
 export { fetchBlob$ } from "./observables/registry/fetch.js";
 export type { FetchBlobOptions } from "./observables/registry/fetch.js";
 export { blobExists$, pushBlob$, pushManifest$, tagManifest$ } from "./observables/registry/push.js";
-export type { PushBlobOptions, PushResult } from "./observables/registry/push.js";
+export type { PushBlobOptions, PushResult, RangeSource } from "./observables/registry/push.js";
 export { hashFor, sha256Digest, verifyDigest } from "./observables/oci/digest.js";
 export type { VerifyOptions } from "./observables/oci/digest.js";
 export { Limiter } from "./observables/registry/limiter.js";

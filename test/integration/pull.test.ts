@@ -104,7 +104,7 @@ test("basic auth: no credentials -> UnauthenticatedError with nothing left; the 
   const denied = await settle(lastValueFrom(client.images.pull$(ref)));
   assert.ok(isUnauthenticated(denied.error), String(denied.error));
   assert.deepEqual(await leases(), []);
-  const ok = await lastValueFrom(client.images.pull$(ref, { auth: { username: "carol", password: "pw-123" } }).pipe(toArray()));
+  const ok = await lastValueFrom(client.images.pull$(ref, { auth: { [basic]: { username: "carol", password: "pw-123" } } }).pipe(toArray()));
   assert.equal(ok.at(-1)?.type, "done");
   await lastValueFrom(client.images.delete$(ref, { sync: true }));
 });
@@ -180,14 +180,14 @@ test("pull$ through a Bearer-token registry (token server + redirects to storage
   const denied = await settle(lastValueFrom(client.images.pull$(ref)));
   assert.ok(isUnauthenticated(denied.error), String(denied.error));
   const before = proxy.tokenRequests.length;
-  const events = await lastValueFrom(client.images.pull$(ref, { auth: { username: "dave", password: "tok-pw" }, unpack: true }).pipe(toArray()));
+  const events = await lastValueFrom(client.images.pull$(ref, { auth: { [proxy.address]: { username: "dave", password: "tok-pw" } }, unpack: true }).pipe(toArray()));
   assert.equal(events.at(-1)?.type, "done");
   assert.ok(proxy.tokenRequests.slice(before).some((r) => r.granted), "a token was granted");
   // (busybox's blobs are on the daemon's disk already — the lab imported it — so containerd links
   // them instead of a download.) Blobs nobody has yet come through the proxy's 307 to storage:
   const redirects = proxy.redirects;
   const multiRef = `${proxy.address}/multi:latest`;
-  const v6 = await lastValueFrom(client.images.pull$(multiRef, { auth: { username: "dave", password: "tok-pw" }, platform: "linux/arm/v6" }).pipe(toArray()));
+  const v6 = await lastValueFrom(client.images.pull$(multiRef, { auth: { [proxy.address]: { username: "dave", password: "tok-pw" } }, platform: "linux/arm/v6" }).pipe(toArray()));
   assert.equal(v6.at(-1)?.type, "done");
   assert.equal(proxy.redirects, redirects + 2, "config and layer downloaded through redirects");
   await lastValueFrom(client.images.delete$(multiRef, { sync: true }));

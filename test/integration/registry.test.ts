@@ -120,7 +120,7 @@ test("basic auth (htpasswd): anonymous and wrong password are Unauthenticated; r
   const ref = `${basic}/busybox:latest`;
   const anonymous = await settle(lastValueFrom(new Registry().resolve$(ref)));
   assert.ok(isUnauthenticated(anonymous.error), String(anonymous.error));
-  const wrong = await settle(lastValueFrom(new Registry({ auth: { username: USER, password: "wrong" } }).resolve$(ref)));
+  const wrong = await settle(lastValueFrom(new Registry({ auth: { [basic]: { username: USER, password: "wrong" } } }).resolve$(ref)));
   assert.ok(isUnauthenticated(wrong.error), String(wrong.error));
   const registry = new Registry({ auth: (host) => (host === basic ? { username: USER, password: PASS } : undefined) });
   const { reference, manifest } = await lastValueFrom(registry.resolveManifest$(ref));
@@ -131,7 +131,7 @@ test("basic auth (htpasswd): anonymous and wrong password are Unauthenticated; r
 
 test("Bearer token flow: token fetched once per scope with account + basic credentials; blob GETs follow a redirect", async () => {
   const ref = `${proxy.address}/library/busybox:latest`;
-  const registry = new Registry({ auth: { username: "bob", password: "hunter2" } });
+  const registry = new Registry({ auth: { [proxy.address]: { username: "bob", password: "hunter2" } } });
   const before = proxy.tokenRequests.length;
   // Concurrent requests for the same scope share one token fetch.
   const [{ reference, manifest }] = await Promise.all([lastValueFrom(registry.resolveManifest$(ref)), lastValueFrom(registry.resolve$(ref))]);
@@ -150,11 +150,11 @@ test("Bearer token flow: token fetched once per scope with account + basic crede
   await lastValueFrom(registry.resolve$(ref));
   assert.equal(proxy.tokenRequests.length, before + 1, "cached token reused");
   assert.equal(registry.client.authorizer.tokensFetched, 1);
-  const wrong = await settle(lastValueFrom(new Registry({ auth: { username: "bob", password: "nope" } }).resolve$(ref)));
+  const wrong = await settle(lastValueFrom(new Registry({ auth: { [proxy.address]: { username: "bob", password: "nope" } } }).resolve$(ref)));
   assert.ok(isUnauthenticated(wrong.error), String(wrong.error));
   const anonymous = await settle(lastValueFrom(new Registry().resolve$(ref)));
   assert.ok(isUnauthenticated(anonymous.error), String(anonymous.error));
-  const staticToken = await settle(lastValueFrom(new Registry({ auth: { token: "forged" } }).resolve$(ref)));
+  const staticToken = await settle(lastValueFrom(new Registry({ auth: { [proxy.address]: { token: "forged" } } }).resolve$(ref)));
   assert.ok(isUnauthenticated(staticToken.error), String(staticToken.error));
 });
 
@@ -207,7 +207,7 @@ test("push with basic credentials to the htpasswd registry", async () => {
   const repo = `${basic}/private/app`;
   const denied = await settle(lastValueFrom(new Registry().pushBlob$(repo, img.configDesc, img.config)));
   assert.ok(isUnauthenticated(denied.error), String(denied.error));
-  const registry = new Registry({ auth: { username: USER, password: PASS } });
+  const registry = new Registry({ auth: { [basic]: { username: USER, password: PASS } } });
   for (const [d, b] of [[img.layers[0], img.layerA], [img.layers[1], img.layerB], [img.configDesc, img.config]] as const) {
     await lastValueFrom(registry.pushBlob$(repo, d as Descriptor, b));
   }

@@ -110,7 +110,7 @@ test("connection refused is UnavailableError", async () => {
 });
 
 test("a cross-origin redirect does not carry the Authorization header", async () => {
-  const registry = new Registry({ auth: { token: "secret-token" } });
+  const registry = new Registry({ auth: { [addr]: { token: "secret-token" } } });
   const r = await settle(lastValueFrom(registry.fetchBlob$(`${addr}/hop`, { digest: D }, { verify: false })));
   assert.equal(r.error, undefined);
   const first = seen.find((s) => s.url.startsWith("/v2/hop/"));
@@ -150,7 +150,7 @@ test("resolve$ falls back to GET and hashes the body when HEAD has no Docker-Con
 });
 
 test("credentials are never sent to another host named by an absolute URL", async () => {
-  const registry = new Registry({ auth: { token: "secret-token" } });
+  const registry = new Registry({ auth: { [addr]: { token: "secret-token" } } });
   const other = `http://localhost:${addr.split(":")[1]}/landed`;
   const own = `http://${addr}/landed`;
   for (const [path, want] of [[other, undefined], [own, "Bearer secret-token"]] as const) {

@@ -10,6 +10,7 @@ import type { ImageProgress } from "./image.js";
 import { toImage } from "./image-record.js";
 import { progressTransaction$ } from "../rx/progress-transaction.js";
 import { checkRemote, registryFor, type RemoteOptions } from "./remote.js";
+import type { RangeSource } from "../registry/push.js";
 import { longCall, type StoreContext } from "../content/store-context.js";
 
 /** Options of `client.images.push$`. */
@@ -23,7 +24,8 @@ const asDescriptor = (d: OciDescriptor | Descriptor): Descriptor =>
 
 /**
  * Pushes an image from the content store: each manifest's config and layers (streamed out of
- * the content store; blobs the registry has are skipped), each manifest by digest, then the root
+ * the content store in 1 MiB ranges read only as the upload sends them on, so memory stays
+ * bounded whatever the registry's speed; blobs the registry has are skipped), each manifest by digest, then the root
  * (manifest or index) by the reference's tag. Manifests of an index that are not in the local
  * store (other platforms never pulled) are skipped, and so is the index then, as containerd does
  * not push a partial index: the one local manifest is pushed as the tag instead.
@@ -66,8 +68,10 @@ export function push$(ctx: StoreContext, ref: string, options: PushOptions = {})
       await lastValueFrom(from([manifest.config, ...manifest.layers]).pipe(
         mergeMap((d) => {
           emit({ type: "uploading", digest: d.digest, bytes: 0, total: d.size });
-          const content$ = ctx.services.content.read$({ digest: d.digest }, call).pipe(map((r) => r.data));
-          return registry.pushBlob$(reference, asDescriptor(d), content$).pipe(map((r) => {
+          // Read from the content store a range at a time, only as fast as the upload sends it on
+          // (the Read stream itself cannot be paused): memory stays bounded per blob.
+          const content: RangeSource = { read: (offset, size) => ctx.services.content.read$({ digest: d.digest, offset, size }, call).pipe(map((r) => r.data)) };
+          return registry.pushBlob$(reference, asDescriptor(d), content).pipe(map((r) => {
             emit({ type: "uploading", digest: d.digest, bytes: d.size, total: d.size, existed: r.existed });
           }));
         }, concurrency),

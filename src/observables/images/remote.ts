@@ -10,7 +10,7 @@ import type { LongCallOptions } from "../content/store-context.js";
  *
  * @example
  * ```ts
- * const registry = new Registry({ auth: { username, password } });   // one token cache for both
+ * const registry = new Registry({ auth: dockerConfigAuth() });   // one token cache for both
  * client.images.pull$(ref, { registry, concurrency: 4 });
  * client.images.push$(otherRef, { registry, source: ref });
  * ```

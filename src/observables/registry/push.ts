@@ -1,17 +1,30 @@
-import { Observable, concatMap, defer, from, last, map, of, switchMap, throwError } from "rxjs";
-import { DataLossError, InvalidArgumentError, UnknownError } from "../../errors/containerd-error.js";
+import { Observable, type Subscription, concatMap, defer, from, last, map, of, switchMap, throwError } from "rxjs";
+import { DataLossError, InvalidArgumentError, ResourceExhaustedError, UnknownError } from "../../errors/containerd-error.js";
 import { sha256Digest } from "../oci/digest.js";
-import { failWith$ } from "./http.js";
+import { failWith$, mustParseUrl, readBody$ } from "./http.js";
 import { type Descriptor, MAX_MANIFEST_SIZE } from "../oci/media-types.js";
 import { type ImageReference, digestError } from "../oci/reference.js";
 import type { RegistryClient } from "./registry-client.js";
-import { toReference } from "./resolve.js";
+import { digestOf, toReference } from "./resolve.js";
 
 /** The outcome of a blob or manifest push. */
 export interface PushResult {
   readonly descriptor: Descriptor;
   /** The registry had the blob already (HEAD said so); nothing was uploaded. */
   readonly existed: boolean;
+}
+
+/**
+ * Blob content read on demand: `read(offset, length)` emits the bytes of that range (in any
+ * number of chunks) and completes. {@link pushBlob$} asks for the next range only when the
+ * request body has been sent on, so at most one range is in memory per upload whatever the
+ * registry's speed (`images.push$` reads the content store this way).
+ */
+export interface RangeSource {
+  /** Emits bytes `[offset, offset + length)` and completes; unsubscribing stops the read. */
+  read(offset: number, length: number): Observable<Uint8Array>;
+  /** Bytes per range. Default 1 MiB. */
+  readonly rangeSize?: number;
 }
 
 /** Options of {@link pushBlob$}. */
@@ -45,23 +58,26 @@ export function blobExists$(client: RegistryClient, ref: string | ImageReference
 
 /** Appends `digest=<d>` to an upload location. */
 function withDigest(location: string, digest: string): string {
-  const u = new URL(location);
+  const u = mustParseUrl(location, undefined, "upload location");
   u.searchParams.set("digest", digest);
   return u.toString();
 }
 
 function locationOf(res: Response, url: string): string {
   const loc = res.headers.get("location");
-  if (!loc) throw new UnknownError(`upload to ${new URL(url).origin} answered ${res.status} without a Location`);
-  return new URL(loc, url).toString();
+  if (!loc) throw new UnknownError(`upload to ${mustParseUrl(url, undefined, "upload URL").origin} answered ${res.status} without a Location`);
+  return mustParseUrl(loc, url, "upload Location").toString();
 }
 
 /**
  * Pushes one blob like containerd's pusher: HEAD first (an existing blob is not uploaded again:
  * `existed: true`); otherwise POST `blobs/uploads/`, then either one PUT `?digest=` with the whole
- * content (monolithic; `content` may be a buffer or an Observable of chunks, streamed) or, with
- * `chunkSize`, PATCH chunks with `Content-Range` followed by the closing PUT. A registry that
- * reports another digest is a DataLossError.
+ * content (monolithic; `content` may be a buffer, a {@link RangeSource} read as the request
+ * body is sent, with backpressure, or an Observable of chunks, streamed but buffered as fast as
+ * it emits since an Observable cannot be paused) or, with `chunkSize`, PATCH chunks of a buffer
+ * with `Content-Range` followed by the closing PUT. A buffer that does not match the descriptor's
+ * size or digest (sha256, sha384, sha512) is an InvalidArgumentError before any request; a
+ * registry that reports another digest is a DataLossError.
  *
  * @example
  * ```ts
@@ -72,7 +88,7 @@ export function pushBlob$(
   client: RegistryClient,
   ref: string | ImageReference,
   descriptor: Descriptor,
-  content: Uint8Array | Observable<Uint8Array>,
+  content: Uint8Array | Observable<Uint8Array> | RangeSource,
   options: PushBlobOptions = {},
 ): Observable<PushResult> {
   return defer(() => {
@@ -81,7 +97,7 @@ export function pushBlob$(
     if (err) throw err;
     if (content instanceof Uint8Array) {
       if (content.byteLength !== descriptor.size) throw new InvalidArgumentError(`content is ${content.byteLength} bytes, descriptor says ${descriptor.size}`);
-      if (descriptor.digest.startsWith("sha256:") && sha256Digest(content) !== descriptor.digest) throw new InvalidArgumentError(`content does not match ${descriptor.digest}`);
+      if (digestOf(descriptor.digest, content) !== descriptor.digest) throw new InvalidArgumentError(`content does not match ${descriptor.digest}`);
     }
     const base = { domain: reference.domain, repository: reference.path, push: true };
     const upload$ = blobExists$(client, reference, descriptor.digest, { push: true }).pipe(switchMap((size) => {
@@ -97,7 +113,8 @@ export function pushBlob$(
         }),
         switchMap((location) => {
           const finalChunked = options.chunkSize !== undefined && content instanceof Uint8Array;
-          const body = finalChunked ? undefined : content instanceof Uint8Array ? content : () => toStream(content);
+          const body = finalChunked ? undefined : content instanceof Uint8Array ? content
+            : isRangeSource(content) ? () => rangeStream(content, descriptor.size) : () => toStream(content);
           const headers: Record<string, string> = { "content-type": "application/octet-stream" };
           if (body instanceof Uint8Array) headers["content-length"] = String(body.byteLength);
           if (finalChunked) headers["content-length"] = "0";
@@ -144,9 +161,16 @@ function patchChunks$(
   );
 }
 
-/** A web ReadableStream of an Observable's chunks (subscribed when the request body is read). */
+function isRangeSource(c: Observable<Uint8Array> | RangeSource): c is RangeSource {
+  return typeof (c as Partial<RangeSource>).read === "function" && !(c instanceof Observable);
+}
+
+/**
+ * A web ReadableStream of an Observable's chunks (subscribed when the request body is read).
+ * An Observable cannot be paused: its chunks are queued as they come.
+ */
 function toStream(source: Observable<Uint8Array>): ReadableStream<Uint8Array> {
-  let sub: { unsubscribe(): void } | undefined;
+  let sub: Subscription | undefined;
   return new ReadableStream<Uint8Array>({
     start(controller) {
       sub = source.subscribe({
@@ -159,6 +183,44 @@ function toStream(source: Observable<Uint8Array>): ReadableStream<Uint8Array> {
       sub?.unsubscribe();
     },
   });
+}
+
+/**
+ * A pull-based web ReadableStream of `size` bytes from `source`: `pull()` (called by the
+ * consumer only when its queue wants more) reads the next range, so nothing is read ahead of the
+ * socket. Cancelling stops the range being read.
+ */
+function rangeStream(source: RangeSource, size: number): ReadableStream<Uint8Array> {
+  const rangeSize = source.rangeSize ?? 1 << 20;
+  let offset = 0;
+  let sub: Subscription | undefined;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (offset >= size) {
+        controller.close();
+        return undefined;
+      }
+      const length = Math.min(rangeSize, size - offset);
+      return new Promise<void>((resolve, reject) => {
+        let got = 0;
+        sub = source.read(offset, length).subscribe({
+          next: (c) => {
+            got += c.byteLength;
+            controller.enqueue(c);
+          },
+          error: (e: unknown) => reject(e),
+          complete: () => {
+            if (got === 0) reject(new DataLossError(`content ended at ${offset} of ${size} bytes`));
+            offset += got;
+            resolve();
+          },
+        });
+      });
+    },
+    cancel() {
+      sub?.unsubscribe();
+    },
+  }, { highWaterMark: 0 });
 }
 
 /**
@@ -176,7 +238,7 @@ export function pushManifest$(client: RegistryClient, ref: string | ImageReferen
     const reference = toReference(ref);
     if (manifest.byteLength > MAX_MANIFEST_SIZE) throw new InvalidArgumentError(`manifest of ${manifest.byteLength} bytes is over ${MAX_MANIFEST_SIZE}`);
     if (!mediaType) throw new InvalidArgumentError("manifest media type is required");
-    const digest = sha256Digest(manifest);
+    const digest = reference.digest ? digestOf(reference.digest, manifest) : sha256Digest(manifest);
     if (reference.digest && reference.digest !== digest) throw new InvalidArgumentError(`manifest is ${digest}, reference says ${reference.digest}`);
     const descriptor: Descriptor = { mediaType, digest, size: manifest.byteLength };
     const object = reference.tag ?? digest;
@@ -206,8 +268,16 @@ export function tagManifest$(client: RegistryClient, ref: string | ImageReferenc
     const reference = toReference(ref);
     const target = toReference(`${reference.name}:${tag}`);
     const req = { domain: reference.domain, repository: reference.path, method: "GET", path: `manifests/${descriptor.digest}`, headers: { accept: descriptor.mediaType } };
-    return client.request$(req, (res, url) => (res.ok ? from(res.arrayBuffer()) : failWith$<ArrayBuffer>({ method: "GET", url }, res))).pipe(
-      switchMap((buf) => pushManifest$(client, target, new Uint8Array(buf), descriptor.mediaType)),
+    const err = digestError(descriptor.digest);
+    if (err) throw err;
+    if (descriptor.size > MAX_MANIFEST_SIZE) throw new ResourceExhaustedError(`rejecting ${descriptor.size} byte manifest ${descriptor.digest}`);
+    const tooBig = (n: number) => new DataLossError(`size mismatch for ${descriptor.digest}: got more than ${descriptor.size} bytes (${n})`);
+    return client.request$(req, (res, url) => (res.ok ? readBody$(res, descriptor.size, tooBig) : failWith$<Buffer>({ method: "GET", url }, res))).pipe(
+      switchMap((buf) => {
+        const got = digestOf(descriptor.digest, buf);
+        if (got !== descriptor.digest) return throwError(() => new DataLossError(`digest mismatch: got ${got}, want ${descriptor.digest}`));
+        return pushManifest$(client, target, buf, descriptor.mediaType);
+      }),
     );
   });
 }

@@ -1,16 +1,21 @@
 import { Observable, defer, of, switchMap } from "rxjs";
 import { Authorizer, repositoryScope, type RegistryAuth } from "./auth.js";
-import { exchange$, type HttpRequest } from "./http.js";
+import { exchange$, mustParseUrl, type HttpRequest } from "./http.js";
 import { Limiter } from "./limiter.js";
 import { isLocalhost, registryHost } from "../oci/reference.js";
 
 /** Options of a {@link RegistryClient}. */
 export interface RegistryClientOptions {
-  /** Credentials: `{ username, password }`, `{ token }` or a function of the host. Default: anonymous. */
+  /**
+   * Credentials keyed by registry host (`{ "ghcr.io": { username, password } }`), or a function
+   * of the host (e.g. {@link dockerConfigAuth}`()`). Default: anonymous. See {@link RegistryAuth}.
+   */
   readonly auth?: RegistryAuth;
   /**
    * Speak plain HTTP instead of HTTPS: `true`, `false`, or a function of the host. Default: HTTP
    * only for localhost, `127.0.0.0/8` and `::1` (containerd's `IsLocalhost`), HTTPS elsewhere.
+   * A host made plain HTTP here (`true`, or the function saying so) is also "explicitly
+   * insecure": a token realm on it may receive credentials over `http://`.
    */
   readonly plainHttp?: boolean | ((host: string) => boolean);
   /** Maps a reference's domain to the host to contact. Default: docker.io → registry-1.docker.io. */
@@ -48,7 +53,13 @@ export class RegistryClient {
   readonly limiter: Limiter;
 
   constructor(readonly options: RegistryClientOptions = {}) {
-    this.authorizer = new Authorizer(options.auth);
+    this.authorizer = new Authorizer(options.auth, {
+      plainHttp: (host) => this.schemeOf(host) === "http",
+      explicitlyInsecure: (host) => {
+        const p = this.options.plainHttp;
+        return p === true || (typeof p === "function" && p(host));
+      },
+    });
     this.limiter = new Limiter(options.maxConcurrency ?? 8);
   }
 
@@ -74,14 +85,23 @@ export class RegistryClient {
    * Sends a repository request, authorizing it as needed: with a known token or credentials, or
    * anonymously; on 401 learns the challenge and retries once. An absolute `path` on another host
    * (an upload `Location` pointing at storage) is sent without credentials. `handle` gets the final response
-   * (any status other than the handled 401). Cold; unsubscribing aborts the exchange.
+   * (any status other than the handled 401). Cold; unsubscribing aborts the exchange. A URL that
+   * does not parse (a bad `host` mapping, path or `Location`) is an InvalidArgumentError in the
+   * error channel.
    */
   request$<T>(req: RepositoryRequest, handle: (res: Response, url: string) => Observable<T>): Observable<T> {
+    return defer(() => this.send$(req, handle));
+  }
+
+  private send$<T>(req: RepositoryRequest, handle: (res: Response, url: string) => Observable<T>): Observable<T> {
     const host = this.hostOf(req.domain);
     const scope = repositoryScope(req.repository, req.push === true);
-    const url = /^https?:\/\//.test(req.path) ? req.path : new URL(req.path, this.repositoryUrl(req.domain, req.repository)).toString();
-    // Credentials go only to the registry itself, never to another host named by a Location.
-    const sameHost = new URL(url).host === new URL(`http://${host}`).host;
+    const registryUrl = mustParseUrl(this.repositoryUrl(req.domain, req.repository), undefined, `registry URL of ${JSON.stringify(req.domain)}`);
+    const target = /^https?:\/\//i.test(req.path) ? mustParseUrl(req.path, undefined, "URL") : mustParseUrl(req.path, registryUrl.toString(), "path");
+    const url = target.toString();
+    // Credentials go only to the registry itself (same host and scheme), never to another host
+    // named by a Location, nor to it over plain HTTP when it is spoken to over HTTPS.
+    const sameHost = target.host === registryUrl.host && target.protocol === registryUrl.protocol;
     const attempt = (retried: boolean): Observable<T> =>
       (sameHost ? this.authorizer.header$(host, scope) : of(undefined)).pipe(switchMap((authorization) => {
         const headers: Record<string, string> = {

@@ -1,7 +1,7 @@
 import type { Observable } from "rxjs";
 import { type FetchBlobOptions, fetchBlob$ } from "./fetch.js";
 import type { Descriptor } from "../oci/media-types.js";
-import { type PushBlobOptions, type PushResult, blobExists$, pushBlob$, pushManifest$, tagManifest$ } from "./push.js";
+import { type PushBlobOptions, type PushResult, type RangeSource, blobExists$, pushBlob$, pushManifest$, tagManifest$ } from "./push.js";
 import type { ImageReference } from "../oci/reference.js";
 import { RegistryClient, type RegistryClientOptions } from "./registry-client.js";
 import {
@@ -16,7 +16,7 @@ import {
  *
  * @example
  * ```ts
- * const registry = new Registry({ auth: { username: "u", password: "p" } });
+ * const registry = new Registry({ auth: { "localhost:5000": { username: "u", password: "p" } } });
  * registry.resolveManifest$("localhost:5000/busybox:latest").pipe(
  *   mergeMap(({ reference, manifest }) => merge(...manifest.json.layers.map((l) => registry.fetchBlob$(reference, l)))),
  * ).subscribe();
@@ -56,7 +56,7 @@ export class Registry {
   }
 
   /** See {@link pushBlob$}. */
-  pushBlob$(ref: string | ImageReference, descriptor: Descriptor, content: Uint8Array | Observable<Uint8Array>, options?: PushBlobOptions): Observable<PushResult> {
+  pushBlob$(ref: string | ImageReference, descriptor: Descriptor, content: Uint8Array | Observable<Uint8Array> | RangeSource, options?: PushBlobOptions): Observable<PushResult> {
     return pushBlob$(this.client, ref, descriptor, content, options);
   }
 

@@ -1,7 +1,7 @@
 import { Observable, catchError, concatMap, defer, map, of, switchMap, throwError } from "rxjs";
 import { DataLossError, InvalidArgumentError, NotFoundError, ResourceExhaustedError } from "../../errors/containerd-error.js";
 import { isNotFound } from "../../errors/guards.js";
-import { sha256Digest } from "../oci/digest.js";
+import { hashFor, sha256Digest } from "../oci/digest.js";
 import { failWith$, readBody$ } from "./http.js";
 import {
   type Descriptor, type ImageIndex, type ImageManifest, type Platform, MANIFEST_ACCEPT, MAX_MANIFEST_SIZE,
@@ -71,18 +71,23 @@ function resolvePath$(client: RegistryClient, reference: ImageReference, path: s
     if (size > MAX_MANIFEST_SIZE) return throwError(() => new ResourceExhaustedError(`rejecting ${size} byte manifest for ${reference.string}`));
     const mediaType = mediaTypeOf(res);
     if (digest !== undefined && size >= 0 && mediaType !== "") return of({ mediaType, digest, size });
-    // Missing headers: GET and hash.
-    return client.request$({ ...base, method: "GET" }, (got, gotUrl) => (got.ok ? readBody$(got) : failWith$<Buffer>({ method: "GET", url: gotUrl }, got)).pipe(
+    // Missing headers: GET and hash, reading at most MAX_MANIFEST_SIZE bytes.
+    const tooBig = (n: number) => new ResourceExhaustedError(`rejecting manifest for ${reference.string}: more than ${MAX_MANIFEST_SIZE} bytes (${n})`);
+    return client.request$({ ...base, method: "GET" }, (got, gotUrl) => (got.ok ? readBody$(got, MAX_MANIFEST_SIZE, tooBig) : failWith$<Buffer>({ method: "GET", url: gotUrl }, got)).pipe(
       map((bytes) => {
-        if (bytes.length > MAX_MANIFEST_SIZE) throw new ResourceExhaustedError(`rejecting ${bytes.length} byte manifest for ${reference.string}`);
-        const computed = sha256Digest(bytes);
-        if (reference.digest && reference.digest.startsWith("sha256:") && computed !== reference.digest) {
+        const computed = reference.digest ? digestOf(reference.digest, bytes) : sha256Digest(bytes);
+        if (reference.digest && computed !== reference.digest) {
           throw new DataLossError(`digest mismatch for ${reference.string}: got ${computed}`);
         }
         return { mediaType: mediaTypeOf(got) || jsonMediaType(bytes), digest: reference.digest ?? computed, size: bytes.length };
       }),
     ));
   });
+}
+
+/** `bytes`' digest in the algorithm of `like` (sha256, sha384 or sha512; InvalidArgumentError otherwise). */
+export function digestOf(like: string, bytes: Uint8Array): string {
+  return `${like.slice(0, like.indexOf(":"))}:${hashFor(like).update(bytes).digest("hex")}`;
 }
 
 function jsonMediaType(bytes: Buffer): string {
@@ -97,7 +102,10 @@ function jsonMediaType(bytes: Buffer): string {
 
 /**
  * Fetches the manifest or index `descriptor` points at (GET `manifests/<digest>`), verifies its
- * digest and size (DataLossError) and parses it.
+ * digest (sha256, sha384 or sha512) and size (DataLossError) and parses it. The body is read
+ * incrementally and abandoned as soon as it grows past the descriptor's size (DataLossError);
+ * a descriptor over 4 MiB is a ResourceExhaustedError and an unsupported digest algorithm an
+ * InvalidArgumentError, both before any request.
  *
  * @example
  * ```ts
@@ -107,13 +115,17 @@ function jsonMediaType(bytes: Buffer): string {
 export function fetchManifest$(client: RegistryClient, ref: string | ImageReference, descriptor: Descriptor): Observable<FetchedManifest> {
   return defer(() => {
     const reference = toReference(ref);
+    const bad = digestError(descriptor.digest);
+    if (bad) throw bad;
+    if (!Number.isSafeInteger(descriptor.size) || descriptor.size < 0) throw new InvalidArgumentError(`invalid size ${descriptor.size} for manifest ${descriptor.digest}`);
     if (descriptor.size > MAX_MANIFEST_SIZE) throw new ResourceExhaustedError(`rejecting ${descriptor.size} byte manifest ${descriptor.digest}`);
     const accept = descriptor.mediaType ? `${descriptor.mediaType}, ${MANIFEST_ACCEPT}` : MANIFEST_ACCEPT;
     const req = { domain: reference.domain, repository: reference.path, method: "GET", path: `manifests/${descriptor.digest}`, headers: { accept } };
-    return client.request$(req, (res, url) => (res.ok ? readBody$(res) : failWith$<Buffer>({ method: "GET", url }, res))).pipe(map((bytes) => {
-      const got = sha256Digest(bytes);
-      if (descriptor.digest.startsWith("sha256:") && got !== descriptor.digest) throw new DataLossError(`digest mismatch: got ${got}, want ${descriptor.digest}`);
+    const tooBig = (n: number) => new DataLossError(`size mismatch for ${descriptor.digest}: got more than ${descriptor.size} bytes (${n})`);
+    return client.request$(req, (res, url) => (res.ok ? readBody$(res, descriptor.size, tooBig) : failWith$<Buffer>({ method: "GET", url }, res))).pipe(map((bytes) => {
       if (bytes.length !== descriptor.size) throw new DataLossError(`size mismatch for ${descriptor.digest}: got ${bytes.length}, want ${descriptor.size}`);
+      const got = digestOf(descriptor.digest, bytes);
+      if (got !== descriptor.digest) throw new DataLossError(`digest mismatch: got ${got}, want ${descriptor.digest}`);
       let json: ImageIndex | ImageManifest;
       try {
         json = JSON.parse(bytes.toString("utf8")) as ImageIndex | ImageManifest;
