@@ -139,7 +139,7 @@ export function fetchManifest$(client: RegistryClient, ref: string | ImageRefere
 
 /** Options of {@link resolveManifest$}. */
 export interface ResolveManifestOptions {
-  /** The platform to pick from an index: a platform object or `os/arch[/variant]`. Default linux/amd64. */
+  /** The platform to pick from an index: a platform object or `os/arch[/variant]`. Default: the host platform (`hostPlatform()`). */
   readonly platform?: Platform | string;
 }
 
