@@ -55,7 +55,7 @@ export interface Process {
   /**
    * Hot: already watching when it returns. Emits the exit once (replayed to late subscribers)
    * and completes; NotFoundError if the process is gone. One shared Observable per Process:
-   * calling it again returns the same watch. Unsubscribing every subscriber releases the watch
+   * calling it again returns the same watch (until `delete$()`, after which it errors NotFound). Unsubscribing every subscriber releases the watch
    * (a later subscriber re-arms it). No deadline: bound it with RxJS `timeout`. See docs/lifecycle.md.
    */
   wait$(): Observable<ExitStatus>;
@@ -174,6 +174,7 @@ export class ProcessImpl implements Process {
       if (!allowed(status)) throw new FailedPreconditionError(refusal(status));
       await this.io?.wait(); // output drained before the shim closes its pipes (Delete)
       const r = await lastValueFrom(remove());
+      this.exitWait = undefined; // deleted: a later wait$() asks again (NotFoundError), as Go's Wait does
       // Without IO (loaded without `attach`, e.g. after an app restart), FIFOs left by whoever
       // created the process would be orphaned: remove them as the Go client does for loaded sets.
       await (this.io ? this.io.close() : removeStaleFifos(paths));
