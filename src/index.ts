@@ -22,6 +22,7 @@ export type { Task, TaskPid, TaskKillOptions, CheckpointTaskOptions } from "./ob
 export type { Process, KillOptions, DeleteProcessOptions } from "./observables/tasks/process.js";
 export type { ExecSpec, ExecOptions, LoadProcessOptions } from "./observables/tasks/exec.js";
 export type { ExitStatus, ProcessState, ProcessStatus } from "./observables/tasks/exit-status.js";
+export type { WaitMode } from "./observables/tasks/wait/exit-hub.js";
 export type { TaskMetrics, CgroupV1Metrics, CgroupV2Metrics } from "./observables/tasks/task-metrics.js";
 export { Stdio } from "./observables/io/stdio.js";
 export type {

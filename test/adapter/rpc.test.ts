@@ -1,6 +1,6 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { firstValueFrom, lastValueFrom, of, take, toArray, Subject } from "rxjs";
+import { config, firstValueFrom, lastValueFrom, of, take, toArray, Subject } from "rxjs";
 import {
   Code, Containerd, ContainerdError, classForStatus, type ContainerdErrorClass, isCanceled, isDeadlineExceeded,
   AbortedError, AlreadyExistsError, CanceledError, ConflictError, DataLossError, DeadlineExceededError,
@@ -158,6 +158,35 @@ describe("cancellation", () => {
     assert.ok(isCanceled(error), String(error));
     assert.match((error as Error).message, /user gave up/);
     assert.equal(await cancelled, "wait");
+  });
+
+  test("the CANCELLED status that follows our own cancel is swallowed: no late error reaches rxjs (unsubscribe, take, abort)", async () => {
+    // A subscriber that has gone cannot show a late error; rxjs hands it to onStoppedNotification.
+    const late: string[] = [];
+    const previous = config.onStoppedNotification;
+    config.onStoppedNotification = (n) => { if (n.kind === "E") late.push(String(n.error)); };
+    try {
+      const count = () => fake.seen.filter((s) => s.method === "wait").length;
+      const waits = count();
+      const sub = client.services.tasks.wait$({ containerId: "x" }).subscribe();
+      const ac = new AbortController();
+      const aborted = outcome(client.services.tasks.wait$({ containerId: "y" }, { signal: ac.signal }));
+      for (const end = Date.now() + 5000; count() < waits + 2;) {
+        if (Date.now() > end) assert.fail("the server did not see both Wait calls within 5 s");
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      sub.unsubscribe();
+      ac.abort(new Error("user gave up"));
+      assert.ok(isCanceled((await aborted).error));
+      await lastValueFrom(client.services.events.subscribe$({ filters: [] }).pipe(take(1)));
+      // Causal barrier: a later round trip on the same channel has completed, so the cancelled
+      // calls' statuses have been processed by now.
+      await lastValueFrom(client.services.version.version$());
+      await lastValueFrom(client.services.version.version$());
+      assert.deepEqual(late, [], "a CANCELLED we caused was reported to a subscriber that had gone");
+    } finally {
+      config.onStoppedNotification = previous;
+    }
   });
 
   test("an already-aborted signal errors with CanceledError and issues no RPC", async () => {

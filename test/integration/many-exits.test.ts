@@ -1,6 +1,6 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { from, lastValueFrom, mergeMap, range, toArray } from "rxjs";
+import { from, lastValueFrom, mergeMap, range, throwError, timeout, toArray } from "rxjs";
 import { Containerd } from "../../src/index.js";
 import { BUSYBOX, labAddress, labClient } from "../support/lab.js";
 import { settle } from "../support/settle.js";
@@ -22,7 +22,7 @@ test(`${N} /bin/true tasks with wait$ before start$: every exit delivered with c
     const task = await lastValueFrom(c.newTask$());
     const exit$ = task.wait$();
     await lastValueFrom(task.start$());
-    const exit = await lastValueFrom(exit$);
+    const exit = await lastValueFrom(exit$.pipe(timeout({ first: 30_000, with: () => throwError(() => new Error(`no exit for task ${i} within 30 s`)) })));
     codes.set(exit.code, (codes.get(exit.code) ?? 0) + 1);
     if (exit.code === 0) delivered++;
     await lastValueFrom(task.delete$());
@@ -46,7 +46,7 @@ test(`${AT_ONCE} tasks waited at once use one events stream (count the streams) 
     const c = await lastValueFrom(waiter.containers.create$(`at-once-${i}`, { image: BUSYBOX,
       args: ["sh", "-c", `trap 'exit ${code(i)}' TERM; sleep 1000 & wait`] }));
     const task = await lastValueFrom(c.newTask$());
-    const exit = settle(lastValueFrom(task.wait$()));
+    const exit = settle(lastValueFrom(task.wait$().pipe(timeout({ first: 120_000, with: () => throwError(() => new Error(`no exit for at-once-${i} within 120 s`)) }))));
     await lastValueFrom(task.start$());
     return { i, c, task, exit };
   }, 12), toArray()));
@@ -54,6 +54,11 @@ test(`${AT_ONCE} tasks waited at once use one events stream (count the streams) 
   t.diagnostic(`at-once: ${AT_ONCE} containers created, tasks started and waited in ${ms(t0)}`);
   const statuses = await lastValueFrom(from(running).pipe(mergeMap((r) => r.task.status$(), 32), toArray()));
   assert.deepEqual(new Set(statuses.map((s) => s.status)), new Set(["running"]), "all running at the same time");
+  // While the waits are pending, the client holds its one events stream and no other call.
+  const open = waiter.callStats.active;
+  t.diagnostic(`at-once: ${AT_ONCE} pending waits hold ${open} open call(s); wait mode ${String(waiter.waitMode)}`);
+  assert.equal(waiter.waitMode, "events");
+  assert.equal(open, 1, "1 stream and 0 other calls while the waits are pending");
   t0 = performance.now();
   await lastValueFrom(from(running).pipe(mergeMap((r) => r.task.kill$("SIGTERM"), 32), toArray()));
   const results = await Promise.all(running.map((r) => r.exit));

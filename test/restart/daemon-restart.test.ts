@@ -1,6 +1,6 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { filter, firstValueFrom, lastValueFrom, Subject } from "rxjs";
+import { filter, firstValueFrom, lastValueFrom, Subject, throwError, timeout } from "rxjs";
 import {
   isEvent, isNotFound, isUnavailable, retryWithBackoff, Stdio,
   type ConnectivityState, type Containerd, type Container, type Envelope, type Task,
@@ -24,12 +24,21 @@ test("kill -9 containerd while 20 tasks are waited; restart: every wait$ emits i
     containers.push(c);
     tasks.push(await lastValueFrom(c.newTask$()));
   }
-  const exits = tasks.map((task) => settle(lastValueFrom(task.wait$())));
+  const exits = tasks.map((task) => settle(lastValueFrom(task.wait$().pipe(
+    timeout({ first: 60_000, with: () => throwError(() => new Error(`no exit for ${task.id} within 60 s`)) })))));
   for (const task of tasks) await lastValueFrom(task.start$());
+  await lastValueFrom(tasks[0]!.status$()); // a round trip after the waits' status checks were issued
+  const open = client.callStats.active;
+  t.diagnostic(`20 pending waits hold ${open} open call(s), wait mode ${String(client.waitMode)}`);
+  assert.equal(open, 1, "1 stream and 0 other calls while the waits are pending");
   killDaemon();
+  const startedBefore = client.callStats.started;
   await sleep(4000); // the first ten exit while the daemon is down
+  const duringOutage = client.callStats.started - startedBefore;
   startDaemon();
   const results = await Promise.all(exits);
+  t.diagnostic(`calls started during the 4 s outage with 20 pending waits: ${duringOutage}`);
+  assert.ok(duringOutage < 20, `the waits retry as one (the stream's reconnects), not each on its own: ${duringOutage} calls`);
   t.diagnostic(`exit codes after restart: ${JSON.stringify(results.map((r) => r.value?.code ?? String(r.error)))}`);
   assert.deepEqual(results.map((r) => r.error), specs.map(() => undefined));
   assert.deepEqual(results.map((r) => r.value?.code), specs.map((s) => s.code));
@@ -42,7 +51,7 @@ test("kill -9 containerd while 20 tasks are waited; restart: every wait$ emits i
 test("shim killed while the daemon is down: wait$ errors with NotFoundError after the restart", async () => {
   const c = await lastValueFrom(client.containers.create$("lost", { image: BUSYBOX, args: ["sleep", "600"] }));
   const task = await lastValueFrom(c.newTask$());
-  const exit = settle(lastValueFrom(task.wait$()));
+  const exit = settle(lastValueFrom(task.wait$().pipe(timeout({ first: 60_000, with: () => throwError(() => new Error("no answer for lost within 60 s")) }))));
   await lastValueFrom(task.start$());
   const shims = shimPids(client.namespace, "lost");
   assert.equal(shims.length, 1, "one shim for the task");
@@ -53,6 +62,7 @@ test("shim killed while the daemon is down: wait$ errors with NotFoundError afte
   startDaemon();
   const r = await exit;
   assert.ok(isNotFound(r.error), `expected NotFoundError, got ${r.value ? JSON.stringify(r.value) : String(r.error)}`);
+  assert.match(String(r.error), /task "lost" not found in namespace .*its shim was lost/, "the error explains itself");
   await lastValueFrom(c.delete$());
 });
 

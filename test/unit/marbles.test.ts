@@ -1,8 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Observable } from "rxjs";
+import { lastValueFrom, type Observable } from "rxjs";
 import { TestScheduler } from "rxjs/testing";
-import { hot, lifecycle$, withCleanup, type Container, type ExitStatus, type Task } from "../../src/index.js";
+import { hot, isNotFound, lifecycle$, NotFoundError, withCleanup, type Container, type ExitStatus, type Task } from "../../src/index.js";
+import { transaction$ } from "../../src/observables/rx/transaction.js";
+import { Inflight } from "../../src/observables/client/inflight.js";
 
 const scheduler = () => new TestScheduler((actual, expected) => assert.deepEqual(actual, expected));
 
@@ -122,4 +124,143 @@ test("lifecycle$ with piped IO: output events after started, exited only after t
   });
   await new Promise((r) => setImmediate(r));
   assert.equal(closed, 1, "the task's IO was closed after remove()");
+});
+
+test("hot(): subscribers coming and going share one source subscription while at least one stays", () => {
+  scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+    const source = cold("------a|");
+    const h = hot(source);
+    expectObservable(h, "^--!").toBe("---");
+    expectObservable(h, "--^-----").toBe("-------(a|)");
+    expectObservable(h, "-----^--").toBe("-------(a|)");
+    expectSubscriptions(source.subscriptions).toBe("^------!");
+  });
+});
+
+// transaction$ and Inflight settle through Promises, so virtual time advances one frame at a time,
+// with the microtasks run in between (a plain flush would run every frame before any Promise).
+/** Steps `sch` frame by frame, letting Promises settle between frames, until nothing is left. */
+async function drive(sch: TestScheduler): Promise<void> {
+  for (let guard = 0; guard < 10_000; guard++) {
+    await new Promise((r) => setImmediate(r));
+    const next = sch.actions[0];
+    if (!next) return;
+    sch.maxFrames = next.delay;
+    sch.flush();
+  }
+  assert.fail("drive: virtual time did not settle after 10000 frames");
+}
+
+const txScheduler = () => {
+  const sch = scheduler();
+  return { sch, cold: <T>(m: string, v?: Record<string, T>, e?: unknown) => sch.createColdObservable<T>(m, v, e) };
+};
+
+test("transaction$: unsubscribed mid-step: the step finishes, then rollbacks newest first, then finally-steps", async () => {
+  const { sch, cold } = txScheduler();
+  const step1 = cold("-a|");
+  const step2 = cold("-----b|");
+  const undoA = cold("--|");
+  const undoB = cold("-|");
+  const fin = cold("--|");
+  const reported: AggregateError[] = [];
+  const seen: string[] = [];
+  const sub = transaction$(async (tx) => {
+    await tx.step(step1);
+    tx.onRollback(() => undoA);
+    tx.onFinally(() => fin);
+    await tx.step(step2);
+    tx.onRollback(() => undoB);
+    return "made";
+  }, undefined, { onCleanupError: (e) => reported.push(e) }).subscribe({ next: (v) => seen.push(v), complete: () => seen.push("complete") });
+  sch.schedule(() => sub.unsubscribe(), 30);
+  await drive(sch);
+  // frames of 10: step2 ends at 80, then B (80-90), A (90-110), and the finally-step last (110-130)
+  sch.expectSubscriptions(step1.subscriptions).toBe("^-!");
+  sch.expectSubscriptions(step2.subscriptions).toBe("--^-----!");
+  sch.expectSubscriptions(undoB.subscriptions).toBe("--------^!");
+  sch.expectSubscriptions(undoA.subscriptions).toBe("---------^-!");
+  sch.expectSubscriptions(fin.subscriptions).toBe("-----------^-!");
+  sch.flush();
+  assert.deepEqual(seen, [], "nothing emitted to a subscriber that left");
+  assert.deepEqual(reported, []);
+});
+
+test("transaction$: a rollback that fails after an unsubscribe is reported to onCleanupError, and the other rollbacks still run", async () => {
+  const { sch, cold } = txScheduler();
+  const undoA = cold("-|");
+  const undoB = cold("--#", undefined, new Error("snapshot busy"));
+  const reported: AggregateError[] = [];
+  const sub = transaction$(async (tx) => {
+    await tx.step(cold("-a|"));
+    tx.onRollback(() => undoA);
+    tx.onRollback(() => undoB);
+    await tx.step(cold("--b|"));
+    return 1;
+  }, undefined, { onCleanupError: (e) => reported.push(e) }).subscribe();
+  sch.schedule(() => sub.unsubscribe(), 30);
+  await drive(sch);
+  sch.expectSubscriptions(undoB.subscriptions).toBe("-----^-!");
+  sch.expectSubscriptions(undoA.subscriptions).toBe("-------^!");
+  sch.flush();
+  assert.equal(reported.length, 1, "one report");
+  assert.ok(reported[0] instanceof AggregateError);
+  assert.deepEqual(reported[0].errors.map((e: Error) => e.message), ["snapshot busy"]);
+});
+
+test("transaction$: a failed step: rollbacks, then finally-steps, then the error with the clean-up failures as cause", async () => {
+  const { sch, cold } = txScheduler();
+  const undo = cold("-#", undefined, new Error("undo failed"));
+  const fin = cold("-|");
+  const errors: unknown[] = [];
+  transaction$(async (tx) => {
+    await tx.step(cold("-a|"));
+    tx.onRollback(() => undo);
+    tx.onFinally(() => fin);
+    await tx.step(cold("-#", undefined, new NotFoundError("gone")));
+    return 1;
+  }).subscribe({ error: (e: unknown) => errors.push(e) });
+  await drive(sch);
+  sch.expectSubscriptions(undo.subscriptions).toBe("---^!");
+  sch.expectSubscriptions(fin.subscriptions).toBe("----^!");
+  sch.flush();
+  assert.equal(errors.length, 1);
+  assert.ok(isNotFound(errors[0]));
+  const cause = (errors[0] as Error).cause;
+  assert.ok(cause instanceof AggregateError);
+  assert.deepEqual(cause.errors.map((e: Error) => e.message), ["undo failed"]);
+});
+
+test("transaction$: a subscriber that stays gets the result after the finally-steps; no rollback", async () => {
+  const { sch, cold } = txScheduler();
+  const undo = cold("-|");
+  const fin = cold("--|");
+  const seen: string[] = [];
+  transaction$(async (tx) => {
+    await tx.step(cold("-a|"));
+    tx.onRollback(() => undo);
+    tx.onFinally(() => fin);
+    return "ok";
+  }).subscribe({ next: (v) => seen.push(`${sch.now()} ${v}`), complete: () => seen.push(`${sch.now()} complete`) });
+  await drive(sch);
+  sch.expectSubscriptions(undo.subscriptions).toBe([]);
+  sch.expectSubscriptions(fin.subscriptions).toBe("--^-!");
+  sch.flush();
+  assert.deepEqual(seen, ["40 ok", "40 complete"]);
+});
+
+test("Inflight: settled() waits for what was tracked on that container so far, and forgets settled operations", async () => {
+  const { sch, cold } = txScheduler();
+  const inflight = new Inflight();
+  const at: string[] = [];
+  const track = (id: string, m: string) => inflight.track("ns", id, lastValueFrom(cold(m), { defaultValue: undefined }).then(() => undefined));
+  track("c1", "--|");
+  track("c1", "-----|");
+  track("c2", "---------|");
+  sch.schedule(() => void inflight.settled("ns", "c1").then(() => at.push(`c1 settled at ${sch.now()}`)), 10);
+  sch.schedule(() => track("c1", "--------|"), 20); // after settled() was asked: not waited for
+  sch.schedule(() => void inflight.settled("ns", "c3").then(() => at.push(`c3 settled at ${sch.now()}`)), 30);
+  await drive(sch);
+  assert.deepEqual(at, ["c3 settled at 30", "c1 settled at 50"]);
+  assert.equal((inflight as unknown as { running: Map<string, unknown> }).running.size, 0, "nothing kept after everything settled");
 });

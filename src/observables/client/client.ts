@@ -9,7 +9,7 @@ import { createServices, type Services } from "../../services/services.js";
 import { Containers } from "../containers/containers.js";
 import type { CreateContainerOptions } from "../containers/create-container.js";
 import type { DomainContext } from "./context.js";
-import { EventHub } from "../tasks/wait/exit-hub.js";
+import { EventHub, type WaitMode } from "../tasks/wait/exit-hub.js";
 import { events$, scopeFilters, type EventsOptions } from "../events/events.js";
 import type { Envelope } from "../events/event-types.js";
 import { filterList } from "../events/filters.js";
@@ -152,7 +152,7 @@ export class Containerd implements AsyncDisposable {
     this.address = address;
     this.namespace = namespace;
     this.services = createServices(this.transport.rpc);
-    this.hub = shared?.hub ?? new EventHub(this.services.events);
+    this.hub = shared?.hub ?? new EventHub(this.services.events, { namespace });
     this.namespaces = new Namespaces(this.services.namespaces);
     this.inflight = shared?.inflight ?? new Inflight();
     this.containers = new Containers(this.context);
@@ -261,6 +261,9 @@ export class Containerd implements AsyncDisposable {
   get eventStreamsOpened(): number {
     return this.hub.streamsOpened;
   }
+
+  /** How `wait$` learns of exits: `"events"` (confirmed stream + status check), `"rpc"` (Tasks.Wait fallback), undefined before the first wait. See docs/lifecycle.md. */
+  get waitMode(): WaitMode | undefined { return this.hub.mode; }
 
   /** Emits the daemon's version once (`Version.Version`). UnavailableError if unreachable. */
   version$(options?: CallOptions): Observable<Version> {

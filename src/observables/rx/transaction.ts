@@ -32,25 +32,46 @@ async function drain(actions: Undo[]): Promise<unknown[]> {
   return failures;
 }
 
+/** Options of {@link transaction$}. */
+export interface TransactionOptions {
+  /**
+   * Receives clean-up failures nobody else will see: rollbacks or finally-steps that failed after
+   * the subscriber left (an AggregateError of the failures). Default: `process.emitWarning` with
+   * that error (listen with `process.on("warning", …)`).
+   */
+  readonly onCleanupError?: (error: AggregateError) => void;
+}
+
 /**
  * A cold Observable over a multi-step operation that must leave nothing behind: steps run to
  * completion even if the subscriber leaves (cancelling a Create half-way could orphan what the
  * daemon made), and after each step an unsubscribe or a failure triggers the registered
- * rollbacks, newest first. Emits the body's result once, then completes; errors are
- * ContainerdErrors. Clean-up failures are attached to the error as `cause` when the body failed,
- * and otherwise ignored (best effort, like the Go client's deferred clean-ups). `onStart`, if
- * given, receives at subscription a promise that settles when everything (body, rollbacks,
- * clean-ups) is over.
+ * rollbacks, newest first, and then the finally-steps, newest first. Emits the body's result
+ * once, then completes; errors are ContainerdErrors.
+ *
+ * Clean-up failures are never dropped:
+ * - the body failed: they are attached to the error as `cause` (an AggregateError);
+ * - the body succeeded but finally-steps failed: the subscriber gets the result, and the failures
+ *   go to `onCleanupError` (the result is already valid);
+ * - the subscriber left: they go to `onCleanupError` (default `process.emitWarning`).
+ *
+ * `onStart`, if given, receives at subscription a promise that settles when everything (body,
+ * rollbacks, clean-ups) is over.
  *
  * @example
  * ```ts
  * transaction$(async (tx) => {
  *   await tx.step(snapshots.prepare$(...)); tx.onRollback(() => snapshots.remove$(...));
  *   return tx.step(containers.create$(...));
- * });
+ * }, undefined, { onCleanupError: (e) => console.error("left behind:", e.errors) });
  * ```
  */
-export function transaction$<T>(body: (tx: Tx) => Promise<T>, onStart?: (done: Promise<void>) => void): Observable<T> {
+export function transaction$<T>(body: (tx: Tx) => Promise<T>, onStart?: (done: Promise<void>) => void,
+  options: TransactionOptions = {}): Observable<T> {
+  const report = options.onCleanupError ?? ((e: AggregateError) => process.emitWarning(e));
+  const unseen = (failures: unknown[], what: string) => {
+    if (failures.length > 0) report(new AggregateError(failures, `${what}: ${failures.length} clean-up step(s) failed`));
+  };
   return new Observable<T>((subscriber) => {
     const rollbacks: Undo[] = [];
     const finals: Undo[] = [];
@@ -67,22 +88,27 @@ export function transaction$<T>(body: (tx: Tx) => Promise<T>, onStart?: (done: P
     };
     const done = body(tx).then(
       async (value) => {
-        await drain(finals);
-        // Checked after the last await: the subscriber may leave while clean-ups run, and then
-        // nobody would receive (and own) the result.
+        // Unsubscribed before the result was delivered: nobody owns it; undo, then clean up.
         if (tx.cancelled) {
-          await drain(rollbacks);
-          return;
+          const failures = [...await drain(rollbacks), ...await drain(finals)];
+          return unseen(failures, "unsubscribed: rollback");
         }
+        const failures = await drain(finals);
+        // Checked again after the last await: the subscriber may leave while clean-ups run, and
+        // then nobody would receive (and own) the result.
+        if (tx.cancelled) return unseen([...failures, ...await drain(rollbacks)], "unsubscribed: rollback");
+        unseen(failures, "finally-steps after success");
         subscriber.next(value);
         subscriber.complete();
       },
       async (err: unknown) => {
-        const undoFailures = await drain(rollbacks);
-        await drain(finals);
+        const failures = [...await drain(rollbacks), ...await drain(finals)];
         const error = ContainerdError.from(err);
-        if (undoFailures.length > 0 && error.cause === undefined) {
-          Object.defineProperty(error, "cause", { value: new AggregateError(undoFailures, "rollback failed") });
+        if (tx.cancelled) return unseen(failures, `unsubscribed, failed (${error.message}): rollback`);
+        if (failures.length > 0 && error.cause === undefined) {
+          Object.defineProperty(error, "cause", { value: new AggregateError(failures, "rollback failed") });
+        } else if (failures.length > 0) {
+          unseen(failures, `failed (${error.message}): rollback`);
         }
         subscriber.error(error);
       },

@@ -1,5 +1,5 @@
 import type { Writable } from "node:stream";
-import { defer, finalize, lastValueFrom, map, throwError, type Observable } from "rxjs";
+import { defer, finalize, lastValueFrom, map, tap, throwError, type Observable } from "rxjs";
 import { FailedPreconditionError } from "../../errors/containerd-error.js";
 import { isFailedPrecondition, isNotFound } from "../../errors/guards.js";
 import type { CallOptions } from "../../services/call-options.js";
@@ -9,7 +9,7 @@ import type { ProcessIO } from "../io/stdio.js";
 import { removeStaleFifos } from "../io/fifo.js";
 import { parseSignal, type Signal } from "./signals.js";
 import { validated } from "../rx/validated.js";
-import { waitForExit } from "./wait/wait.js";
+import { ExitWait } from "./wait/wait.js";
 
 /** Options of `kill$`. */
 export interface KillOptions extends CallOptions {
@@ -54,8 +54,9 @@ export interface Process {
   start$(options?: CallOptions): Observable<number>;
   /**
    * Hot: already watching when it returns. Emits the exit once (replayed to late subscribers)
-   * and completes; NotFoundError if the process is gone. Unsubscribing every subscriber
-   * releases the watch. See docs/lifecycle.md.
+   * and completes; NotFoundError if the process is gone. One shared Observable per Process:
+   * calling it again returns the same watch (until `delete$()`, after which it errors NotFound). Unsubscribing every subscriber releases the watch
+   * (a later subscriber re-arms it). No deadline: bound it with RxJS `timeout`. See docs/lifecycle.md.
    */
   wait$(): Observable<ExitStatus>;
   /** Tasks.Kill; signal defaults to SIGTERM. InvalidArgumentError for unknown signals; NotFoundError if already exited. */
@@ -72,6 +73,9 @@ export interface Process {
 
 /** @internal */
 export class ProcessImpl implements Process {
+  /** The one shared wait of this process, made by the first wait$(). */
+  private exitWait: ExitWait | undefined;
+
   constructor(
     protected readonly ctx: DomainContext,
     readonly containerId: string,
@@ -103,13 +107,15 @@ export class ProcessImpl implements Process {
   /** Tasks.Start. The shim opens an exec's FIFOs during Start: the IO hears of it however Start ends. */
   start$(options?: CallOptions): Observable<number> {
     return this.ctx.services.tasks.start$({ containerId: this.containerId, execId: this.execId }, nsOptions(this.ctx, options))
-      .pipe(map((r) => (this.currentPid = r.pid)), finalize(() => this.io?.connected()));
+      .pipe(map((r) => (this.currentPid = r.pid)), tap({ error: () => this.exitWait?.startFailed() }),
+        finalize(() => this.io?.connected()));
   }
 
   wait$(): Observable<ExitStatus> {
-    return waitForExit(this.ctx.services.tasks, this.ctx.hub, {
+    this.exitWait ??= new ExitWait(this.ctx.services.tasks, this.ctx.hub, {
       namespace: this.ctx.namespace, containerId: this.containerId, execId: this.execId, pid: () => this.currentPid,
     });
+    return this.exitWait.exit$;
   }
 
   kill$(signal: Signal = "SIGTERM", options: KillOptions = {}): Observable<void> {
@@ -168,6 +174,7 @@ export class ProcessImpl implements Process {
       if (!allowed(status)) throw new FailedPreconditionError(refusal(status));
       await this.io?.wait(); // output drained before the shim closes its pipes (Delete)
       const r = await lastValueFrom(remove());
+      this.exitWait = undefined; // deleted: a later wait$() asks again (NotFoundError), as Go's Wait does
       // Without IO (loaded without `attach`, e.g. after an app restart), FIFOs left by whoever
       // created the process would be orphaned: remove them as the Go client does for loaded sets.
       await (this.io ? this.io.close() : removeStaleFifos(paths));

@@ -1,7 +1,10 @@
-import { Observable, type Subscription } from "rxjs";
-import { TaskExit } from "../../../../generated/github.com/containerd/containerd/api/events/task.js";
+import { BehaviorSubject, defer, distinctUntilChanged, filter, Observable, repeat, Subscription, timer, type SchedulerLike, type Subscriber } from "rxjs";
+import { randomBytes } from "node:crypto";
+import { CanceledError, UnavailableError } from "../../../errors/containerd-error.js";
+import { isCanceled, isUnavailable } from "../../../errors/guards.js";
 import type { EventsApi } from "../../../services/events.js";
 import { retryWithBackoff, type BackoffConfig } from "../../rx/backoff.js";
+import { decodeEnvelope, isEvent } from "../../events/event-types.js";
 
 /** A decoded `/tasks/exit` event with its envelope namespace. */
 export interface TaskExitEvent {
@@ -14,83 +17,218 @@ export interface TaskExitEvent {
   readonly exitedAt: Date | undefined;
 }
 
-const EXIT_TYPE = "containerd.events.TaskExit";
+/**
+ * How `wait$` learns of exits (`client.waitMode`):
+ * - `"events"`: the shared events stream is confirmed live by a probe event, and a `Tasks.Get`
+ *   status check covers exits that happened before; no RPC stays open per wait.
+ * - `"rpc"`: the daemon refused the probe (`Events.Publish`), so every pending wait also holds a
+ *   `Tasks.Wait` RPC, as the Go client does.
+ */
+export type WaitMode = "events" | "rpc";
+
+/** The hub's stream is usable: each (re)connection gets a new `epoch` once it is confirmed live. */
+export interface HubReady {
+  readonly mode: WaitMode;
+  readonly epoch: number;
+}
+
+/** Options of {@link EventHub}. @internal */
+export interface EventHubOptions {
+  /** Namespace the probe is published in (any valid one; the client's). */
+  readonly namespace: string;
+  /** Re-subscribing after the stream fails. Default: 100 ms doubling to 2 s, with jitter. */
+  readonly backoff?: BackoffConfig;
+  /** A probe that has not come back after this long is published again (doubling, at most 1 s). Default 100 ms. */
+  readonly probeDelayMs?: number;
+  /** Timers (a TestScheduler in marble tests). Default: unref'd `setTimeout`s. */
+  readonly scheduler?: SchedulerLike;
+  /** Suffix of the probe topic. Default: 8 random bytes in hex. */
+  readonly probeId?: string;
+  /** How long the stream stays open without listeners. Default {@link EventHub.LINGER_MS}. */
+  readonly lingerMs?: number;
+}
+
+/** The topic of the hub's probe events (`/rxcontainerd/probe/<id>`). */
+export const PROBE_TOPIC_PREFIX = "/rxcontainerd/probe/";
+/** The probe's payload type: an empty `google.protobuf.Empty`. */
+export const PROBE_TYPE_URL = "types.google.protobuf.Empty";
+const EXIT_FILTER = 'topic=="/tasks/exit"';
 
 /**
  * The client's one shared `/tasks/exit` subscription, reference-counted and demultiplexed by
  * namespace, container id and process id: every `wait$` registers a listener here instead of
- * opening a stream of its own. The stream opens with the first listener and closes
- * {@link EventHub.LINGER_MS} after the last one leaves (so back-to-back waits reuse it), and
- * re-subscribes with capped exponential backoff when it fails (daemon restart).
+ * opening a stream of its own.
+ *
+ * - The stream opens with the first listener and closes `lingerMs` after the last one leaves.
+ * - **Confirmed live before it is trusted.** containerd's `Subscribe` answers nothing when it has
+ *   registered the subscriber, so after subscribing the hub publishes a probe event
+ *   (`Events.Publish`, topic `/rxcontainerd/probe/<id>`, an empty `google.protobuf.Empty`) that its
+ *   own filter lets through, and re-publishes it every `probeDelayMs` (doubling, at most 1 s) until
+ *   one comes back. containerd's exchange delivers to a subscriber in publish order once it is
+ *   registered, so every event published after that probe reaches the hub. Then
+ *   {@link EventHub.ready$} emits a new epoch.
+ * - Re-subscribes with capped exponential backoff when the stream fails (a daemon restart),
+ *   once for all waits, and probes again.
+ * - If the daemon refuses the probe (any error but UNAVAILABLE or CANCELLED, e.g. PermissionDenied
+ *   behind an authorising proxy, Unimplemented), the hub switches to `"rpc"` mode: it still
+ *   delivers the exits it sees, and ready$ emits once the stream has stayed up `probeDelayMs`, but
+ *   waits must not trust it alone.
  * @internal
  */
 export class EventHub {
-  private readonly listeners = new Map<string, Set<(e: TaskExitEvent) => void>>();
-  private size = 0;
-  private connection: Subscription | undefined;
-  private linger: ReturnType<typeof setTimeout> | undefined;
-  private closed = false;
-  /** How long the stream stays open without listeners. */
+  /** How long the stream stays open without listeners, by default. */
   static readonly LINGER_MS = 2000;
   /** Number of event streams this hub has opened (for tests and diagnostics). */
   streamsOpened = 0;
+  /** Number of probes this hub has published (for tests and diagnostics). */
+  probesPublished = 0;
+  /** The topic of this hub's probes. */
+  readonly probeTopic: string;
+  private readonly listeners = new Map<string, Set<Subscriber<TaskExitEvent>>>();
+  private size = 0;
+  private connection: Subscription | undefined;
+  private linger: Subscription | undefined;
+  private closed = false;
+  private epochs = 0;
+  private lastMode: WaitMode | undefined;
+  private readonly state = new BehaviorSubject<HubReady | undefined>(undefined);
 
-  constructor(private readonly events: EventsApi, private readonly backoff: BackoffConfig = {}) {}
+  constructor(private readonly events: Pick<EventsApi, "subscribe$" | "publish$">, private readonly options: EventHubOptions) {
+    this.probeTopic = `${PROBE_TOPIC_PREFIX}${options.probeId ?? randomBytes(8).toString("hex")}`;
+  }
 
-  /** Exit events of one process. Never errors; completes never (unsubscribe to stop). */
+  /**
+   * Emits (the current one at once, then each new one) every time the stream is confirmed live:
+   * after the first connection and after every reconnect. Waits check the status of their process
+   * on each emission. Completes when the hub is closed.
+   */
+  get ready$(): Observable<HubReady> {
+    return this.state.pipe(filter((s): s is HubReady => s !== undefined), distinctUntilChanged((a, b) => a.epoch === b.epoch));
+  }
+
+  /** The mode of the current (or last) connection; undefined before the first one was confirmed. */
+  get mode(): WaitMode | undefined {
+    return this.lastMode;
+  }
+
+  /**
+   * Exit events of one process, from the moment of subscription (the stream opens if it was
+   * closed). Errors with CanceledError when the hub is closed; otherwise never ends (unsubscribe).
+   */
   exits$(namespace: string, containerId: string, id: string): Observable<TaskExitEvent> {
     return new Observable<TaskExitEvent>((subscriber) => {
+      if (this.closed) {
+        subscriber.error(closedError());
+        return undefined;
+      }
       const key = `${namespace}\0${containerId}\0${id}`;
-      const listener = (e: TaskExitEvent) => subscriber.next(e);
       let set = this.listeners.get(key);
       if (!set) this.listeners.set(key, (set = new Set()));
-      set.add(listener);
+      set.add(subscriber);
       this.size++;
-      clearTimeout(this.linger);
-      if (!this.connection && !this.closed) this.connect();
+      this.linger?.unsubscribe();
+      this.linger = undefined;
+      if (!this.connection) this.connect();
       return () => {
-        set.delete(listener);
-        if (set.size === 0) this.listeners.delete(key);
-        if (--this.size === 0) {
-          this.linger = setTimeout(() => this.disconnect(), EventHub.LINGER_MS);
-          this.linger.unref();
+        if (!set.delete(subscriber)) return;
+        if (set.size === 0 && this.listeners.get(key) === set) this.listeners.delete(key);
+        if (--this.size === 0 && !this.closed) {
+          this.linger = this.after(this.options.lingerMs ?? EventHub.LINGER_MS, () => this.disconnect());
         }
       };
     });
   }
 
-  /** Closes the stream for good (the client is closing). */
+  /** Closes the stream for good (the client is closing): pending listeners error with CanceledError. */
   close(): void {
+    if (this.closed) return;
     this.closed = true;
     this.disconnect();
+    const pending = [...this.listeners.values()].flatMap((set) => [...set]);
+    this.listeners.clear();
+    this.size = 0;
+    for (const s of pending) s.error(closedError());
+    this.state.complete();
   }
 
   private disconnect(): void {
-    clearTimeout(this.linger);
+    this.linger?.unsubscribe();
+    this.linger = undefined;
     this.connection?.unsubscribe();
     this.connection = undefined;
+  }
+
+  /** A timer on the hub's scheduler, or an unref'd setTimeout (a lingering stream must not keep node alive). */
+  private after(ms: number, action: () => void): Subscription {
+    if (this.options.scheduler) return timer(ms, this.options.scheduler).subscribe(action);
+    const t = setTimeout(action, ms);
+    t.unref();
+    return new Subscription(() => clearTimeout(t));
   }
 
   private connect(): void {
     const stream$ = new Observable<void>((subscriber) => {
       this.streamsOpened++;
-      return this.events.subscribe$({ filters: ['topic=="/tasks/exit"'] }, { timeoutMs: Infinity }).subscribe({
-        next: (env) => {
-          if (env.event?.typeUrl !== EXIT_TYPE) return;
-          let exit: TaskExit;
-          try {
-            exit = TaskExit.decode(env.event.value);
-          } catch {
-            return;
-          }
-          const e: TaskExitEvent = { namespace: env.namespace, containerId: exit.containerId, id: exit.id,
-            pid: exit.pid, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt };
-          this.listeners.get(`${e.namespace}\0${e.containerId}\0${e.id}`)?.forEach((l) => l(e));
-        },
-        error: (err: unknown) => subscriber.error(err),
-        complete: () => subscriber.error(new Error("event stream ended")),
+      let epoch = 0;
+      let live = false;
+      let probing: Subscription | undefined;
+      let settle: Subscription | undefined;
+      const ready = (mode: WaitMode) => {
+        live = true;
+        epoch = ++this.epochs;
+        probing?.unsubscribe();
+        this.lastMode = mode;
+        this.state.next({ mode, epoch });
+        subscriber.next(); // resets the reconnect backoff
+      };
+      const stream = this.events.subscribe$({ filters: [EXIT_FILTER, `topic==${JSON.stringify(this.probeTopic)}`] }, { timeoutMs: Infinity })
+        .subscribe({
+          next: (raw) => {
+            if (raw.topic === this.probeTopic) {
+              if (!live) ready("events");
+              return;
+            }
+            const env = decodeEnvelope(raw);
+            if (!isEvent(env, "containerd.events.TaskExit")) return;
+            const x = env.event;
+            const e: TaskExitEvent = { namespace: env.namespace, containerId: x.containerId, id: x.id, pid: x.pid,
+              exitStatus: x.exitStatus, exitedAt: x.exitedAt };
+            const set = this.listeners.get(`${e.namespace}\0${e.containerId}\0${e.id}`);
+            if (set) for (const s of [...set]) s.next(e);
+          },
+          error: (err: unknown) => subscriber.error(err),
+          complete: () => subscriber.error(new UnavailableError("the events stream ended")),
+        });
+      const scheduler = this.options.scheduler;
+      const delayMs = this.options.probeDelayMs ?? 100;
+      const publish$ = defer(() => {
+        this.probesPublished++;
+        return this.events.publish$({ topic: this.probeTopic, event: { typeUrl: PROBE_TYPE_URL, value: Buffer.alloc(0) } },
+          { namespace: this.options.namespace });
       });
+      if (!stream.closed) {
+        probing = publish$.pipe(
+          repeat({ delay: (n) => (scheduler ? timer(Math.min(1000, delayMs * 2 ** (n - 1)), scheduler)
+            : new Observable<void>((s) => this.after(Math.min(1000, delayMs * 2 ** (n - 1)), () => { s.next(); s.complete(); }))) }),
+        ).subscribe({
+          error: (err: unknown) => {
+            // UNAVAILABLE (the daemon went away) or CANCELLED: the stream fails too; reconnect.
+            if (isUnavailable(err) || isCanceled(err)) return subscriber.error(err);
+            // The daemon refuses the probe: fall back to Tasks.Wait once the stream stayed up a moment.
+            settle = this.after(delayMs, () => { if (!live) ready("rpc"); });
+          },
+        });
+      }
+      return () => {
+        stream.unsubscribe();
+        probing?.unsubscribe();
+        settle?.unsubscribe();
+        if (live && this.state.value?.epoch === epoch && !this.state.closed) this.state.next(undefined);
+      };
     });
-    this.connection = stream$.pipe(retryWithBackoff({ maxDelayMs: 2000, ...this.backoff })).subscribe();
+    this.connection = stream$.pipe(retryWithBackoff({ maxDelayMs: 2000, ...this.options.backoff,
+      ...(this.options.scheduler ? { scheduler: this.options.scheduler } : {}) })).subscribe();
   }
 }
+
+const closedError = () => new CanceledError("the client was closed while waiting for the exit");

@@ -1,8 +1,8 @@
-import { catchError, defer, EMPTY, filter, map, merge, take, throwError, type Observable } from "rxjs";
+import { catchError, EMPTY, filter, map, merge, ReplaySubject, switchMap, take, throwError, type Observable } from "rxjs";
+import { ContainerdError, NotFoundError } from "../../../errors/containerd-error.js";
 import { isNotFound, isUnavailable } from "../../../errors/guards.js";
-import { retryWithBackoff } from "../../rx/backoff.js";
 import type { TasksApi } from "../../../services/tasks.js";
-import type { EventHub } from "./exit-hub.js";
+import type { EventHub, WaitMode } from "./exit-hub.js";
 import type { ExitStatus } from "../exit-status.js";
 import { hot } from "../../rx/hot.js";
 
@@ -19,40 +19,62 @@ export interface WaitTarget {
 const STOPPED = 3;
 
 /**
- * The exit of one process, hot (see {@link hot}): three sources race, and the first definitive
- * answer wins, once.
+ * The shared wait of one process (one per Process object: `wait$()` returns its `exit$`).
  *
- * - the client's shared `/tasks/exit` stream, demultiplexed to this process (and, once the pid is
- *   known, to this pid, so a late exit of an earlier task with the same id cannot match);
- * - containerd's `Tasks.Wait` RPC, which the daemon answers at once for an exited process —
- *   events alone lose exits that happen before the daemon registers the subscriber;
- * - a `Tasks.Get` status check that answers only if the process is already stopped (a status
- *   that still says running never wins over an event).
+ * `exit$` is hot (see {@link hot}): armed at construction. It emits the first definitive answer,
+ * once, from:
  *
- * NotFoundError if the task or process is gone; UNAVAILABLE (a daemon restart) re-arms the
- * wait; any other failure of the Wait RPC is reported unless an exit arrived first.
+ * - the client's shared `/tasks/exit` stream ({@link EventHub}), demultiplexed to this process
+ *   (and, once the pid is known, to this pid, so a late exit of an earlier task with the same id
+ *   cannot match). The listener is registered first;
+ * - a `Tasks.Get` status check, made each time the hub confirms its stream live (at once if it
+ *   already is, and again after every reconnect): a process already `stopped` answers with its
+ *   exit status; otherwise every later exit reaches the stream. A status that says running never
+ *   completes the wait. No RPC stays open;
+ * - in the hub's `"rpc"` mode (the daemon refused the probe), also a `Tasks.Wait` RPC per epoch;
+ * - after a failed `start$` (an exec whose binary is missing publishes no exit), one `Tasks.Wait`,
+ *   which the daemon answers at once.
+ *
+ * UNAVAILABLE from a check is not reported: the hub reconnects (once for every wait) and the
+ * check runs again. NotFoundError (explained) if the task or process is gone; other failures
+ * are reported. No deadline: bound it with RxJS `timeout`.
  * @internal
  */
-export function waitForExit(tasks: TasksApi, hub: EventHub, target: WaitTarget): Observable<ExitStatus> {
-  const { namespace, containerId, execId } = target;
-  const options = { namespace, timeoutMs: Infinity }; // a wait may last for ever: no client default deadline
-  const fromEvent$ = hub.exits$(namespace, containerId, execId || containerId).pipe(
-    filter((e) => target.pid() === 0 || e.pid === target.pid()),
-    map((e): ExitStatus => ({ code: e.exitStatus, exitedAt: e.exitedAt ?? new Date() })),
-  );
-  const fromRpc$ = tasks.wait$({ containerId, execId }, options).pipe(
-    map((r): ExitStatus => ({ code: r.exitStatus, exitedAt: r.exitedAt ?? new Date() })),
-  );
-  const fromStatus$ = tasks.get$({ containerId, execId }, options).pipe(
-    filter((r) => r.process?.status === STOPPED),
-    map((r): ExitStatus => ({ code: r.process?.exitStatus ?? 0, exitedAt: r.process?.exitedAt ?? new Date() })),
-    catchError((e: unknown) => (isNotFound(e) ? throwError(() => e) : EMPTY)),
-  );
-  // If the daemon goes away (restart), the Wait RPC fails with UNAVAILABLE: re-arm with backoff,
-  // which re-issues Wait and re-checks the status once the daemon is back (an exit that happened
-  // meanwhile is then reported by both). A lost shim makes the task NotFound: that is reported.
-  const fromDaemon$ = defer(() => merge(fromRpc$, fromStatus$)).pipe(
-    retryWithBackoff({ initialDelayMs: 50, maxDelayMs: 1000, retryIf: isUnavailable }),
-  );
-  return hot(merge(fromEvent$, fromDaemon$).pipe(take(1)));
+export class ExitWait {
+  /** The exit, hot; see the class doc. */
+  readonly exit$: Observable<ExitStatus>;
+  private readonly startFailures = new ReplaySubject<void>(1);
+
+  constructor(tasks: TasksApi, hub: EventHub, target: WaitTarget) {
+    const { namespace, containerId, execId } = target;
+    const what = execId ? `process "${execId}" of task "${containerId}"` : `task "${containerId}"`;
+    const explain = (e: unknown) => (isNotFound(e)
+      ? new NotFoundError(`${what} not found in namespace "${namespace}": it was deleted, or containerd removed it because ` +
+        `its shim was lost (e.g. killed while the daemon was down); there is no exit status to report (${e.rawMessage})`,
+      { cause: e, ...(e.method ? { method: e.method } : {}) })
+      : ContainerdError.from(e));
+    const checked = (source: Observable<ExitStatus>) =>
+      source.pipe(catchError((e: unknown) => (isUnavailable(e) ? EMPTY : throwError(() => explain(e)))));
+    const fromEvent$ = hub.exits$(namespace, containerId, execId || containerId).pipe(
+      filter((e) => target.pid() === 0 || e.pid === target.pid()),
+      map((e): ExitStatus => ({ code: e.exitStatus, exitedAt: e.exitedAt ?? new Date() })),
+    );
+    const fromStatus$ = tasks.get$({ containerId, execId }, { namespace }).pipe(
+      filter((r) => r.process?.status === STOPPED),
+      map((r): ExitStatus => ({ code: r.process?.exitStatus ?? 0, exitedAt: r.process?.exitedAt ?? new Date() })),
+    );
+    // Tasks.Wait may last for ever: no client default deadline.
+    const fromRpc$ = tasks.wait$({ containerId, execId }, { namespace, timeoutMs: Infinity }).pipe(
+      map((r): ExitStatus => ({ code: r.exitStatus, exitedAt: r.exitedAt ?? new Date() })),
+    );
+    const check = (mode: WaitMode) => checked(mode === "events" ? fromStatus$ : merge(fromRpc$, fromStatus$));
+    const fromChecks$ = hub.ready$.pipe(switchMap((r) => check(r.mode)));
+    const fromStartFailure$ = this.startFailures.pipe(take(1), switchMap(() => checked(fromRpc$)));
+    this.exit$ = hot(merge(fromEvent$, fromChecks$, fromStartFailure$).pipe(take(1)));
+  }
+
+  /** `start$` failed: no exit event may ever come (an exec whose binary is missing); ask Tasks.Wait. */
+  startFailed(): void {
+    this.startFailures.next();
+  }
 }
