@@ -185,7 +185,8 @@ export class Containerd implements AsyncDisposable {
    * @example
    * ```ts
    * client.events$('topic=="/tasks/exit"').subscribe((e) => {
-   *   if (e.typeUrl === "containerd.events.TaskExit") console.log(e.event.containerId, e.event.exitStatus);
+   *   // narrow on `decoded` first: undecodable events carry raw bytes (see docs/events.md)
+   *   if (e.decoded && e.typeUrl === "containerd.events.TaskExit") console.log(e.event.containerId, e.event.exitStatus);
    * });
    * ```
    */

@@ -43,7 +43,7 @@ async function drain(actions: Undo[]): Promise<unknown[]> {
  * clean-ups) is over.
  *
  * @example
- * ```ts
+ * ```ts skip
  * transaction$(async (tx) => {
  *   await tx.step(snapshots.prepare$(...)); tx.onRollback(() => snapshots.remove$(...));
  *   return tx.step(containers.create$(...));

@@ -133,7 +133,7 @@ class LayerPicker {
  *
  * @example
  * ```ts
- * const blob$ = services.content.read$({ digest }).pipe(map((r) => r.data));
+ * const blob$ = client.services.content.read$({ digest }).pipe(map((r) => r.data));
  * extractTarFiles(blob$, ["etc/passwd", "etc/group"], { gzip: true })
  *   .subscribe(({ files }) => console.log(files.get("etc/passwd")?.toString("utf8")));
  * ```
