@@ -5,6 +5,7 @@ import { startFakeDaemon, type FakeDaemon } from "../support/fake-daemon.js";
 import { ProcessImpl } from "../../src/observables/tasks/process.js";
 import { EventHub } from "../../src/observables/tasks/wait/exit-hub.js";
 import { Inflight } from "../../src/observables/client/inflight.js";
+import { waitFor } from "../support/wait-for.js";
 
 let fake: FakeDaemon;
 let client: Containerd;
@@ -18,7 +19,7 @@ after(async () => {
 });
 
 const count = (m: string) => fake.seen.filter((s) => s.method === m).length;
-const until = async (cond: () => boolean) => { while (!cond()) await new Promise((r) => setTimeout(r, 5)); };
+const until = (cond: () => boolean, message = "the fake daemon saw the expected calls") => waitFor(cond, { message, timeoutMs: 5_000, intervalMs: 5 });
 
 test("wait$ is hot: one Wait RPC and one status check however many subscribers; a running status never completes it", async () => {
   const ctx = { services: client.services, hub: new EventHub(client.services.events), namespace: "ns1", inflight: new Inflight() };
