@@ -21,7 +21,7 @@ export default tseslint.config(
       "no-restricted-syntax": ["error",
         { selector: "ExportAllDeclaration", message: "explicit exports only (no export *)" },
         { selector: "MemberExpression[property.name='only'][object.name=/^(test|it|describe|suite)$/]", message: "no .only in tests" },
-        { selector: "CallExpression[callee.name=/^(test|it|describe|suite)$/] ObjectExpression > Property[key.name='only']", message: "no { only: true } in tests" },
+        { selector: "CallExpression[callee.name=/^(test|it|describe|suite)$/] > ObjectExpression > Property[key.name='only']", message: "no { only: true } in tests" },
       ],
     },
   },
