@@ -56,13 +56,6 @@ export type { RemoteOptions } from "./observables/images/remote.js";
 export type { LongCallOptions } from "./observables/content/store-context.js";
 export type { ExportOptions } from "./observables/images/archive/export-archive.js";
 export type { OciDescriptor } from "./observables/images/image-reader.js";
-export {
-  ANNOTATION_IMAGE_NAME, ANNOTATION_REF_NAME, childGcLabels, LABEL_GC_SNAPSHOT_PREFIX, LABEL_UNCOMPRESSED,
-  normalizeReference, ociRefName, platformMatches,
-} from "./observables/oci/oci.js";
-export { TarStream } from "./observables/tar/tar-stream.js";
-export type { TarEvent, TarHeader } from "./observables/tar/tar-stream.js";
-
 // Raw services and the adapter
 export type { CallOptions } from "./services/call-options.js";
 export type { CallStats } from "./services/call-control.js";
@@ -137,38 +130,15 @@ export type { FilterSelector } from "./observables/events/filters.js";
 export { backoffDelay, retryWithBackoff } from "./observables/rx/backoff.js";
 export type { BackoffConfig } from "./observables/rx/backoff.js";
 
-// Registry (OCI distribution v2)
+// Registries and OCI basics. The HTTP registry client, media types, digests and tar parsing are
+// behind the subpaths "rxcontainerd/registry", "rxcontainerd/oci" and "rxcontainerd/tar".
 export { Registry } from "./observables/registry/registry.js";
-export { RegistryClient } from "./observables/registry/registry-client.js";
-export type { RegistryClientOptions, RepositoryRequest } from "./observables/registry/registry-client.js";
-export { Authorizer, MAX_TOKEN_RESPONSE, basicHeader, normalizeHostKey, repositoryScope } from "./observables/registry/auth.js";
-export type { AuthorizerOptions, CredentialsAnswer, CredentialsLookup, RegistryAuth, RegistryCredentials } from "./observables/registry/auth.js";
+export type { CredentialsAnswer, CredentialsLookup, RegistryAuth, RegistryCredentials } from "./observables/registry/auth.js";
 export { dockerConfigAuth, dockerConfigPath } from "./observables/registry/docker-config.js";
 export type { DockerConfigAuthOptions } from "./observables/registry/docker-config.js";
-export { findChallenge, parseWWWAuthenticate } from "./observables/registry/www-authenticate.js";
-export type { AuthChallenge } from "./observables/registry/www-authenticate.js";
-export {
-  DEFAULT_TAG, DOCKER_DOMAIN, DOCKER_REGISTRY_HOST, checkDigest, digestError, formatReference, isLocalhost, parseReference,
-  registryHost, tryParseReference,
-} from "./observables/oci/reference.js";
+export { formatReference, parseReference } from "./observables/oci/reference.js";
+export { normalizeReference } from "./observables/oci/oci.js";
 export type { ImageReference } from "./observables/oci/reference.js";
-export {
-  MANIFEST_ACCEPT, MAX_MANIFEST_SIZE, MEDIA_TYPE_DOCKER_MANIFEST, MEDIA_TYPE_DOCKER_MANIFEST_LIST, MEDIA_TYPE_OCI_CONFIG,
-  MEDIA_TYPE_OCI_INDEX, MEDIA_TYPE_OCI_LAYER_GZIP, MEDIA_TYPE_OCI_MANIFEST, isIndexMediaType, isManifestMediaType,
-} from "./observables/oci/media-types.js";
 export type { Descriptor, ImageIndex, ImageManifest, Platform } from "./observables/oci/media-types.js";
-export {
-  DEFAULT_PLATFORM, compatiblePlatforms, formatPlatform, hostPlatform, normalizePlatform, parsePlatform, platformRank, selectManifest,
-} from "./observables/oci/platforms.js";
+export { DEFAULT_PLATFORM, formatPlatform, hostPlatform, parsePlatform } from "./observables/oci/platforms.js";
 export type { HostInfo } from "./observables/oci/platforms.js";
-export { fetchManifest$, resolve$, resolveManifest$ } from "./observables/registry/resolve.js";
-export type { FetchedManifest, ResolveManifestOptions, Resolved, ResolvedManifest } from "./observables/registry/resolve.js";
-export { fetchBlob$ } from "./observables/registry/fetch.js";
-export type { FetchBlobOptions } from "./observables/registry/fetch.js";
-export { blobExists$, pushBlob$, pushManifest$, tagManifest$ } from "./observables/registry/push.js";
-export type { PushBlobOptions, PushResult, RangeSource } from "./observables/registry/push.js";
-export { hashFor, sha256Digest, verifyDigest } from "./observables/oci/digest.js";
-export type { VerifyOptions } from "./observables/oci/digest.js";
-export { Limiter } from "./observables/registry/limiter.js";
-export { classForHttpStatus, parseErrorBody } from "./observables/registry/http-errors.js";
-export type { RegistryErrorEntry } from "./observables/registry/http-errors.js";

@@ -74,7 +74,7 @@ export class ContainerdError extends Error {
    *
    * @example
    * ```ts
-   * try { await lastValueFrom(obs$); } catch (e) { const err = ContainerdError.from(e); }
+   * try { await lastValueFrom(client.version$()); } catch (e) { console.log(ContainerdError.from(e).kind); }
    * ```
    */
   static from(e: unknown, init: ContainerdErrorInit = {}): ContainerdError {

@@ -10,7 +10,8 @@ import type { Rpc } from "./rpc.js";
  *
  * @example
  * ```ts
- * client.services.diff.apply$({ diff: layerDescriptor, mounts }).subscribe((r) => console.log(r.applied?.digest));
+ * const mounts = await lastValueFrom(client.snapshots().prepare$("unpack-1", parentChainId));
+ * client.services.diff.apply$({ diff: layer, mounts }).subscribe((r) => console.log(r.applied?.digest));
  * ```
  */
 export function diffApi(rpc: Rpc) {

@@ -28,7 +28,7 @@ export type StreamRequestCall<Req, Res> = (requests: Observable<MessageInit<Req>
  * headers, the deadline, the AbortSignal and extra metadata.
  *
  * @example
- * ```ts
+ * ```ts skip
  * const get$ = rpc.unary(TasksService.get, GetRequest);
  * get$({ containerId: "web" }, { timeoutMs: 1000 }).subscribe(console.log);
  * ```

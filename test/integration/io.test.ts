@@ -275,6 +275,9 @@ test("Stdio.streams: a slow Node Writable applies backpressure (RSS stays flat) 
   assert.equal(received, total);
   const growth = (peakRss - baseRss) / 1048576;
   t.diagnostic(`256 MiB through a slow Writable in ${Date.now() - started} ms; RSS ${(baseRss / 1048576).toFixed(0)} MiB -> peak ${(peakRss / 1048576).toFixed(0)} MiB (+${growth.toFixed(1)} MiB)`);
+  // Without backpressure the 256 MiB would pile up in this process (RSS + 256 MiB or more). With it,
+  // only the pipes' and streams' windows are held: a generous bound, far from both.
+  assert.ok(growth < 96, `RSS grew by ${growth.toFixed(0)} MiB while 256 MiB went through a slow Writable`);
 });
 
 test("run$ with Stdio.pipe(): output events between started and exited, and the FIFO set is removed", async () => {

@@ -6,9 +6,11 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { Observable, firstValueFrom, from, lastValueFrom, reduce, take, toArray } from "rxjs";
 import {
-  MEDIA_TYPE_OCI_CONFIG, MEDIA_TYPE_OCI_INDEX, MEDIA_TYPE_OCI_LAYER_GZIP, MEDIA_TYPE_OCI_MANIFEST, Registry, isDataLoss,
-  isInvalidArgument, isNotFound, isUnauthenticated, sha256Digest, type Descriptor, type ImageManifest,
+  Registry, isDataLoss, isInvalidArgument, isNotFound, isUnauthenticated, type Descriptor, type ImageManifest,
 } from "../../src/index.js";
+import {
+  MEDIA_TYPE_OCI_CONFIG, MEDIA_TYPE_OCI_INDEX, MEDIA_TYPE_OCI_LAYER_GZIP, MEDIA_TYPE_OCI_MANIFEST, sha256Digest,
+} from "../../src/oci.js";
 import { settle } from "../support/settle.js";
 import { registryLab, sha256, skopeo, type MultiArch, type RegistryLab } from "../support/registry.js";
 import { SLOW_SIZE, type TokenProxy } from "../support/token-proxy.js";

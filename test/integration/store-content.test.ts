@@ -6,6 +6,7 @@ import { from, lastValueFrom, of, Subject, throwError, toArray } from "rxjs";
 import { isAlreadyExists, isDataLoss, isInvalidArgument, isNotFound, withLease, type Containerd } from "../../src/index.js";
 import { labClient } from "../support/lab.js";
 import { settle } from "../support/settle.js";
+import { waitFor } from "../support/wait-for.js";
 
 let client: Containerd;
 let dispose: () => Promise<void>;
@@ -53,10 +54,10 @@ test("withLease: the body's calls use the lease, which is deleted on complete, e
   const inner = new Subject<number>();
   let leaseId = "";
   const sub = withLease(client, (lease) => { leaseId = lease; return inner; }).subscribe();
-  while (leaseId === "") await new Promise((r) => setImmediate(r));
+  await waitFor(() => leaseId !== "", { message: "withLease created its lease", intervalMs: 1 });
   assert.equal((await lastValueFrom(client.leases.list$())).length, 1);
   sub.unsubscribe();
-  while ((await lastValueFrom(client.leases.list$())).length > 0) await new Promise((r) => setTimeout(r, 20));
+  await waitFor(async () => (await lastValueFrom(client.leases.list$())).length === 0, { message: "the lease is deleted after unsubscribe" });
 });
 
 test("content: write (Observable and Readable), info, read ranges, labels, list, delete", async () => {
@@ -111,11 +112,10 @@ test("content: an interrupted write resumes from the daemon's offset", async () 
     const p = settle(lastValueFrom(client.content.write$("resumable", broken, { expected, lease: lease.id })));
     broken.next(data.subarray(0, 3 << 20));
     // Wait until the daemon holds some bytes, then break the source.
-    let status = await settle(lastValueFrom(client.content.status$("resumable")));
-    while (status.error !== undefined || (status.value?.offset ?? 0) < (2 << 20)) {
-      await new Promise((r) => setTimeout(r, 10));
-      status = await settle(lastValueFrom(client.content.status$("resumable")));
-    }
+    await waitFor(async () => {
+      const status = await settle(lastValueFrom(client.content.status$("resumable")));
+      return status.error === undefined && (status.value?.offset ?? 0) >= 2 << 20;
+    }, { message: "the daemon holds 2 MiB of the resumable ingest", intervalMs: 10 });
     broken.error(new Error("network down"));
     assert.match(((await p).error as Error).message, /network down/);
     const held = await lastValueFrom(client.content.status$("resumable"));
@@ -131,11 +131,10 @@ test("content: an interrupted write resumes from the daemon's offset", async () 
     const bs = new Subject<Uint8Array>();
     const p2 = settle(lastValueFrom(client.content.write$("reuse", bs, { expected: oexp, lease: lease.id })));
     bs.next(other.subarray(0, 1500 * 1024));
-    let st = await settle(lastValueFrom(client.content.status$("reuse")));
-    while (st.error !== undefined || (st.value?.offset ?? 0) < (1 << 20)) {
-      await new Promise((r) => setTimeout(r, 10));
-      st = await settle(lastValueFrom(client.content.status$("reuse")));
-    }
+    await waitFor(async () => {
+      const st = await settle(lastValueFrom(client.content.status$("reuse")));
+      return st.error === undefined && (st.value?.offset ?? 0) >= 1 << 20;
+    }, { message: "the daemon holds 1 MiB of the reused ingest", intervalMs: 10 });
     bs.error(new Error("cut"));
     await p2;
     const tampered = Buffer.from(other);

@@ -12,6 +12,7 @@ import { filter, lastValueFrom, toArray } from "rxjs";
 import { isDataLoss, isInvalidArgument, isNotFound, type Containerd, type ImageProgress } from "../../src/index.js";
 import { labClient } from "../support/lab.js";
 import { settle } from "../support/settle.js";
+import { waitFor } from "../support/wait-for.js";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const REF = "docker.io/library/busybox:latest";
@@ -203,11 +204,11 @@ test("unsubscribing mid-import leaves nothing (lease deleted, ingest aborted, GC
   }
   const seen: ImageProgress[] = [];
   const sub = client.images.import$(Readable.from(slow())).subscribe({ next: (e) => seen.push(e) });
-  while (!seen.some((e) => e.type === "blob" && e.state === "writing")) await new Promise((r) => setTimeout(r, 5));
+  await waitFor(() => seen.some((e) => e.type === "blob" && e.state === "writing"), { message: "import$ reports a blob being written", intervalMs: 5 });
   sub.unsubscribe();
   release();
-  while ((await lastValueFrom(client.leases.list$())).length > 0) await new Promise((r) => setTimeout(r, 20));
-  while ((await lastValueFrom(client.content.statuses$())).length > 0) await new Promise((r) => setTimeout(r, 20));
+  await waitFor(async () => (await lastValueFrom(client.leases.list$())).length === 0, { message: "import$'s lease is deleted after unsubscribe" });
+  await waitFor(async () => (await lastValueFrom(client.content.statuses$())).length === 0, { message: "import$'s ingests are aborted after unsubscribe" });
   await assertEmpty(client, "after unsubscribe");
 });
 
@@ -299,7 +300,7 @@ test("unsubscribing unpack$ at any point leaves no prepared snapshot and no leas
     const sub = img.unpack$().subscribe();
     await new Promise((r) => setTimeout(r, delay));
     sub.unsubscribe();
-    while ((await lastValueFrom(client.leases.list$())).length > 0) await new Promise((r) => setTimeout(r, 10));
+    await waitFor(async () => (await lastValueFrom(client.leases.list$())).length === 0, { message: `delay ${delay}: unpack$'s lease is deleted after unsubscribe`, intervalMs: 10 });
     const left = await lastValueFrom(sn.list$());
     assert.ok(left.every((s) => s.kind === "committed"), `delay ${delay}: ${JSON.stringify(left)}`);
   }

@@ -4,8 +4,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   DEFAULT_PLATFORM, formatPlatform, hostPlatform, isInvalidArgument, normalizeReference, parsePlatform, parseReference,
-  platformMatches, selectManifest, type Descriptor,
+  type Descriptor,
 } from "../../src/index.js";
+import { platformMatches, selectManifest } from "../../src/oci.js";
 import { layerCompression } from "../../src/observables/images/image-files.js";
 import { isNotImplemented } from "../../src/index.js";
 

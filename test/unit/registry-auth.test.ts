@@ -9,7 +9,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { lastValueFrom, of } from "rxjs";
-import { Registry, dockerConfigAuth, isInvalidArgument, isUnauthenticated, normalizeHostKey, type RegistryCredentials } from "../../src/index.js";
+import { Registry, dockerConfigAuth, isInvalidArgument, isUnauthenticated, type RegistryCredentials } from "../../src/index.js";
+import { normalizeHostKey } from "../../src/registry.js";
 import { realmMayReceive } from "../../src/observables/registry/auth.js";
 import { settle } from "../support/settle.js";
 

@@ -7,8 +7,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { Observable, lastValueFrom, timeout, toArray } from "rxjs";
 import {
-  MAX_TOKEN_RESPONSE, Registry, isDataLoss, isInvalidArgument, isNotFound, isResourceExhausted, isUnauthenticated,
+  Registry, isDataLoss, isInvalidArgument, isNotFound, isResourceExhausted, isUnauthenticated,
 } from "../../src/index.js";
+import { MAX_TOKEN_RESPONSE } from "../../src/registry.js";
 import { settle } from "../support/settle.js";
 import { bigBlobDigest, startSlowRegistry } from "../support/slow-registry.js";
 

@@ -4,9 +4,11 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { from, lastValueFrom, type Observable } from "rxjs";
 import {
-  Registry, RegistryClient, classForHttpStatus, isAlreadyExists, isInvalidArgument, isNotFound, isPermissionDenied,
-  isResourceExhausted, isUnauthenticated, isUnavailable, NotFoundError, PermissionDeniedError, UnavailableError, sha256Digest,
+  Registry, isAlreadyExists, isInvalidArgument, isNotFound, isPermissionDenied, isResourceExhausted,
+  isUnauthenticated, isUnavailable, NotFoundError, PermissionDeniedError, UnavailableError,
 } from "../../src/index.js";
+import { sha256Digest } from "../../src/oci.js";
+import { RegistryClient, classForHttpStatus } from "../../src/registry.js";
 import { settle } from "../support/settle.js";
 
 let server: Server;

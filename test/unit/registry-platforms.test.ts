@@ -1,7 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { firstValueFrom, lastValueFrom, timer, map, merge, toArray } from "rxjs";
-import { Limiter, compatiblePlatforms, formatPlatform, normalizePlatform, parsePlatform, selectManifest, type Descriptor } from "../../src/index.js";
+import { formatPlatform, parsePlatform, type Descriptor } from "../../src/index.js";
+import { compatiblePlatforms, normalizePlatform, selectManifest } from "../../src/oci.js";
+import { Limiter } from "../../src/registry.js";
 
 const d = (platform: string, n: number): Descriptor => {
   const [os = "", architecture = "", variant] = platform.split("/");

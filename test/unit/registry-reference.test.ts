@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { InvalidArgumentError, isInvalidArgument, isLocalhost, parseReference, registryHost } from "../../src/index.js";
+import { InvalidArgumentError, isInvalidArgument, parseReference } from "../../src/index.js";
+import { isLocalhost, registryHost } from "../../src/oci.js";
 
 const D = `sha256:${"a".repeat(64)}`;
 

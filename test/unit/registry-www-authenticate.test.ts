@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { InvalidArgumentError, isInvalidArgument, parseWWWAuthenticate } from "../../src/index.js";
+import { InvalidArgumentError, isInvalidArgument } from "../../src/index.js";
+import { parseWWWAuthenticate } from "../../src/registry.js";
 
 test("parses Bearer challenges like docker's", () => {
   assert.deepEqual(parseWWWAuthenticate('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/busybox:pull"'), [

@@ -5,7 +5,9 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { childGcLabels, normalizeReference, ociRefName, platformMatches, TarStream, type TarEvent } from "../../src/index.js";
+import { normalizeReference } from "../../src/index.js";
+import { childGcLabels, ociRefName, platformMatches } from "../../src/oci.js";
+import { TarStream, type TarEvent } from "../../src/tar.js";
 import { tarHeader } from "../../src/observables/tar/tar-stream.js";
 import { InvalidArgumentError } from "../../src/errors/containerd-error.js";
 

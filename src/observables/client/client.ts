@@ -215,6 +215,7 @@ export class Containerd implements AsyncDisposable {
    * @example
    * ```ts
    * client.events$('topic=="/tasks/exit"', { maxConnectAttempts: 5 }).subscribe((e) => {
+   *   // narrow on `decoded` first: undecodable events carry raw bytes (see docs/events.md)
    *   if (e.decoded && e.typeUrl === "containerd.events.TaskExit") console.log(e.event.containerId, e.event.exitStatus);
    * });
    * ```

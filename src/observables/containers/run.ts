@@ -25,7 +25,7 @@ export type RunEvent =
  *
  * @example
  * ```ts
- * lifecycle$(client.containers.create$("job", { image, args: ["true"] }), {}, () => removeJob$);
+ * lifecycle$(client.containers.create$("job", { image, args: ["true"] }), {}, () => client.containers.load$("job").pipe(mergeMap((c) => c.delete$())));
  * ```
  */
 export function lifecycle$(create$: Observable<Container>, taskOptions: NewTaskOptions,

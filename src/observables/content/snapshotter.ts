@@ -54,7 +54,7 @@ const checkKey = (what: string, k: string) => (typeof k === "string" && k !== ""
  * @example
  * ```ts
  * const sn = client.snapshots({ snapshotter: "overlayfs" });
- * sn.prepare$("scratch", image.chainId, { lease }).subscribe((mounts) => console.log(mounts));
+ * sn.prepare$("scratch", chainId, { lease: leaseId }).subscribe((mounts) => console.log(mounts));
  * ```
  */
 export class Snapshotter {

@@ -159,7 +159,7 @@ export class Images {
    * @example
    * ```ts
    * client.images.pull$("localhost:5000/library/busybox:latest", { unpack: true }).subscribe((p) => {
-   *   if (p.type === "downloading") bar(p.digest).update(p.bytes / p.total);
+   *   if (p.type === "downloading") console.log(p.digest, `${Math.round((100 * p.bytes) / p.total)}%`);
    *   if (p.type === "done") console.log("pulled", p.image.name);
    * });
    * ```

@@ -37,7 +37,7 @@ function lookup(layersTopFirst: readonly TarLayerFiles[], path: string): Entry |
  * result, which is keyed by the `wanted` strings as given.
  *
  * @example
- * ```ts
+ * ```ts skip (extractTarFiles is internal to src/observables/tar)
  * const wanted = ["etc/passwd", "etc/group"];
  * const layers = await Promise.all(layerBlobs$.map((blob$) => lastValueFrom(extractTarFiles(blob$, wanted, { gzip: true }))));
  * const files = resolveLayerFiles(layers.reverse(), wanted); // layerBlobs$ is bottom-first, as in a manifest

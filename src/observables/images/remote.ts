@@ -12,7 +12,7 @@ import type { LongCallOptions } from "../content/store-context.js";
  * ```ts
  * const registry = new Registry({ auth: dockerConfigAuth() });   // one token cache for both
  * client.images.pull$(ref, { registry, concurrency: 4 });
- * client.images.push$(otherRef, { registry, source: ref });
+ * client.images.push$("localhost:5000/mirror/app:1", { registry, source: ref });
  * ```
  */
 export interface RemoteOptions extends LongCallOptions, Pick<RegistryClientOptions, "auth" | "plainHttp"> {

@@ -8,7 +8,7 @@ import { Observable } from "rxjs";
  * @example
  * ```ts
  * const limiter = new Limiter(3);
- * merge(...layers.map((d) => limiter.run(client.fetchBlob$(repo, d)))).subscribe();
+ * merge(...manifest.layers.map((d) => limiter.run(fetchBlob$(client, repo, d)))).subscribe();
  * ```
  */
 export class Limiter {

@@ -81,7 +81,7 @@ function locationOf(res: Response, url: string): string {
  *
  * @example
  * ```ts
- * pushBlob$(client, "localhost:5000/app", { mediaType, digest: sha256Digest(buf), size: buf.length }, buf).subscribe();
+ * pushBlob$(client, "localhost:5000/app", { mediaType: MEDIA_TYPE_OCI_LAYER_GZIP, digest: sha256Digest(buf), size: buf.length }, buf).subscribe();
  * ```
  */
 export function pushBlob$(

@@ -8,7 +8,7 @@ import { AsyncSubject, Observable, type Subscription } from "rxjs";
  *
  * @example
  * ```ts
- * const exit$ = hot(tasks.wait$({ containerId: "web" }).pipe(take(1)));
+ * const exit$ = hot(client.services.tasks.wait$({ containerId: "web" }).pipe(take(1)));
  * // the RPC is already in flight; subscribe whenever:
  * exit$.subscribe(console.log);
  * ```

@@ -59,7 +59,7 @@ export interface TransactionOptions {
  * rollbacks, clean-ups) is over.
  *
  * @example
- * ```ts
+ * ```ts skip
  * transaction$(async (tx) => {
  *   await tx.step(snapshots.prepare$(...)); tx.onRollback(() => snapshots.remove$(...));
  *   return tx.step(containers.create$(...));

@@ -8,7 +8,7 @@ import { InvalidArgumentError } from "../../errors/containerd-error.js";
  *
  * @example
  * ```ts
- * checkInteger("withPidsLimit: limit", n, -1); // throws for 1.5, -2, NaN
+ * checkInteger("withPidsLimit: limit", 64, -1); // 64; throws for 1.5, -2, NaN
  * ```
  */
 export function checkInteger(what: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -24,7 +24,7 @@ export function checkInteger(what: string, value: number, min: number, max = Num
  *
  * @example
  * ```ts
- * const args = checkStrings("withProcessArgs", input);
+ * const args = checkStrings("withProcessArgs", ["sh", "-c", "echo hi"]);
  * ```
  */
 export function checkStrings(what: string, value: readonly string[]): string[] {

@@ -148,7 +148,7 @@ export const ZSTD_SUPPORTED: boolean = zstdDecompressor() !== undefined;
  *
  * @example
  * ```ts
- * const blob$ = services.content.read$({ digest }).pipe(map((r) => r.data));
+ * const blob$ = client.services.content.read$({ digest }).pipe(map((r) => r.data));
  * extractTarFiles(blob$, ["etc/passwd", "etc/group"], { compression: "gzip" })
  *   .subscribe(({ files }) => console.log(files.get("etc/passwd")?.toString("utf8")));
  * ```

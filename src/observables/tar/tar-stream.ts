@@ -31,7 +31,7 @@ const bad = (m: string) => new InvalidArgumentError(`archive: ${m}`);
  * @example
  * ```ts
  * const t = new TarStream();
- * for await (const chunk of readable) for (const ev of t.push(chunk)) handle(ev);
+ * for await (const chunk of readable) for (const ev of t.push(chunk)) if (ev.kind === "entry") console.log(ev.header.path);
  * t.finish();
  * ```
  */
