@@ -78,9 +78,7 @@ export class TaskImpl extends ProcessImpl implements Task {
   }
 
   override delete$(options: DeleteProcessOptions = {}): Observable<ExitStatus> {
-    // Go's task.Delete: IO Wait, then Tasks.Delete (the init's exit ends every process of its PID
-    // namespace, so EOF comes unless a process outside it holds the pipes: then the wait is bounded).
-    return this.deleteWith$(options, "drain-then-delete",
+    return this.deleteWith$(options,
       (s) => s.status === "stopped" || s.status === "unknown" || (s.status === "created" && this.pid === 0),
       (s) => `task must be stopped before deletion: ${s.status}`,
       (call) => this.ctx.services.tasks.delete$({ containerId: this.containerId }, call));
