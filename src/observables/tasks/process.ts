@@ -71,7 +71,12 @@ export interface Process {
   wait$(): Observable<ExitStatus>;
   /** Tasks.Kill; signal defaults to SIGTERM. InvalidArgumentError for unknown signals; NotFoundError if already exited. */
   kill$(signal?: Signal, options?: KillOptions): Observable<void>;
-  /** Deletes the stopped process and emits its exit status. FailedPreconditionError while it runs (unless `kill`). */
+  /**
+   * Deletes the stopped process and emits its exit status. FailedPreconditionError while it runs
+   * (unless `kill`). Drains piped output before and after the delete RPC, bounded so that a
+   * background child holding the pipe cannot hold the delete (docs/io.md, "Clean-up"), then
+   * closes the IO. Unsubscribing cancels the RPC in flight and skips the later steps.
+   */
   delete$(options?: DeleteProcessOptions): Observable<ExitStatus>;
   /** Tasks.Get: state, exit status and time. */
   status$(options?: CallOptions): Observable<ProcessStatus>;
