@@ -1,6 +1,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { Writable } from "node:stream";
 import { lastValueFrom, type Observable, type Subscription } from "rxjs";
 import type { Containerd } from "../../src/index.js";
 import { BUSYBOX, labClient } from "../support/lab.js";
@@ -86,4 +87,21 @@ test("unsubscribing newTask$ mid-flight deletes the task it created", async () =
     await lastValueFrom(c.delete$());
   }
   assert.deepEqual(await settled(), EMPTY);
+});
+
+test("export$ unsubscribed while it waits for a stalled destination: it stops, destroys the destination, no call stays active", async () => {
+  const stalled = new Writable({ highWaterMark: 1024, write: () => undefined }); // never calls back
+  const activeBefore = client.callStats.active;
+  const sub = client.images.export$([BUSYBOX], stalled).subscribe({ error: () => undefined });
+  const until = async (cond: () => boolean, what: string) => {
+    const deadline = Date.now() + 10_000;
+    while (!cond()) {
+      if (Date.now() > deadline) throw new Error(`timed out after 10000 ms: ${what}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  await until(() => stalled.writableNeedDrain, "export$ fills the destination");
+  sub.unsubscribe();
+  await until(() => stalled.destroyed, "export$ destroys the destination after the unsubscribe");
+  await until(() => client.callStats.active === activeBefore, "no call of export$ stays active");
 });

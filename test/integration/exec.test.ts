@@ -1,9 +1,17 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { Writable } from "node:stream";
 import { lastValueFrom } from "rxjs";
-import { isAlreadyExists, isInvalidArgument, isNotFound, isFailedPrecondition, isUnknown, type Containerd, type Task, type Container } from "../../src/index.js";
+import { Stdio, isAlreadyExists, isInvalidArgument, isNotFound, isFailedPrecondition, isUnknown, type Containerd, type Task, type Container } from "../../src/index.js";
 import { BUSYBOX, labClient } from "../support/lab.js";
 import { settle } from "../support/settle.js";
+import { collect } from "../support/piped.js";
+
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms); });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
 
 let client: Containerd;
 let dispose: () => Promise<void>;
@@ -86,4 +94,42 @@ test("unknown signals are rejected client-side", async () => {
     assert.ok(isInvalidArgument(r.error), `${String(s)}: ${String(r.error)}`);
   }
   assert.equal((await lastValueFrom(task.status$())).status, "running");
+});
+
+test("an exec whose background child keeps stdout open: delete$ completes (bounded drain, DeleteProcess, EOF), with the output", async () => {
+  const p = await lastValueFrom(task.exec$("bg", { args: ["sh", "-c", "sleep 600 & echo hi"] }, { io: Stdio.pipe() }));
+  const out = collect(p.stdout$);
+  const exit$ = p.wait$();
+  await lastValueFrom(p.start$());
+  assert.equal((await within(lastValueFrom(exit$), 10_000, "the exec exits")).code, 0);
+  const del = await within(lastValueFrom(p.delete$()), 15_000, "delete$ of an exec whose child holds stdout");
+  assert.equal(del.code, 0);
+  assert.equal((await within(out, 5_000, "stdout$ completes after the delete")).toString(), "hi\n");
+  const gone = await settle(lastValueFrom(task.loadProcess$("bg")));
+  assert.ok(isNotFound(gone.error), String(gone.error));
+});
+
+test("an exec whose background child keeps writing every 0.2 s: delete$ still completes", async () => {
+  const p = await lastValueFrom(task.exec$("ticker", { args: ["sh", "-c", "(while true; do echo tick; sleep 0.2; done) & echo started"] },
+    { io: Stdio.pipe() }));
+  const out = collect(p.stdout$);
+  const exit$ = p.wait$();
+  await lastValueFrom(p.start$());
+  await within(lastValueFrom(exit$), 10_000, "the exec exits");
+  await within(lastValueFrom(p.delete$()), 15_000, "delete$ of an exec whose child keeps writing");
+  assert.match((await within(out, 5_000, "stdout$ completes after the delete")).toString(), /^started\n/);
+});
+
+test("an exec writing 2 MiB into a slow Stdio.streams Writable: delete$ right after the exit loses nothing", async () => {
+  let received = 0;
+  const slow = new Writable({
+    highWaterMark: 16 * 1024,
+    write(chunk: Buffer, _enc, cb) { received += chunk.length; setTimeout(cb, 2); },
+  });
+  const p = await lastValueFrom(task.exec$("slow", { args: ["sh", "-c", "head -c 2097152 /dev/zero"] }, { io: Stdio.streams({ stdout: slow }) }));
+  const exit$ = p.wait$();
+  await lastValueFrom(p.start$());
+  await within(lastValueFrom(exit$), 60_000, "the exec exits");
+  await within(lastValueFrom(p.delete$()), 60_000, "delete$");
+  assert.equal(received, 2 * 1024 * 1024, "every byte reached the Writable");
 });

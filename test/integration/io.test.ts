@@ -1,12 +1,12 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readdirSync, readlinkSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readlinkSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { Writable } from "node:stream";
+import { PassThrough, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { from, lastValueFrom, mergeMap, of, toArray } from "rxjs";
-import { isFailedPrecondition, isInvalidArgument, Stdio, type Containerd, type Process, type Task } from "../../src/index.js";
+import { concat, from, lastValueFrom, mergeMap, of, throwError, toArray } from "rxjs";
+import { ContainerdError, isFailedPrecondition, isInvalidArgument, isUnknown, Stdio, type Containerd, type Process, type Task } from "../../src/index.js";
 import { BUSYBOX, labClient } from "../support/lab.js";
 import { collect, runPiped, startAndCollect, type Collected } from "../support/piped.js";
 import { settle } from "../support/settle.js";
@@ -316,4 +316,132 @@ test("a task loaded without attach (its creator gone): delete$ still removes the
   await lastValueFrom(task.delete$({ kill: true }));
   await lastValueFrom(container.delete$());
   assert.deepEqual(fifoSets(), setsBefore);
+});
+
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms); });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+const ioErrors = (proc: Process): Promise<string[]> => lastValueFrom(proc.ioErrors$.pipe(toArray())).then((es) => es.map((e) => e.message));
+
+for (const how of ["errors", "closes"] as const) {
+  test(`Stdio.streams: a stdout Writable that ${how} mid-output is unpiped and the rest discarded: the process exits, delete$ completes`, async () => {
+    let got = 0;
+    const dest: Writable = new Writable({
+      highWaterMark: 16 * 1024,
+      write(chunk: Buffer, _enc, cb) {
+        got += chunk.length;
+        if (how === "errors") cb(new Error("the HTTP client left"));
+        else { cb(); dest.destroy(); }
+      },
+    });
+    dest.on("error", () => undefined); // the application's own handler
+    const container = await lastValueFrom(client.containers.create$(`gone-${how}`, { image: BUSYBOX, args: ["dd", "if=/dev/zero", "bs=64k", "count=64"] }));
+    try {
+      const task = await lastValueFrom(container.newTask$({ io: Stdio.streams({ stdout: dest }) }));
+      const errors = ioErrors(task);
+      const exit$ = task.wait$();
+      await lastValueFrom(task.start$());
+      assert.equal((await within(lastValueFrom(exit$), 20_000, "the process exits although its stdout Writable is gone")).code, 0);
+      await within(lastValueFrom(task.delete$()), 15_000, "delete$");
+      assert.ok(got > 0 && got < 4 * 1024 * 1024, `the Writable got part of the output (${got} bytes)`);
+      const messages = await within(errors, 5_000, "ioErrors$ completes when the IO is closed");
+      assert.equal(messages.length, 1, JSON.stringify(messages));
+      assert.match(messages[0] ?? "", how === "errors" ? /stdout Writable failed \(the HTTP client left\)/ : /stdout Writable closed/);
+    } finally {
+      await lastValueFrom(container.delete$());
+    }
+  });
+}
+
+/** create$ + newTask$({ io }) + start$; returns the task and its container. */
+async function started(id: string, io: ReturnType<typeof Stdio.pipe>, args: string[]) {
+  const container = await lastValueFrom(client.containers.create$(id, { image: BUSYBOX, args }));
+  const task = await lastValueFrom(container.newTask$({ io }));
+  const exit$ = task.wait$();
+  const out = collect(task.stdout$);
+  const errors = ioErrors(task);
+  await lastValueFrom(task.start$());
+  return { container, task, exit$, out, errors };
+}
+
+test("an Observable stdin that errors: stdin is closed (cat exits) and the error is reported on ioErrors$, not taken for EOF", async () => {
+  const stdin = concat(of("a\n"), throwError(() => new Error("source broke")));
+  const { container, task, exit$, out, errors } = await started("obs-err", Stdio.pipe({ stdin }), ["cat"]);
+  assert.equal((await within(lastValueFrom(exit$), 10_000, "cat exits once stdin is closed")).code, 0);
+  await lastValueFrom(task.delete$());
+  await lastValueFrom(container.delete$());
+  assert.equal((await out).toString(), "a\n");
+  const messages = await within(errors, 5_000, "ioErrors$ completes");
+  assert.equal(messages.length, 1);
+  assert.match(messages[0] ?? "", /stdin source failed .*source broke/);
+});
+
+test("a Readable stdin that errors: stdin is closed (cat exits) and the error is reported on ioErrors$", async () => {
+  const source = new PassThrough();
+  source.write("b\n");
+  const { container, task, exit$, out, errors } = await started("rd-err", Stdio.pipe({ stdin: source }), ["cat"]);
+  source.destroy(new Error("disk read failed"));
+  assert.equal((await within(lastValueFrom(exit$), 10_000, "cat exits once stdin is closed")).code, 0);
+  await lastValueFrom(task.delete$());
+  await lastValueFrom(container.delete$());
+  assert.equal((await out).toString(), "b\n");
+  const messages = await within(errors, 5_000, "ioErrors$ completes");
+  assert.match(messages.join("|"), /stdin source failed .*disk read failed/);
+});
+
+test("a Readable stdin that never ends is unpiped and destroyed when the IO closes (delete$)", async () => {
+  const source = new PassThrough();
+  source.write("c\n");
+  const { container, task, exit$, out } = await started("rd-close", Stdio.pipe({ stdin: source }), ["sh", "-c", "read x; echo got $x"]);
+  await within(lastValueFrom(exit$), 10_000, "the process exits after one line");
+  await lastValueFrom(task.delete$());
+  await lastValueFrom(container.delete$());
+  assert.equal((await out).toString(), "got c\n");
+  assert.equal(source.destroyed, true, "the source was destroyed");
+  assert.equal(source.listenerCount("data"), 0, "and unpiped");
+});
+
+test("task.stdin's write errors reach the user: the library adds no 'error' listener that would swallow them", async () => {
+  const { container, task, exit$, out } = await started("stdin-err", Stdio.pipe({ stdin: true }), ["sh", "-c", "read x; echo got $x"]);
+  const stdin = task.stdin;
+  assert.ok(stdin);
+  assert.equal(stdin.listenerCount("error"), 0, "no library 'error' listener on the user's Writable");
+  stdin.write("d\n");
+  await within(lastValueFrom(exit$), 10_000, "the process exits after one line");
+  await lastValueFrom(task.delete$());
+  await lastValueFrom(container.delete$());
+  const failed = new Promise<Error | null | undefined>((resolve) => stdin.write("too late\n", resolve));
+  assert.equal(((await within(failed, 5_000, "the write's callback")) as NodeJS.ErrnoException | null)?.code, "ERR_STREAM_DESTROYED");
+  assert.equal((await out).toString(), "got d\n");
+});
+
+test("a fifoDir the shim cannot see: the error says the shim could not open the FIFOs there and names fifoDir / CONTAINERD_FIFO_DIR", async () => {
+  // The lab's daemon (and its shims) run with a private /run: a directory in ours is invisible to them.
+  const hidden = mkdtempSync("/run/rxc-hidden-");
+  const container = await lastValueFrom(client.containers.create$("hidden", { image: BUSYBOX, args: ["sleep", "600"] }));
+  try {
+    const r = await settle(lastValueFrom(container.newTask$({ io: Stdio.pipe({ fifoDir: hidden }) })));
+    const check = (e: unknown) => {
+      assert.ok(isUnknown(e), String(e));
+      const err = e as ContainerdError;
+      assert.match(err.message, new RegExp(`shim could not open the FIFOs in ${hidden}/io-`));
+      assert.match(err.message, /fifoDir/);
+      assert.match(err.message, /CONTAINERD_FIFO_DIR/);
+      assert.ok(ContainerdError.is(err.cause) && /failed to start io pipe copy/.test(err.cause.rawMessage), "containerd's error is the cause");
+    };
+    check(r.error);
+    const task = await lastValueFrom(container.newTask$());
+    await lastValueFrom(task.start$());
+    const p = await lastValueFrom(task.exec$("e", { args: ["true"] }, { io: Stdio.pipe({ fifoDir: hidden }) }));
+    check((await settle(lastValueFrom(p.start$()))).error);
+    await lastValueFrom(p.delete$());
+    await lastValueFrom(task.delete$({ kill: true }));
+    assert.deepEqual(readdirSync(hidden), [], "the FIFO sets were removed");
+  } finally {
+    await lastValueFrom(container.delete$());
+    rmSync(hidden, { recursive: true, force: true });
+  }
 });

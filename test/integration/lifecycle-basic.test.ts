@@ -1,7 +1,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { concatMap, lastValueFrom, toArray } from "rxjs";
-import { isFailedPrecondition, isNotFound, type Containerd } from "../../src/index.js";
+import { isAlreadyExists, isFailedPrecondition, isNotFound, type Containerd } from "../../src/index.js";
 import { BUSYBOX, labClient } from "../support/lab.js";
 import { settle } from "../support/settle.js";
 
@@ -64,4 +64,15 @@ test("run$ emits created, started, exited and removes everything", async () => {
   assert.deepEqual(left, []);
   const snaps = await lastValueFrom(client.services.snapshots.list$({ snapshotter: "overlayfs" }).pipe(concatMap((r) => r.info), toArray()));
   assert.ok(!snaps.some((s) => s.name === "runner"), "snapshot removed");
+});
+
+test("a duplicate container id: AlreadyExistsError saying the container exists (not the snapshot); the first is untouched", async () => {
+  const c = await lastValueFrom(client.containers.create$("dup", { image: BUSYBOX, args: ["true"] }));
+  const again = await settle(lastValueFrom(client.containers.create$("dup", { image: BUSYBOX, args: ["true"] })));
+  assert.ok(isAlreadyExists(again.error), String(again.error));
+  assert.match(String((again.error as Error).message), /container "dup" already exists/);
+  assert.equal((await lastValueFrom(c.info$())).snapshotKey, "dup", "the existing container keeps its snapshot");
+  const task = await lastValueFrom(c.newTask$());
+  await lastValueFrom(task.delete$({ kill: true }));
+  await lastValueFrom(c.delete$());
 });

@@ -13,6 +13,7 @@ import { GetRequest, GetResponse, TasksService, WaitRequest, WaitResponse } from
 import { EventsService, SubscribeRequest, Envelope } from "../../generated/github.com/containerd/containerd/api/services/events/v1/events.js";
 import { ContentService, WriteContentRequest, WriteContentResponse, WriteAction } from "../../generated/github.com/containerd/containerd/api/services/content/v1/content.js";
 import { Status } from "../../generated/google/rpc/status.js";
+import { GetImageRequest, GetImageResponse, ImagesService } from "../../generated/github.com/containerd/containerd/api/services/images/v1/images.js";
 import { Empty } from "../../generated/google/protobuf/empty.js";
 import Long from "long";
 
@@ -135,6 +136,14 @@ export async function startFakeDaemon(): Promise<FakeDaemon> {
       call.on("end", () => call.end());
     },
   };
+  // Images.Get: the image "hang" never answers; any other name is NotFound.
+  const images: UntypedServiceImplementation = {
+    get: (call: ServerUnaryCall<GetImageRequest, GetImageResponse>, cb: sendUnaryData<GetImageResponse>) => {
+      record(seen, "images.get", call.metadata, call.getDeadline());
+      onCancel(call, "images.get");
+      if (call.request.name !== "hang") cb({ code: status.NOT_FOUND, details: `image "${call.request.name}": not found` });
+    },
+  };
   const collect: UntypedServiceImplementation = {
     collect: (call: ServerReadableStream<GetRequest, GetRequest>, cb: sendUnaryData<GetRequest>) => {
       record(seen, "collect", call.metadata, call.getDeadline());
@@ -148,6 +157,7 @@ export async function startFakeDaemon(): Promise<FakeDaemon> {
   server.addService(VersionService as unknown as ServiceDefinition, version);
   server.addService(EventsService as unknown as ServiceDefinition, events);
   server.addService(ContentService as unknown as ServiceDefinition, content);
+  server.addService(ImagesService as unknown as ServiceDefinition, images);
   server.addService({ collect: CollectMethod } as unknown as ServiceDefinition, collect);
   await new Promise<void>((resolve, reject) =>
     server.bindAsync(`unix:${socket}`, ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())));

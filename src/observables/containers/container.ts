@@ -1,4 +1,4 @@
-import { concatMap, defer, lastValueFrom, map, throwError, type Observable } from "rxjs";
+import { concatMap, lastValueFrom, map, throwError, type Observable } from "rxjs";
 import { FailedPreconditionError, NotFoundError } from "../../errors/containerd-error.js";
 import { isNotFound } from "../../errors/guards.js";
 import type { CallOptions } from "../../services/call-options.js";
@@ -8,6 +8,7 @@ import { mapNotFound, type LoadProcessOptions } from "../tasks/exec.js";
 import { ioTarget } from "../io/io-target.js";
 import { checkLabels } from "../client/labels.js";
 import { validated } from "../rx/validated.js";
+import { cancellable } from "../rx/cancellable.js";
 import { newTask$, type NewTaskOptions } from "../tasks/new-task.js";
 import type { Spec } from "../spec/types.js";
 import { TaskImpl, type Task } from "../tasks/task.js";
@@ -57,7 +58,8 @@ export interface Container {
    * Deletes the container, and its snapshot unless `cleanupSnapshot: false`. Emits `undefined`.
    * FailedPreconditionError `cannot delete running task` while any task exists (even stopped).
    * Waits first for this client's own operations on the container that are still finishing
-   * (e.g. a `newTask$` unsubscribed mid-flight, rolling back).
+   * (e.g. a `newTask$` unsubscribed mid-flight, rolling back). Unsubscribing cancels the RPC in
+   * flight on the daemon, and no later step is made.
    */
   delete$(options?: { readonly cleanupSnapshot?: boolean } & CallOptions): Observable<void>;
   /** Creates the task (not started): Containers.Get, Snapshots.Mounts, Tasks.Create. Rolled back on failure or unsubscribe. */
@@ -121,9 +123,9 @@ export class ContainerImpl implements Container {
   }
 
   delete$(options: { readonly cleanupSnapshot?: boolean } & CallOptions = {}): Observable<void> {
-    const call = nsOptions(this.ctx, options);
-    return defer(async () => {
-      await this.ctx.inflight.settled(this.ctx.namespace, this.id);
+    return cancellable(async (c) => {
+      await c.until(this.ctx.inflight.settled(this.ctx.namespace, this.id));
+      const call = c.call(nsOptions(this.ctx, options));
       const task = await lastValueFrom(this.ctx.services.tasks.get$({ containerId: this.id }, call))
         .catch((e: unknown) => { if (isNotFound(e)) return undefined; throw e; });
       if (task) throw new FailedPreconditionError(`cannot delete running task ${this.id}`);

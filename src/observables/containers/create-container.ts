@@ -1,6 +1,6 @@
-import { lastValueFrom, type Observable } from "rxjs";
-import { FailedPreconditionError, type ContainerdError } from "../../errors/containerd-error.js";
-import { isNotFound } from "../../errors/guards.js";
+import { catchError, concatMap, lastValueFrom, throwError, type Observable } from "rxjs";
+import { AlreadyExistsError, FailedPreconditionError, type ContainerdError } from "../../errors/containerd-error.js";
+import { isAlreadyExists, isNotFound } from "../../errors/guards.js";
 import type { CallOptions } from "../../services/call-options.js";
 import { jsonAny, nsOptions, SPEC_TYPE_URL, toAny, type DomainContext } from "../client/context.js";
 import type { AnyValue } from "./container-info.js";
@@ -104,12 +104,20 @@ export function createContainer$(ctx: DomainContext, id: string, o: CreateContai
         specCtx = { ...specCtx, image: { config } };
       }
       const spec = applySpecOpts(defaultSpec(ctx.namespace, id), specCtx, specOpts(o, true));
-      await tx.step(services.snapshots.prepare$({ snapshotter, key: id, parent: image.chainId }, call));
+      await tx.step(services.snapshots.prepare$({ snapshotter, key: id, parent: image.chainId }, call)
+        .pipe(catchError((e: unknown) => (isAlreadyExists(e) ? duplicate(e) : throwError(() => e)))));
       tx.onRollback(() => services.snapshots.remove$({ snapshotter, key: id }, nsOptions(ctx)));
       snapshotKey = id;
       return create(spec);
     }
     return create(applySpecOpts(defaultSpec(ctx.namespace, id), specCtx, specOpts(o, false)));
+
+    /** The snapshot is keyed by the container id: say so when the container is what exists. */
+    function duplicate(e: ContainerdError): Observable<never> {
+      return services.containers.get$({ id }, call).pipe(
+        catchError(() => throwError(() => e)),
+        concatMap(() => throwError(() => new AlreadyExistsError(`container "${id}" already exists`, { cause: e }))));
+    }
 
     async function create(spec: unknown): Promise<string> {
       const runtime = typeof o.runtime === "string" || o.runtime === undefined

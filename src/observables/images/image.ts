@@ -1,4 +1,5 @@
-import { defer, from, map, type Observable } from "rxjs";
+import { map, type Observable } from "rxjs";
+import { cancellable } from "../rx/cancellable.js";
 import type { CallOptions } from "../../services/call-options.js";
 import { readBlob, resolveImage, type OciDescriptor } from "./image-reader.js";
 import type { ImageConfigFile } from "../spec/image-types.js";
@@ -32,6 +33,7 @@ export interface UnpackOptions extends CallOptions {
  * manifest) in the content store. Get one from `client.images.get$`, `list$`, `create$` or
  * `import$`. The fields are a snapshot of the record when it was read; the methods read the
  * content store (cold: on subscribe) and pick `platform` (default: the host's) from an index.
+ * Unsubscribing cancels the RPC in flight, and no later RPC is made.
  *
  * @example
  * ```ts
@@ -62,21 +64,21 @@ export class Image implements ImageRecordInfo {
   /** The parsed OCI config (Images.Get, Content.Read of index/manifest/config). NotFoundError for a missing platform or blob. */
   config$(options: UnpackOptions = {}): Observable<ImageConfigFile> {
     const { platform, ...call } = options;
-    return defer(() => from(resolveImage(this.ctx.services, this.name, platform, this.call(call)))).pipe(map((r) => r.config));
+    return cancellable((c) => resolveImage(this.ctx.services, this.name, platform, c.call(this.call(call)))).pipe(map((r) => r.config));
   }
 
   /** The layers' diff IDs (uncompressed digests) from the config (`RootFS` in the Go client). */
   rootfs$(options: UnpackOptions = {}): Observable<string[]> {
     const { platform, ...call } = options;
-    return defer(() => from(resolveImage(this.ctx.services, this.name, platform, this.call(call)))).pipe(map((r) => [...r.diffIds]));
+    return cancellable((c) => resolveImage(this.ctx.services, this.name, platform, c.call(this.call(call)))).pipe(map((r) => [...r.diffIds]));
   }
 
   /** Bytes in the content store for the platform: index (if any) + manifest + config + layers. */
   size$(options: UnpackOptions = {}): Observable<number> {
     const { platform, ...call } = options;
-    return defer(async () => {
-      const r = await resolveImage(this.ctx.services, this.name, platform, this.call(call));
-      const manifest = JSON.parse((await readBlob(this.ctx.services, r.manifest, this.call(call))).toString("utf8")) as { config?: OciDescriptor };
+    return cancellable(async (c) => {
+      const r = await resolveImage(this.ctx.services, this.name, platform, c.call(this.call(call)));
+      const manifest = JSON.parse((await readBlob(this.ctx.services, r.manifest, c.call(this.call(call)))).toString("utf8")) as { config?: OciDescriptor };
       const top = r.manifest.digest === r.target.digest ? 0 : r.target.size;
       return top + r.manifest.size + (manifest.config?.size ?? 0) + r.layers.reduce((n, l) => n + l.size, 0);
     });
@@ -84,24 +86,24 @@ export class Image implements ImageRecordInfo {
 
   /** The platforms the image has: an index's entries, or the config's os/architecture. */
   platforms$(options?: CallOptions): Observable<Platform[]> {
-    return defer(async () => {
+    return cancellable(async (c) => {
       if (INDEX_MEDIA_TYPES.has(this.target.mediaType)) {
-        const index = JSON.parse((await readBlob(this.ctx.services, this.target, this.call(options))).toString("utf8")) as { manifests?: OciDescriptor[] };
+        const index = JSON.parse((await readBlob(this.ctx.services, this.target, c.call(this.call(options)))).toString("utf8")) as { manifests?: OciDescriptor[] };
         return (index.manifests ?? []).flatMap((m) => (m.platform ? [{ os: m.platform.os, architecture: m.platform.architecture,
           ...(m.platform.variant ? { variant: m.platform.variant } : {}) }] : []));
       }
-      const r = await resolveImage(this.ctx.services, this.name, DEFAULT_PLATFORM, this.call(options));
-      const c = r.config as ImageConfigFile & { os?: string; architecture?: string; variant?: string };
-      return [{ os: c.os ?? "", architecture: c.architecture ?? "", ...(c.variant ? { variant: c.variant } : {}) }];
+      const r = await resolveImage(this.ctx.services, this.name, DEFAULT_PLATFORM, c.call(this.call(options)));
+      const conf = r.config as ImageConfigFile & { os?: string; architecture?: string; variant?: string };
+      return [{ os: conf.os ?? "", architecture: conf.architecture ?? "", ...(conf.variant ? { variant: conf.variant } : {}) }];
     });
   }
 
   /** Whether the top layer's snapshot (chain ID) exists in `snapshotter` (Snapshots.Stat). */
   isUnpacked$(snapshotter = "overlayfs", options: UnpackOptions = {}): Observable<boolean> {
     const { platform, ...call } = options;
-    return defer(async () => {
-      const r = await resolveImage(this.ctx.services, this.name, platform, this.call(call));
-      return snapshotExists(this.ctx.services, snapshotter, r.chainId, this.call(call));
+    return cancellable(async (c) => {
+      const r = await resolveImage(this.ctx.services, this.name, platform, c.call(this.call(call)));
+      return snapshotExists(this.ctx.services, snapshotter, r.chainId, c.call(this.call(call)));
     });
   }
 

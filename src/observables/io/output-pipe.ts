@@ -57,10 +57,30 @@ export class OutputPipe {
     };
   });
 
-  /** Copies every chunk into `dest` with backpressure (the FIFO is read only as fast as `dest` drains). */
-  pipeTo(dest: Writable, end: boolean): void {
+  /**
+   * Copies every chunk into `dest` with backpressure (the FIFO is read only as fast as `dest`
+   * drains). If `dest` errors or closes before EOF (say, an HTTP client that left), the copy stops
+   * and the rest is read and discarded, so the process never blocks on a full FIFO; `onGone`
+   * hears of it (with the error, if any).
+   */
+  pipeTo(dest: Writable, end: boolean, onGone: (error: Error | undefined) => void = () => undefined): void {
     this.piped = true;
-    this.socket.pipe(dest, { end });
+    const socket = this.socket;
+    const gone = (error?: Error) => {
+      dest.off("close", closed).off("error", gone);
+      if (!this.piped) return;
+      this.piped = false;
+      socket.unpipe(dest);
+      if (!socket.readableEnded && !socket.destroyed) {
+        this.discard();
+        onGone(error);
+      }
+    };
+    const closed = () => gone();
+    const finished = () => dest.off("close", closed).off("error", gone);
+    dest.once("close", closed).on("error", gone);
+    socket.once("end", finished);
+    socket.pipe(dest, { end });
   }
 
   /** The shim's writer is connected (or never will be): drop our keepalive so EOF can arrive. */
@@ -76,11 +96,35 @@ export class OutputPipe {
     this.socket.resume();
   }
 
-  /** Resolves at EOF. What nobody consumes is read and discarded, so the writer is never stuck. */
-  async drain(): Promise<void> {
+  /**
+   * Resolves at EOF. What nobody consumes is read and discarded (now and after any consumer
+   * leaves), so the writer is never stuck. With `idleMs`, also resolves once the FIFO has been
+   * idle that long in total (sampled every 100 ms: flowing, not held back by a piped Writable's
+   * backpressure, yet nothing read); with `maxBytes`, also once that much more was read.
+   */
+  async drain(idleMs = Infinity, maxBytes = Infinity): Promise<void> {
     this.connected();
-    if (!this.piped && this.socket.listenerCount("data") === 0) this.discard();
-    await this.closed;
+    this.discarding = true;
+    if (!this.piped && this.socket.listenerCount("data") === 0) this.socket.resume();
+    if (idleMs === Infinity && maxBytes === Infinity) return this.closed;
+    const start = this.socket.bytesRead;
+    const tick = Math.min(100, idleMs);
+    return new Promise<void>((resolve) => {
+      let seen = this.socket.bytesRead;
+      let idle = 0;
+      const timer = setInterval(() => {
+        const read = this.socket.bytesRead;
+        if (read - start > maxBytes) {
+          done();
+        } else if (read !== seen || this.socket.isPaused()) {
+          seen = read; // progress, or waiting on the consumer: not the writer's fault
+        } else if ((idle += tick) >= idleMs) {
+          done();
+        }
+      }, tick);
+      const done = () => { clearInterval(timer); resolve(); };
+      void this.closed.then(done);
+    });
   }
 
   /** Closes the fds now (no drain). */

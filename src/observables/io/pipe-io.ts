@@ -1,6 +1,6 @@
 import type { Writable } from "node:stream";
-import { EMPTY, throwError, type Observable } from "rxjs";
-import { FailedPreconditionError, InvalidArgumentError } from "../../errors/containerd-error.js";
+import { EMPTY, ReplaySubject, throwError, type Observable } from "rxjs";
+import { FailedPreconditionError, InvalidArgumentError, UnknownError, type ContainerdError } from "../../errors/containerd-error.js";
 import type { IOAttacher, IOConfig, IOCreator, IOTarget, ProcessIO } from "./types.js";
 import { defaultFifoDir, makeFifoDir, removeDir, removeFifos } from "./fifo.js";
 import { InputPipe, type StdinSource } from "./input-pipe.js";
@@ -24,6 +24,10 @@ class PipeIO implements ProcessIO {
   private connect: () => void = () => undefined;
   private readonly whenConnected = new Promise<void>((resolve) => (this.connect = resolve));
   stdinPipe: InputPipe | undefined;
+  /** Few values at most (one per stream): replayed, so a late subscriber still hears of them. */
+  private readonly errors = new ReplaySubject<ContainerdError>();
+  readonly ioErrors$: Observable<ContainerdError> = this.errors.asObservable();
+  readonly report = (e: ContainerdError): void => this.errors.next(e);
 
   constructor(private readonly spec: PipeSpec, readonly config: IOConfig, readonly stdoutPipe: OutputPipe | undefined,
     readonly stderrPipe: OutputPipe | undefined, private readonly remove: () => Promise<void>) {}
@@ -51,13 +55,14 @@ class PipeIO implements ProcessIO {
     this.connect();
   }
 
-  async wait(): Promise<void> {
-    await Promise.all([this.stdoutPipe?.drain(), this.stderrPipe?.drain()]);
+  async wait(options: { readonly idleMs?: number; readonly maxBytes?: number } = {}): Promise<void> {
+    await Promise.all([this.stdoutPipe?.drain(options.idleMs, options.maxBytes), this.stderrPipe?.drain(options.idleMs, options.maxBytes)]);
   }
 
   async close(): Promise<void> {
     this.connect();
     await Promise.all([this.stdoutPipe?.close(), this.stderrPipe?.close(), this.stdinPipe?.close()]);
+    this.errors.complete();
     await this.remove();
   }
 }
@@ -74,10 +79,12 @@ async function wire(spec: PipeSpec, target: IOTarget, config: IOConfig, owned: b
     io = new PipeIO(spec, config, out, err, remove);
     if (config.stdin) {
       const source = typeof spec.stdin === "object" ? spec.stdin : undefined;
-      io.stdinPipe = await InputPipe.open(config.stdin, source, io.connectedPromise(), target.closeStdin);
+      io.stdinPipe = await InputPipe.open(config.stdin, source, io.connectedPromise(), target.closeStdin, source ? io.report : undefined);
     }
-    if (out && typeof spec.stdout === "object") out.pipeTo(spec.stdout, spec.end ?? false);
-    if (err && typeof spec.stderr === "object") err.pipeTo(spec.stderr, spec.end ?? false);
+    const gone = (what: string, report: (e: ContainerdError) => void) => (e: Error | undefined) => report(new UnknownError(
+      `the ${what} Writable ${e ? `failed (${e.message})` : "closed"} before EOF: the rest of the output is discarded`, { cause: e }));
+    if (out && typeof spec.stdout === "object") out.pipeTo(spec.stdout, spec.end ?? false, gone("stdout", io.report));
+    if (err && typeof spec.stderr === "object") err.pipeTo(spec.stderr, spec.end ?? false, gone("stderr", io.report));
     if (out && spec.stdout === false) out.discard();
     if (err && spec.stderr === false) err.discard();
     return io;

@@ -1,5 +1,6 @@
 import type { Writable } from "node:stream";
 import type { Observable } from "rxjs";
+import type { ContainerdError } from "../../errors/containerd-error.js";
 
 /**
  * The stdio paths/URIs containerd passes to the shim (Tasks.Create / Tasks.Exec). "" = /dev/null.
@@ -35,12 +36,30 @@ export interface ProcessIO {
   readonly stdout$: Observable<Buffer>;
   /** Like `stdout$`; completes at once for a terminal (the TTY's output is all on `stdout$`). */
   readonly stderr$: Observable<Buffer>;
-  /** The stdin FIFO as a Node Writable when stdin was requested; ending it closes the process's stdin. */
+  /**
+   * The stdin FIFO as a Node Writable when stdin was requested; ending it closes the process's
+   * stdin. Write errors (EPIPE once the process closed its stdin, ERR_STREAM_DESTROYED after
+   * `delete$`) are emitted as 'error' events, as for any Node stream: listen for them.
+   */
   readonly stdin: Writable | undefined;
+  /**
+   * Failures of the IO copying that no other channel reports, as values (replayed; completes
+   * when the IO is closed): a stdin source that errored (stdin was then closed, so the process saw
+   * EOF), a write error while feeding a source (the source is released), a `Stdio.streams`
+   * Writable that failed or closed before EOF (the rest of that output is discarded). Optional
+   * for custom IO; the FIFO-backed creators provide it.
+   */
+  readonly ioErrors$?: Observable<ContainerdError>;
   /** Called by the library once the shim side is connected (after Tasks.Create for a task, Tasks.Start for an exec). */
   connected(): void;
-  /** Resolves when all output is drained (EOF), reading and discarding what nobody consumes. Called by `delete$` before the delete RPC. */
-  wait(): Promise<void>;
+  /**
+   * Resolves when all output is drained (EOF), reading and discarding what nobody consumes. With
+   * `idleMs`, also once the output has been idle that long (being read, yet nothing arriving and
+   * no EOF: a background process holds the pipe; time spent waiting on a slow consumer does not
+   * count); with `maxBytes`, also once that much more was read. Called by `delete$` before and
+   * after the delete RPC (see docs/io.md).
+   */
+  wait(options?: { readonly idleMs?: number; readonly maxBytes?: number }): Promise<void>;
   /** Releases everything now (fds, FIFO directory). Called after delete, and on a failed or unsubscribed create. */
   close(): Promise<void>;
 }

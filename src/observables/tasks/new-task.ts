@@ -5,6 +5,7 @@ import type { AnyValue } from "../containers/container-info.js";
 import { removeTask } from "./remove-task.js";
 import { Stdio, type IOCreator } from "../io/stdio.js";
 import { ioTarget } from "../io/io-target.js";
+import { explainFifoErrors } from "../io/fifo-errors.js";
 import { TaskImpl, type Task } from "./task.js";
 import { transaction$ } from "../rx/transaction.js";
 
@@ -34,7 +35,7 @@ export function newTask$(ctx: DomainContext, containerId: string, options: NewTa
     const created = await tx.step(ctx.services.tasks.create$({
       containerId, rootfs, ...io.config,
       options: options.runtimeOptions && toAny(options.runtimeOptions), runtimePath: options.runtimePath ?? "",
-    }, call));
+    }, call).pipe(explainFifoErrors(io.config)));
     tx.onRollback(() => removeTask(ctx, containerId));
     io.connected(); // the shim opened the task's FIFOs during Create
     return new TaskImpl(ctx, containerId, "", created.pid, io);

@@ -1,14 +1,16 @@
 import type { Writable } from "node:stream";
-import { defer, finalize, lastValueFrom, map, tap, throwError, type Observable } from "rxjs";
-import { FailedPreconditionError } from "../../errors/containerd-error.js";
+import { EMPTY, finalize, lastValueFrom, map, tap, throwError, type Observable } from "rxjs";
+import { FailedPreconditionError, type ContainerdError } from "../../errors/containerd-error.js";
 import { isFailedPrecondition, isNotFound } from "../../errors/guards.js";
 import type { CallOptions } from "../../services/call-options.js";
 import { nsOptions, type DomainContext } from "../client/context.js";
 import { processState, type ExitStatus, type ProcessState, type ProcessStatus } from "./exit-status.js";
 import type { ProcessIO } from "../io/stdio.js";
 import { removeStaleFifos } from "../io/fifo.js";
+import { explainFifoErrors } from "../io/fifo-errors.js";
 import { parseSignal, type Signal } from "./signals.js";
 import { validated } from "../rx/validated.js";
+import { cancellable } from "../rx/cancellable.js";
 import { ExitWait } from "./wait/wait.js";
 
 /** Options of `kill$`. */
@@ -48,8 +50,17 @@ export interface Process {
   readonly stdout$: Observable<Buffer>;
   /** Like `stdout$` for stderr; completes at once for a terminal. */
   readonly stderr$: Observable<Buffer>;
-  /** The stdin FIFO as a Writable when created with `stdin: true`; `end()` closes the process's stdin. */
+  /**
+   * The stdin FIFO as a Writable when created with `stdin: true`; `end()` closes the process's
+   * stdin. Write errors (EPIPE once the process closed its stdin) are 'error' events on it.
+   */
   readonly stdin: Writable | undefined;
+  /**
+   * IO failures nobody else reports (see `ProcessIO.ioErrors$`): a stdin source that errored, a
+   * write error while feeding stdin, a `Stdio.streams` Writable gone before EOF. Replayed;
+   * completes when the IO is closed; EMPTY without piped IO.
+   */
+  readonly ioErrors$: Observable<ContainerdError>;
   /** Tasks.Start; emits the pid. UnknownError from runc (e.g. a missing binary for an exec). */
   start$(options?: CallOptions): Observable<number>;
   /**
@@ -61,7 +72,12 @@ export interface Process {
   wait$(): Observable<ExitStatus>;
   /** Tasks.Kill; signal defaults to SIGTERM. InvalidArgumentError for unknown signals; NotFoundError if already exited. */
   kill$(signal?: Signal, options?: KillOptions): Observable<void>;
-  /** Deletes the stopped process and emits its exit status. FailedPreconditionError while it runs (unless `kill`). */
+  /**
+   * Deletes the stopped process and emits its exit status. FailedPreconditionError while it runs
+   * (unless `kill`). Drains piped output before and after the delete RPC, bounded so that a
+   * background child holding the pipe cannot hold the delete (docs/io.md, "Clean-up"), then
+   * closes the IO. Unsubscribing cancels the RPC in flight and skips the later steps.
+   */
   delete$(options?: DeleteProcessOptions): Observable<ExitStatus>;
   /** Tasks.Get: state, exit status and time. */
   status$(options?: CallOptions): Observable<ProcessStatus>;
@@ -104,10 +120,14 @@ export class ProcessImpl implements Process {
     return this.io?.stdin;
   }
 
+  get ioErrors$(): Observable<ContainerdError> {
+    return this.io?.ioErrors$ ?? EMPTY;
+  }
+
   /** Tasks.Start. The shim opens an exec's FIFOs during Start: the IO hears of it however Start ends. */
   start$(options?: CallOptions): Observable<number> {
     return this.ctx.services.tasks.start$({ containerId: this.containerId, execId: this.execId }, nsOptions(this.ctx, options))
-      .pipe(map((r) => (this.currentPid = r.pid)), tap({ error: () => this.exitWait?.startFailed() }),
+      .pipe(map((r) => (this.currentPid = r.pid)), explainFifoErrors(this.io?.config), tap({ error: () => this.exitWait?.startFailed() }),
         finalize(() => this.io?.connected()));
   }
 
@@ -155,32 +175,65 @@ export class ProcessImpl implements Process {
   delete$(options: DeleteProcessOptions = {}): Observable<ExitStatus> {
     return this.deleteWith$(options, (s) => !["running", "paused", "pausing"].includes(s.status),
       (s) => `current process state: ${s.status}, process must be stopped before deletion`,
-      () => this.ctx.services.tasks.deleteProcess$({ containerId: this.containerId, execId: this.execId },
-        nsOptions(this.ctx, options)));
+      (call) => this.ctx.services.tasks.deleteProcess$({ containerId: this.containerId, execId: this.execId }, call));
   }
 
-  /** Shared delete flow: optional kill + wait, state check, the delete RPC, IO drain. */
-  protected deleteWith$(options: DeleteProcessOptions, allowed: (s: ProcessStatus) => boolean,
-    refusal: (s: { status: ProcessState }) => string,
-    remove: () => Observable<{ exitStatus: number; exitedAt: Date | undefined }>): Observable<ExitStatus> {
-    return defer(async () => {
-      if (options.kill) {
+  /**
+   * Shared delete flow: optional kill + wait, state check, a bounded output drain, the delete RPC,
+   * the rest of the drain, then the IO is closed. Every wait is cancelled on unsubscribe (the RPC in
+   * flight is cancelled, and no later step runs).
+   *
+   * The order: Go's `task.Delete` waits for the IO and then deletes, which hangs when a process
+   * outside the task's PID namespace keeps a pipe open; Go's `process.Delete` (an exec) deletes
+   * first and then waits (the shim gives its copy 2 s, then closes its FIFO ends), which can cut
+   * off the tail of a slow consumer's output. Here both drain first while the output behaves like
+   * an exited process's backlog (see {@link drainIO}), so a slow consumer loses nothing, then
+   * delete, so a background child holding the pipe cannot hold the delete, then drain what is left.
+   */
+  protected deleteWith$(options: DeleteProcessOptions, allowed: (s: ProcessStatus) => boolean, refusal: (s: { status: ProcessState }) => string,
+    remove: (call: CallOptions) => Observable<{ exitStatus: number; exitedAt: Date | undefined }>): Observable<ExitStatus> {
+    return cancellable(async (c) => {
+      const { kill, ...rest } = options;
+      const call = c.call(nsOptions(this.ctx, rest));
+      if (kill) {
         const exit$ = this.wait$();
-        await lastValueFrom(this.kill$("SIGKILL", { ...options, all: true }), { defaultValue: undefined })
+        await lastValueFrom(this.kill$("SIGKILL", { ...call, all: true }), { defaultValue: undefined })
           .catch((e: unknown) => { if (!isNotFound(e) && !isFailedPrecondition(e)) throw e; });
-        await lastValueFrom(exit$).catch((e: unknown) => { if (!isNotFound(e)) throw e; });
+        await c.last(exit$).catch((e: unknown) => { if (!isNotFound(e)) throw e; });
       }
-      const { status, paths } = await lastValueFrom(this.get$(options));
+      const { status, paths } = await lastValueFrom(this.get$(call));
       if (!allowed(status)) throw new FailedPreconditionError(refusal(status));
-      await this.io?.wait(); // output drained before the shim closes its pipes (Delete)
-      const r = await lastValueFrom(remove());
+      await c.until(drainIO(this.io, BACKLOG_BYTES));
+      const r = await lastValueFrom(remove(call));
       this.exitWait = undefined; // deleted: a later wait$() asks again (NotFoundError), as Go's Wait does
+      await c.until(drainIO(this.io, Infinity)); // the shim has closed (or closes within 2 s) its ends
+
       // Without IO (loaded without `attach`, e.g. after an app restart), FIFOs left by whoever
       // created the process would be orphaned: remove them as the Go client does for loaded sets.
       await (this.io ? this.io.close() : removeStaleFifos(paths));
       return { code: r.exitStatus, exitedAt: r.exitedAt ?? new Date(0) };
     });
   }
+}
+
+/**
+ * How long, in total, output may stay idle (read as fast as it is consumed, yet nothing arrives
+ * and no EOF) before `delete$` stops waiting for it: an exited process's backlog is there to be
+ * read at once, so waiting on the writer means another process (a background child) holds the
+ * pipe open. Time spent waiting on a slow consumer (backpressure) does not count. @internal
+ */
+export const IO_IDLE_MS = 2_000;
+
+/**
+ * More than an exited process can leave unread in its pipes (pipe, shim buffer and FIFO: ~160
+ * KiB): output beyond this, read before the delete, comes from a background child that keeps
+ * writing, so `delete$` stops waiting and deletes. @internal
+ */
+export const BACKLOG_BYTES = 1 << 20;
+
+/** Waits for the output's EOF, or until it has been idle for {@link IO_IDLE_MS}, or `maxBytes` were read. @internal */
+export function drainIO(io: ProcessIO | undefined, maxBytes: number): Promise<void> {
+  return io ? io.wait({ idleMs: IO_IDLE_MS, maxBytes }) : Promise.resolve();
 }
 
 const noIO = (what: string): Observable<never> => throwError(() =>

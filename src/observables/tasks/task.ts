@@ -1,4 +1,4 @@
-import { catchError, defer, lastValueFrom, map, throwError, type Observable } from "rxjs";
+import { catchError, lastValueFrom, map, throwError, type Observable } from "rxjs";
 import { CheckpointOptions } from "../../../generated/github.com/containerd/containerd/runtime/v2/runc/options/oci.js";
 import { ProcessDetails } from "../../../generated/github.com/containerd/containerd/runtime/v2/runc/options/oci.js";
 import { UnknownError } from "../../errors/containerd-error.js";
@@ -11,6 +11,7 @@ import { ProcessImpl, type DeleteProcessOptions, type KillOptions, type Process 
 import type { Signal } from "./signals.js";
 import type { LinuxResources } from "../spec/linux-types.js";
 import type { Spec } from "../spec/types.js";
+import { cancellable } from "../rx/cancellable.js";
 import { decodeMetrics, type TaskMetrics } from "./task-metrics.js";
 
 /** A process of the task, as Tasks.ListPids reports it. */
@@ -58,7 +59,10 @@ export interface Task extends Process {
   update$(update: { readonly resources: LinuxResources }, options?: CallOptions): Observable<void>;
   /** The container's OCI spec (Containers.Get; no task RPC). */
   spec$(options?: CallOptions): Observable<Spec>;
-  /** Pauses, runs Tasks.Checkpoint (CRIU), resumes; emits the checkpoint descriptors. */
+  /**
+   * Pauses, runs Tasks.Checkpoint (CRIU), resumes; emits the checkpoint descriptors. Unsubscribing
+   * cancels the RPC in flight; a task this call paused is resumed.
+   */
   checkpoint$(options?: CheckpointTaskOptions): Observable<{ mediaType: string; digest: string; size: number }[]>;
   /** Tasks.Exec then a Process (not started). InvalidArgumentError for an empty or bad id, AlreadyExistsError for a duplicate. */
   exec$(execId: string, spec: ExecSpec, options?: ExecOptions): Observable<Process>;
@@ -77,7 +81,7 @@ export class TaskImpl extends ProcessImpl implements Task {
     return this.deleteWith$(options,
       (s) => s.status === "stopped" || s.status === "unknown" || (s.status === "created" && this.pid === 0),
       (s) => `task must be stopped before deletion: ${s.status}`,
-      () => this.ctx.services.tasks.delete$({ containerId: this.containerId }, nsOptions(this.ctx, options)));
+      (call) => this.ctx.services.tasks.delete$({ containerId: this.containerId }, call));
   }
 
   pause$(options?: CallOptions): Observable<void> {
@@ -118,14 +122,20 @@ export class TaskImpl extends ProcessImpl implements Task {
         exit: options.exit ?? false, imagePath: options.imagePath ?? "", workPath: options.workPath ?? "",
       })).finish()) },
     };
-    return defer(async () => {
-      const wasPaused = (await lastValueFrom(this.status$(options))).status === "paused";
-      if (!wasPaused) await lastValueFrom(this.pause$(options));
+    return cancellable(async (c) => {
+      const call = c.call(nsOptions(this.ctx, options));
+      const wasPaused = (await lastValueFrom(this.status$(call))).status === "paused";
+      let done = false;
       try {
-        const r = await lastValueFrom(this.ctx.services.tasks.checkpoint$(request, nsOptions(this.ctx, options)));
+        if (!wasPaused) await lastValueFrom(this.pause$(call));
+        const r = await lastValueFrom(this.ctx.services.tasks.checkpoint$(request, call));
+        done = true;
         return r.descriptors.map((d) => ({ mediaType: d.mediaType, digest: d.digest, size: d.size.toNumber() }));
       } finally {
-        if (!wasPaused && !options.exit) await lastValueFrom(this.resume$(options)).catch(() => undefined);
+        // Undo our pause even after an unsubscribe (with a signal of its own: the caller's is gone).
+        if (!wasPaused && !(options.exit && done)) {
+          await lastValueFrom(this.resume$({ ...options, signal: undefined })).catch(() => undefined);
+        }
       }
     }).pipe(mapCheckpointError());
   }

@@ -1,7 +1,8 @@
 import { createWriteStream } from "node:fs";
 import { rm } from "node:fs/promises";
 import type { Writable } from "node:stream";
-import { lastValueFrom, Observable, reduce } from "rxjs";
+import { lastValueFrom, reduce, type Observable } from "rxjs";
+import { cancellable, type Cancel } from "../../rx/cancellable.js";
 import { CanceledError, ContainerdError, InvalidArgumentError } from "../../../errors/containerd-error.js";
 import type { CallOptions } from "../../../services/call-options.js";
 import { tarHeader } from "../../tar/tar-stream.js";
@@ -39,7 +40,7 @@ async function collect(ctx: StoreContext, d: OciDescriptor, options: ExportOptio
 }
 
 /** Writes to a Writable honouring backpressure; rejects when it errors or closes early. */
-function writer(dest: Writable): { write: (b: Buffer) => Promise<void>; end: () => Promise<void> } {
+function writer(dest: Writable, c: Cancel): { write: (b: Buffer) => Promise<void>; end: () => Promise<void> } {
   let failure: unknown;
   dest.on("error", (e: unknown) => { failure = e; });
   const wait = (event: "drain" | "finish") => new Promise<void>((resolve, reject) => {
@@ -51,31 +52,29 @@ function writer(dest: Writable): { write: (b: Buffer) => Promise<void>; end: () 
   return {
     write: async (b) => {
       if (failure !== undefined) throw failure;
-      if (!dest.write(b)) await wait("drain");
+      if (!dest.write(b)) await c.until(wait("drain"));
     },
     end: async () => {
       if (failure !== undefined) throw failure;
       const finished = wait("finish");
       dest.end();
-      await finished;
+      await c.until(finished);
     },
   };
 }
 
 /** The export$ operation (see Images.export$). @internal */
 export function exportImages$(ctx: StoreContext, refs: readonly string[], destination: Writable | string, options: ExportOptions): Observable<void> {
-  return new Observable<void>((subscriber) => {
-    let cancelled = false;
-    run(() => cancelled).then(() => { subscriber.next(undefined); subscriber.complete(); }, (e: unknown) => subscriber.error(ContainerdError.from(e)));
-    return () => { cancelled = true; };
-  });
+  // Unsubscribing cancels the RPC in flight (and a wait for the destination to drain); the
+  // partial file is removed.
+  return cancellable((c) => run(c));
 
-  async function run(isCancelled: () => boolean): Promise<void> {
+  async function run(c: Cancel): Promise<void> {
     if (!Array.isArray(refs) || refs.length === 0 || refs.some((r) => typeof r !== "string" || r === "")) {
       throw new InvalidArgumentError("export$ needs at least one image name");
     }
     if (typeof destination === "string" && destination === "") throw new InvalidArgumentError("export$ path must not be empty");
-    const call = longCall(ctx, options);
+    const call = c.call(longCall(ctx, options));
     const blobs = new Map<string, OciDescriptor>();
     const manifests: OciDescriptor[] = [];
     for (const name of refs) {
@@ -87,7 +86,7 @@ export function exportImages$(ctx: StoreContext, refs: readonly string[], destin
       manifests.push({ ...target, annotations: { ...t.annotations, [ANNOTATION_IMAGE_NAME]: name, [ANNOTATION_REF_NAME]: ociRefName(name) } });
     }
     const dest = typeof destination === "string" ? createWriteStream(destination) : destination;
-    const out = writer(dest);
+    const out = writer(dest, c);
     try {
       const file = async (path: string, data: Buffer) => {
         await out.write(tarHeader(path, data.length));
@@ -98,7 +97,7 @@ export function exportImages$(ctx: StoreContext, refs: readonly string[], destin
       await out.write(tarHeader("blobs/", 0, "5"));
       await out.write(tarHeader("blobs/sha256/", 0, "5"));
       for (const d of blobs.values()) {
-        if (isCancelled()) throw new CanceledError("export unsubscribed");
+        if (c.signal.aborted) throw new CanceledError("export unsubscribed");
         await out.write(tarHeader(`blobs/sha256/${d.digest.slice("sha256:".length)}`, d.size));
         for (let offset = 0; offset < d.size; offset += RANGE) {
           const size = Math.min(RANGE, d.size - offset);
