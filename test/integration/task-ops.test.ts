@@ -80,7 +80,7 @@ test("container metadata: info, labels, setLabels, update, extensions, image, sp
   assert.deepEqual(await lastValueFrom(c.setLabels$({ a: "", c: "3" })), { b: "2", c: "3" });
   const spec = await lastValueFrom(c.spec$());
   assert.equal(spec.hostname, "meta-host");
-  assert.deepEqual(spec.process?.user, { uid: 1000, gid: 1000, additionalGids: [1000] });
+  assert.deepEqual(spec.process?.user, { uid: 1000, gid: 1000, additionalGids: [1000, 10] }, "uid 1000 is app, a member of wheel (10) in the image's /etc/group");
   assert.ok(spec.process?.env?.includes("FOO=bar") && spec.process.env.some((e) => e.startsWith("PATH=")));
   assert.equal(spec.linux?.cgroupsPath, `/${client.namespace}/meta`);
   const img = await lastValueFrom(c.image$());

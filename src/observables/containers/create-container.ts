@@ -1,6 +1,6 @@
 import { catchError, concatMap, lastValueFrom, throwError, type Observable } from "rxjs";
 import { AlreadyExistsError, FailedPreconditionError, type ContainerdError } from "../../errors/containerd-error.js";
-import { isAlreadyExists, isNotFound } from "../../errors/guards.js";
+import { isAlreadyExists, isNotFound, isNotImplemented } from "../../errors/guards.js";
 import type { CallOptions } from "../../services/call-options.js";
 import { jsonAny, nsOptions, SPEC_TYPE_URL, toAny, type DomainContext } from "../client/context.js";
 import type { AnyValue } from "./container-info.js";
@@ -94,9 +94,13 @@ export function createContainer$(ctx: DomainContext, id: string, o: CreateContai
       // Any user needs the image's files, a numeric one too: containerd's WithUserID takes the gid
       // of the uid's /etc/passwd entry (0 only when there is none), and WithAdditionalGIDs reads
       // /etc/group for the supplementary groups of that user.
-      const hasUser = (u: string | undefined | null) => u !== undefined && u !== null && u !== "";
-      if (hasUser(o.user) || hasUser(config.User)) {
-        const files = await readImageFiles(services, image, ["etc/passwd", "etc/group"], call);
+      const users = [o.user, config.User].filter((u): u is string => typeof u === "string" && u !== "");
+      if (users.length > 0) {
+        // Numeric ids still work when the layers cannot be read here (zstd on an older Node):
+        // then no lookup is made, as before. A name cannot do without the files.
+        const numericOnly = users.every((u) => /^\d+(:\d+)?$/.test(u));
+        const files = await readImageFiles(services, image, ["etc/passwd", "etc/group"], call)
+          .catch((e: unknown) => { if (numericOnly && isNotImplemented(e)) return new Map<string, Buffer>(); throw e; });
         const passwd = files.get("etc/passwd")?.toString("utf8");
         const group = files.get("etc/group")?.toString("utf8");
         specCtx = { ...specCtx, image: { config, ...(passwd ? { passwd } : {}), ...(group ? { group } : {}) } };
