@@ -13,13 +13,14 @@ ensure_debs() {
   fi
 }
 
-# lab_up — start a private lab in a temp dir (unless RXC_LAB_DIR is set), export its address,
+# lab_up — start a private lab (of the line $RXC_CONTAINERD) in a temp dir (unless RXC_LAB_DIR is set), export its address,
 # and take it down when the calling script exits.
 lab_up() {
   local here; here=$(dirname "${BASH_SOURCE[0]}")
   export RXC_LAB_DIR=${RXC_LAB_DIR:-$(mktemp -d /tmp/rxc-lab.XXXXXX)}
   trap "bash '$here/lab' down" EXIT
   CONTAINERD_ADDRESS=$(bash "$here/lab" up)
+  eval "$(bash "$here/lab" env)"
   # FIFOs must be visible to the lab's shims (which see a private /run): $LAB/fifo.
   export CONTAINERD_ADDRESS CONTAINERD_FIFO_DIR=$RXC_LAB_DIR/fifo
 }
@@ -31,6 +32,9 @@ debian_mirror() {
         /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null | grep -v security | grep -oE 'https?://[^[:space:]]+' | head -n1)
   echo "${m:-http://deb.debian.org/debian}"
 }
+
+# All the lines scripts/test-all.sh --all-lines runs.
+RXC_ALL_LINES=(1.6 1.7 2.1)
 
 # RXC_CACHE holds downloaded .debs and their unpacked trees; reused when present.
 RXC_CACHE=${RXC_CACHE:-/var/cache/rxcontainerd}
@@ -66,12 +70,14 @@ RXC_DEFAULT_LINE=1.6
 containerd_line() { echo "${1:-${RXC_CONTAINERD:-$RXC_DEFAULT_LINE}}"; }
 
 # containerd_bindir LINE — a directory holding that line's containerd, containerd-shim-runc-v2 and
-# ctr, fetched and cached on first use (1.6 is the system's package, installed with apt).
+# ctr: 1.6 is bookworm's package (apt-installed, the system's); 1.7.24 (trixie) and 2.1.9 (sid) are
+# downloaded and unpacked under $RXC_CACHE on first use, never installed. All run with bookworm's
+# runc (sid's needs a newer glibc).
 containerd_bindir() {
   case "$1" in
     1.6) ensure_debs containerd; echo /usr/bin ;;
-    1.7) fetch_debs trixie "$RXC_CACHE/containerd-1.7" containerd >&2; echo "$RXC_CACHE/containerd-1.7/usr/bin" ;;
-    2.1) fetch_debs sid "$RXC_CACHE/containerd-2.1" containerd >&2; echo "$RXC_CACHE/containerd-2.1/usr/bin" ;;
+    1.7) fetch_debs trixie "$RXC_CACHE/containerd-1.7.24" containerd=1.7.24~ds1-6+deb13u1 >&2; echo "$RXC_CACHE/containerd-1.7.24/usr/bin" ;;
+    2.1) fetch_debs sid "$RXC_CACHE/containerd-2.1.9" containerd=2.1.9+ds1-5 >&2; echo "$RXC_CACHE/containerd-2.1.9/usr/bin" ;;
     *) echo "unknown containerd line '$1' (1.6, 1.7 or 2.1)" >&2; return 2 ;;
   esac
 }
