@@ -149,7 +149,8 @@ test("piped IO flows through a daemon restart: the shim and the FIFOs never invo
     assert.ok(Date.now() < deadline, `all 40 lines within 20 s of the restart; got ${JSON.stringify(out.slice(-40))}`);
     await sleep(50);
   }
-  await lastValueFrom(task.kill$("SIGTERM"));
+  // The output can be complete before the channel has reconnected: the first call may be Unavailable.
+  await lastValueFrom(task.kill$("SIGTERM").pipe(retryWithBackoff({ initialDelayMs: 100, maxDelayMs: 500, maxRetries: 40, retryIf: isUnavailable })));
   assert.equal((await lastValueFrom(exit$)).code, 0);
   await lastValueFrom(task.delete$());
   await eof;
