@@ -1,45 +1,35 @@
 #!/usr/bin/env bash
-# Regenerates generated/ from containerd 1.6's .proto files as shipped by Debian.
-# Installs the Debian packages that hold them (and protoc) when missing. Deterministic:
-# CI runs it and fails on any drift (`git diff --exit-code generated`).
+# Regenerates generated/ from containerd 2.x's .proto files as shipped by Debian (sid's
+# golang-github-containerd-containerd-api-dev, a superset of 1.6's v1 API: Transfer, Streaming,
+# Sandbox, Introspection.Server/PluginInfo, new fields), plus the companion protos it needs (cgroups
+# v3 stats, gogo's google/rpc/status, grpc health). Those packages are downloaded privately into
+# $RXC_CACHE (scripts/lib.sh fetch_debs), never installed; protoc and google/protobuf come from
+# bookworm (protobuf-compiler, libprotobuf-dev). Deterministic: the package versions are pinned, and
+# CI runs this and fails on any drift (`git diff --exit-code generated`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 . scripts/lib.sh
-ensure_debs golang-github-containerd-containerd-dev golang-github-gogo-protobuf-dev \
-  golang-github-gogo-googleapis-dev golang-github-containerd-cgroups-dev \
-  golang-google-grpc-dev libprotobuf-dev protobuf-compiler
+ensure_debs libprotobuf-dev protobuf-compiler
+PKGS=(
+  golang-github-containerd-containerd-api-dev=2.1.9+ds1-5
+  golang-github-containerd-cgroups-dev=3.0.5-5
+  golang-github-gogo-googleapis-dev=1.4.0-2
+  golang-google-grpc-dev=1.81.1-1
+)
+SRC=$RXC_CACHE/protos-containerd-2.1
+fetch_debs sid "$SRC" "${PKGS[@]}"
 
-GO=/usr/share/gocode/src
-CTRD=github.com/containerd/containerd
+GO=$SRC/usr/share/gocode/src
+API=github.com/containerd/containerd/api
 HEALTH_DIR=$GO/google.golang.org/grpc/debian/missing-sources/grpc/grpc-proto/master
 
+# Every gRPC service of the API (not the shims' ttrpc APIs under runtime/ and services/ttrpc), every
+# event and type.
 PROTOS=(
-  $CTRD/api/services/containers/v1/containers.proto
-  $CTRD/api/services/content/v1/content.proto
-  $CTRD/api/services/diff/v1/diff.proto
-  $CTRD/api/services/events/v1/events.proto
-  $CTRD/api/services/images/v1/images.proto
-  $CTRD/api/services/introspection/v1/introspection.proto
-  $CTRD/api/services/leases/v1/leases.proto
-  $CTRD/api/services/namespaces/v1/namespace.proto
-  $CTRD/api/services/snapshots/v1/snapshots.proto
-  $CTRD/api/services/tasks/v1/tasks.proto
-  $CTRD/api/services/version/v1/version.proto
-  $CTRD/api/events/container.proto
-  $CTRD/api/events/content.proto
-  $CTRD/api/events/image.proto
-  $CTRD/api/events/namespace.proto
-  $CTRD/api/events/snapshot.proto
-  $CTRD/api/events/task.proto
-  $CTRD/api/types/descriptor.proto
-  $CTRD/api/types/metrics.proto
-  $CTRD/api/types/mount.proto
-  $CTRD/api/types/platform.proto
-  $CTRD/api/types/task/task.proto
-  $CTRD/runtime/v2/runc/options/oci.proto
-  github.com/containerd/cgroups/stats/v1/metrics.proto
-  github.com/containerd/cgroups/v2/stats/metrics.proto
+  $(cd "$GO" && find $API/services $API/events $API/types -name '*.proto' -not -path '*/services/ttrpc/*' | LC_ALL=C sort)
+  github.com/containerd/cgroups/v3/cgroup1/stats/metrics.proto
+  github.com/containerd/cgroups/v3/cgroup2/stats/metrics.proto
   grpc/health/v1/health.proto
 )
 
@@ -51,7 +41,6 @@ protoc \
   --plugin=protoc-gen-ts_proto=./node_modules/.bin/protoc-gen-ts_proto \
   --ts_proto_out=generated \
   --ts_proto_opt="$OPTS" \
-  -I "$GO" -I "$GO/github.com/gogo/protobuf" -I "$GO/github.com/gogo/googleapis" \
-  -I "$HEALTH_DIR" -I /usr/include \
+  -I "$GO" -I "$GO/github.com/gogo/googleapis" -I "$HEALTH_DIR" -I /usr/include \
   "${PROTOS[@]}"
 echo "generate: $(find generated -name '*.ts' | wc -l) files in generated/" >&2

@@ -1,5 +1,5 @@
 // One-line Observable wrappers over Introspection's RPCs; all plumbing lives in Rpc.
-import { IntrospectionService, PluginsRequest } from "../../generated/github.com/containerd/containerd/api/services/introspection/v1/introspection.js";
+import { IntrospectionService, PluginInfoRequest, PluginsRequest } from "../../generated/github.com/containerd/containerd/api/services/introspection/v1/introspection.js";
 import { Empty } from "../../generated/google/protobuf/empty.js";
 import type { Rpc } from "./rpc.js";
 
@@ -20,6 +20,8 @@ export function introspectionApi(rpc: Rpc) {
     plugins$: rpc.unary(IntrospectionService.plugins, PluginsRequest),
     /** `Server` — Server returns information about the containerd server (emits the response). */
     server$: rpc.unary(IntrospectionService.server, Empty),
+    /** `PluginInfo` — one plugin's details by type and id (containerd ≥ 2.0; older daemons answer `NotImplementedError`) (emits the response). */
+    pluginInfo$: rpc.unary(IntrospectionService.pluginInfo, PluginInfoRequest),
   };
 }
 

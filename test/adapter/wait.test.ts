@@ -12,7 +12,8 @@ import {
   type ServiceDefinition, type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { GetRequest, GetResponse, TasksService, WaitRequest, WaitResponse } from "../../generated/github.com/containerd/containerd/api/services/tasks/v1/tasks.js";
-import { Envelope, EventsService, PublishRequest, SubscribeRequest } from "../../generated/github.com/containerd/containerd/api/services/events/v1/events.js";
+import { EventsService, PublishRequest, SubscribeRequest } from "../../generated/github.com/containerd/containerd/api/services/events/v1/events.js";
+import { Envelope } from "../../generated/github.com/containerd/containerd/api/types/event.js";
 import { TaskExit } from "../../generated/github.com/containerd/containerd/api/events/task.js";
 import { Containerd, type ExitStatus } from "../../src/index.js";
 import { ProcessImpl } from "../../src/observables/tasks/process.js";

@@ -12,7 +12,8 @@ after(async () => dispose());
 
 test("version, server, health and plugins of the lab daemon", async () => {
   const v = await lastValueFrom(client.version$());
-  assert.match(v.version, /^1\.6\./, `lab runs containerd 1.6, got ${v.version}`);
+  const line = process.env["RXC_CONTAINERD"] ?? "1.6";
+  assert.ok(v.version.startsWith(`${line}.`), `lab runs containerd ${line}, got ${v.version}`);
   const s = await lastValueFrom(client.server$());
   assert.match(s.uuid, /^[0-9a-f-]{36}$/);
   assert.equal(await lastValueFrom(client.isServing$()), true);

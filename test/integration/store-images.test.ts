@@ -106,6 +106,9 @@ test("import$ the lab's busybox OCI tar, inspect, unpack$, run a container, unpa
   assert.equal((await lastValueFrom(client.images.get$(REF))).target.digest, img.target.digest);
   const upd = await lastValueFrom(client.images.update$(REF, { labels: { team: "a" } }));
   assert.equal(upd.labels["team"], "a");
+  // A labels-only update keeps the target (and, on 1.7/2.x, does not crash the daemon: it needs a target in every Update).
+  assert.equal(upd.target.digest, img.target.digest);
+  assert.equal((await lastValueFrom(client.images.get$(REF))).labels["team"], "a");
   assert.deepEqual((await lastValueFrom(client.images.list$("labels.team==a"))).map((i) => i.name), [REF]);
   assert.ok(isNotFound((await settle(lastValueFrom(client.images.get$("nope:1")))).error));
   assert.ok(isInvalidArgument((await settle(lastValueFrom(client.images.get$("")))).error));

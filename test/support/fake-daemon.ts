@@ -10,7 +10,8 @@ import {
 } from "@grpc/grpc-js";
 import { VersionService } from "../../generated/github.com/containerd/containerd/api/services/version/v1/version.js";
 import { GetRequest, GetResponse, TasksService, WaitRequest, WaitResponse } from "../../generated/github.com/containerd/containerd/api/services/tasks/v1/tasks.js";
-import { EventsService, SubscribeRequest, Envelope } from "../../generated/github.com/containerd/containerd/api/services/events/v1/events.js";
+import { EventsService, SubscribeRequest } from "../../generated/github.com/containerd/containerd/api/services/events/v1/events.js";
+import { Envelope } from "../../generated/github.com/containerd/containerd/api/types/event.js";
 import { ContentService, WriteContentRequest, WriteContentResponse, WriteAction } from "../../generated/github.com/containerd/containerd/api/services/content/v1/content.js";
 import { Status } from "../../generated/google/rpc/status.js";
 import { GetImageRequest, GetImageResponse, ImagesService } from "../../generated/github.com/containerd/containerd/api/services/images/v1/images.js";

@@ -11,7 +11,7 @@ test("checkLabels: key + value up to 4096 bytes pass, one byte more fails with c
   assert.equal(checkLabels("labels", { k: "v".repeat(4095) }), undefined);
   const e = checkLabels("container labels", { ok: "1", "abcdefghijklmnop": "v".repeat(4096 - 16 + 1) });
   assert.ok(e instanceof InvalidArgumentError);
-  assert.equal(e.message, "[InvalidArgument] container labels: label key and value greater than maximum size (4096 bytes), key: abcdefghij");
+  assert.equal(e.message, "[InvalidArgument] container labels: label key and value length (4097 bytes) greater than maximum size (4096 bytes), key: abcdefghij");
   assert.match(String(checkLabels("labels", { short: "v".repeat(5000) })?.message), /key: short$/);
   assert.ok(checkLabels("labels", { ["k".repeat(4097)]: "" }) instanceof InvalidArgumentError, "the key alone counts");
 });
@@ -53,7 +53,7 @@ test("oversized labels: namespaces.create$, namespaces.setLabels$ and containers
   for (const op of attempts) {
     const r = await lastValueFrom(op).then(() => undefined, (e: unknown) => e);
     assert.ok(isInvalidArgument(r), String(r));
-    assert.match((r as Error).message, /label key and value greater than maximum size \(4096 bytes\), key: big$/);
+    assert.match((r as Error).message, /label key and value length \(\d+ bytes\) greater than maximum size \(4096 bytes\), key: big$/);
   }
   assert.equal(client.callStats.started, 0, "no RPC was made");
   client.close();

@@ -1,5 +1,5 @@
 import { Readable, type Writable } from "node:stream";
-import { defer, map, type Observable } from "rxjs";
+import { defer, map, of, switchMap, type Observable } from "rxjs";
 import { InvalidArgumentError } from "../../errors/containerd-error.js";
 import type { CallOptions } from "../../services/call-options.js";
 import type { OciDescriptor } from "./image-reader.js";
@@ -74,16 +74,25 @@ export class Images {
   /**
    * Images.Update: sets the given labels (an empty value removes one; others stay, field mask
    * `labels.<key>`) and, if given, the target. Emits the image. NotFoundError if missing.
+   * Without a target it first reads the image (Images.Get), since containerd ≥ 1.7 needs one in
+   * every Update request.
    */
   update$(name: string, update: { readonly labels?: Readonly<Record<string, string>>; readonly target?: OciDescriptor }, options?: CallOptions): Observable<Image> {
     const labels = update.labels ?? {};
     const mask = [...Object.keys(labels).map((k) => `labels.${k}`), ...(update.target ? ["target"] : [])];
     // An empty mask would mean "replace everything": an empty update is just a read.
     if (mask.length === 0) return this.get$(name, options);
-    return validated(() => checkName(name) ?? (update.target ? checkTarget(update.target) : undefined) ?? checkLabels("image labels", update.labels), () => this.ctx.services.images.update$({
-      image: { name, labels: Object.fromEntries(Object.entries(labels).filter(([, v]) => v !== "")), ...(update.target ? { target: protoTarget(update.target) } : {}) },
-      updateMask: mask,
-    }, this.call(options)).pipe(map((r) => toImage(this.ctx, r.image))));
+    const call = this.call(options);
+    // containerd 1.7 and 2.x dereference the request's target whatever the mask says: an Update
+    // without one crashes the daemon (nil pointer). So a labels-only update sends the current
+    // target (read with Images.Get); the mask keeps it from being written.
+    const target$: Observable<OciDescriptor> = update.target ? of(update.target) : this.get$(name, options).pipe(map((img) => img.target));
+    return validated(() => checkName(name) ?? (update.target ? checkTarget(update.target) : undefined) ?? checkLabels("image labels", update.labels), () => target$.pipe(
+      switchMap((target) => this.ctx.services.images.update$({
+        image: { name, labels: Object.fromEntries(Object.entries(labels).filter(([, v]) => v !== "")), target: protoTarget(target) },
+        updateMask: mask,
+      }, call)),
+      map((r) => toImage(this.ctx, r.image))));
   }
 
   /**

@@ -1,5 +1,5 @@
-import { Metrics as V1Metrics } from "../../../generated/github.com/containerd/cgroups/stats/v1/metrics.js";
-import { Metrics as V2Metrics } from "../../../generated/github.com/containerd/cgroups/v2/stats/metrics.js";
+import { Metrics as V1Metrics } from "../../../generated/github.com/containerd/cgroups/v3/cgroup1/stats/metrics.js";
+import { Metrics as V2Metrics } from "../../../generated/github.com/containerd/cgroups/v3/cgroup2/stats/metrics.js";
 import { NotFoundError } from "../../errors/containerd-error.js";
 import type { Metric } from "../../../generated/github.com/containerd/containerd/api/types/metrics.js";
 

@@ -8,9 +8,99 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import Long from "long";
 
+export interface ContentCreate {
+  digest: string;
+  size: Long;
+}
+
 export interface ContentDelete {
   digest: string;
 }
+
+function createBaseContentCreate(): ContentCreate {
+  return { digest: "", size: Long.ZERO };
+}
+
+export const ContentCreate: MessageFns<ContentCreate> = {
+  encode(message: ContentCreate, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.digest !== "") {
+      writer.uint32(10).string(message.digest);
+    }
+    if (!message.size.equals(Long.ZERO)) {
+      writer.uint32(16).int64(message.size.toString());
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContentCreate {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseContentCreate();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.digest = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.size = Long.fromString(reader.int64().toString());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ContentCreate {
+    return {
+      digest: isSet(object.digest) ? globalThis.String(object.digest) : "",
+      size: isSet(object.size) ? Long.fromValue(object.size) : Long.ZERO,
+    };
+  },
+
+  toJSON(message: ContentCreate): unknown {
+    const obj: any = {};
+    if (message.digest !== "") {
+      obj.digest = message.digest;
+    }
+    if (!message.size.equals(Long.ZERO)) {
+      obj.size = (message.size || Long.ZERO).toString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ContentCreate>, I>>(base?: I): ContentCreate {
+    return ContentCreate.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ContentCreate>, I>>(object: I): ContentCreate {
+    const message = createBaseContentCreate();
+    message.digest = object.digest ?? "";
+    message.size = (object.size !== undefined && object.size !== null) ? Long.fromValue(object.size) : Long.ZERO;
+    return message;
+  },
+};
 
 function createBaseContentDelete(): ContentDelete {
   return { digest: "" };

@@ -11,19 +11,22 @@ import Long from "long";
 export interface SnapshotPrepare {
   key: string;
   parent: string;
+  snapshotter: string;
 }
 
 export interface SnapshotCommit {
   key: string;
   name: string;
+  snapshotter: string;
 }
 
 export interface SnapshotRemove {
   key: string;
+  snapshotter: string;
 }
 
 function createBaseSnapshotPrepare(): SnapshotPrepare {
-  return { key: "", parent: "" };
+  return { key: "", parent: "", snapshotter: "" };
 }
 
 export const SnapshotPrepare: MessageFns<SnapshotPrepare> = {
@@ -33,6 +36,9 @@ export const SnapshotPrepare: MessageFns<SnapshotPrepare> = {
     }
     if (message.parent !== "") {
       writer.uint32(18).string(message.parent);
+    }
+    if (message.snapshotter !== "") {
+      writer.uint32(42).string(message.snapshotter);
     }
     return writer;
   },
@@ -66,6 +72,14 @@ export const SnapshotPrepare: MessageFns<SnapshotPrepare> = {
             message.parent = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.snapshotter = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -82,6 +96,7 @@ export const SnapshotPrepare: MessageFns<SnapshotPrepare> = {
     return {
       key: isSet(object.key) ? globalThis.String(object.key) : "",
       parent: isSet(object.parent) ? globalThis.String(object.parent) : "",
+      snapshotter: isSet(object.snapshotter) ? globalThis.String(object.snapshotter) : "",
     };
   },
 
@@ -93,6 +108,9 @@ export const SnapshotPrepare: MessageFns<SnapshotPrepare> = {
     if (message.parent !== "") {
       obj.parent = message.parent;
     }
+    if (message.snapshotter !== "") {
+      obj.snapshotter = message.snapshotter;
+    }
     return obj;
   },
 
@@ -103,12 +121,13 @@ export const SnapshotPrepare: MessageFns<SnapshotPrepare> = {
     const message = createBaseSnapshotPrepare();
     message.key = object.key ?? "";
     message.parent = object.parent ?? "";
+    message.snapshotter = object.snapshotter ?? "";
     return message;
   },
 };
 
 function createBaseSnapshotCommit(): SnapshotCommit {
-  return { key: "", name: "" };
+  return { key: "", name: "", snapshotter: "" };
 }
 
 export const SnapshotCommit: MessageFns<SnapshotCommit> = {
@@ -118,6 +137,9 @@ export const SnapshotCommit: MessageFns<SnapshotCommit> = {
     }
     if (message.name !== "") {
       writer.uint32(18).string(message.name);
+    }
+    if (message.snapshotter !== "") {
+      writer.uint32(42).string(message.snapshotter);
     }
     return writer;
   },
@@ -151,6 +173,14 @@ export const SnapshotCommit: MessageFns<SnapshotCommit> = {
             message.name = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.snapshotter = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -167,6 +197,7 @@ export const SnapshotCommit: MessageFns<SnapshotCommit> = {
     return {
       key: isSet(object.key) ? globalThis.String(object.key) : "",
       name: isSet(object.name) ? globalThis.String(object.name) : "",
+      snapshotter: isSet(object.snapshotter) ? globalThis.String(object.snapshotter) : "",
     };
   },
 
@@ -178,6 +209,9 @@ export const SnapshotCommit: MessageFns<SnapshotCommit> = {
     if (message.name !== "") {
       obj.name = message.name;
     }
+    if (message.snapshotter !== "") {
+      obj.snapshotter = message.snapshotter;
+    }
     return obj;
   },
 
@@ -188,18 +222,22 @@ export const SnapshotCommit: MessageFns<SnapshotCommit> = {
     const message = createBaseSnapshotCommit();
     message.key = object.key ?? "";
     message.name = object.name ?? "";
+    message.snapshotter = object.snapshotter ?? "";
     return message;
   },
 };
 
 function createBaseSnapshotRemove(): SnapshotRemove {
-  return { key: "" };
+  return { key: "", snapshotter: "" };
 }
 
 export const SnapshotRemove: MessageFns<SnapshotRemove> = {
   encode(message: SnapshotRemove, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
+    }
+    if (message.snapshotter !== "") {
+      writer.uint32(42).string(message.snapshotter);
     }
     return writer;
   },
@@ -225,6 +263,14 @@ export const SnapshotRemove: MessageFns<SnapshotRemove> = {
             message.key = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.snapshotter = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -238,13 +284,19 @@ export const SnapshotRemove: MessageFns<SnapshotRemove> = {
   },
 
   fromJSON(object: any): SnapshotRemove {
-    return { key: isSet(object.key) ? globalThis.String(object.key) : "" };
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      snapshotter: isSet(object.snapshotter) ? globalThis.String(object.snapshotter) : "",
+    };
   },
 
   toJSON(message: SnapshotRemove): unknown {
     const obj: any = {};
     if (message.key !== "") {
       obj.key = message.key;
+    }
+    if (message.snapshotter !== "") {
+      obj.snapshotter = message.snapshotter;
     }
     return obj;
   },
@@ -255,6 +307,7 @@ export const SnapshotRemove: MessageFns<SnapshotRemove> = {
   fromPartial<I extends Exact<DeepPartial<SnapshotRemove>, I>>(object: I): SnapshotRemove {
     const message = createBaseSnapshotRemove();
     message.key = object.key ?? "";
+    message.snapshotter = object.snapshotter ?? "";
     return message;
   },
 };

@@ -16,10 +16,11 @@ export interface Platform {
   os: string;
   architecture: string;
   variant: string;
+  osVersion: string;
 }
 
 function createBasePlatform(): Platform {
-  return { os: "", architecture: "", variant: "" };
+  return { os: "", architecture: "", variant: "", osVersion: "" };
 }
 
 export const Platform: MessageFns<Platform> = {
@@ -32,6 +33,9 @@ export const Platform: MessageFns<Platform> = {
     }
     if (message.variant !== "") {
       writer.uint32(26).string(message.variant);
+    }
+    if (message.osVersion !== "") {
+      writer.uint32(34).string(message.osVersion);
     }
     return writer;
   },
@@ -73,6 +77,14 @@ export const Platform: MessageFns<Platform> = {
             message.variant = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.osVersion = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -90,6 +102,11 @@ export const Platform: MessageFns<Platform> = {
       os: isSet(object.os) ? globalThis.String(object.os) : "",
       architecture: isSet(object.architecture) ? globalThis.String(object.architecture) : "",
       variant: isSet(object.variant) ? globalThis.String(object.variant) : "",
+      osVersion: isSet(object.osVersion)
+        ? globalThis.String(object.osVersion)
+        : isSet(object.os_version)
+        ? globalThis.String(object.os_version)
+        : "",
     };
   },
 
@@ -104,6 +121,9 @@ export const Platform: MessageFns<Platform> = {
     if (message.variant !== "") {
       obj.variant = message.variant;
     }
+    if (message.osVersion !== "") {
+      obj.osVersion = message.osVersion;
+    }
     return obj;
   },
 
@@ -115,6 +135,7 @@ export const Platform: MessageFns<Platform> = {
     message.os = object.os ?? "";
     message.architecture = object.architecture ?? "";
     message.variant = object.variant ?? "";
+    message.osVersion = object.osVersion ?? "";
     return message;
   },
 };

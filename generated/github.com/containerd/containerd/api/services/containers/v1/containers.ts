@@ -92,6 +92,8 @@ export interface Container {
    * to select a specific map key.
    */
   extensions: { [key: string]: Any };
+  /** Sandbox ID this container belongs to. */
+  sandbox: string;
 }
 
 export interface Container_LabelsEntry {
@@ -194,6 +196,7 @@ function createBaseContainer(): Container {
     createdAt: undefined,
     updatedAt: undefined,
     extensions: {},
+    sandbox: "",
   };
 }
 
@@ -229,6 +232,9 @@ export const Container: MessageFns<Container> = {
     globalThis.Object.entries(message.extensions).forEach(([key, value]: [string, Any]) => {
       Container_ExtensionsEntry.encode({ key: key as any, value }, writer.uint32(82).fork()).join();
     });
+    if (message.sandbox !== "") {
+      writer.uint32(90).string(message.sandbox);
+    }
     return writer;
   },
 
@@ -331,6 +337,14 @@ export const Container: MessageFns<Container> = {
             }
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.sandbox = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -393,6 +407,7 @@ export const Container: MessageFns<Container> = {
           {},
         )
         : {},
+      sandbox: isSet(object.sandbox) ? globalThis.String(object.sandbox) : "",
     };
   },
 
@@ -440,6 +455,9 @@ export const Container: MessageFns<Container> = {
         });
       }
     }
+    if (message.sandbox !== "") {
+      obj.sandbox = message.sandbox;
+    }
     return obj;
   },
 
@@ -476,6 +494,7 @@ export const Container: MessageFns<Container> = {
       },
       {},
     );
+    message.sandbox = object.sandbox ?? "";
     return message;
   },
 };

@@ -20,6 +20,7 @@ import {
 } from "@grpc/grpc-js";
 import Long from "long";
 import { Any } from "../../../../../../../google/protobuf/any.js";
+import { Timestamp } from "../../../../../../../google/protobuf/timestamp.js";
 import { Descriptor } from "../../../types/descriptor.js";
 import { Mount } from "../../../types/mount.js";
 
@@ -28,6 +29,8 @@ export interface ApplyRequest {
   diff: Descriptor | undefined;
   mounts: Mount[];
   payloads: { [key: string]: Any };
+  /** SyncFs is to synchronize the underlying filesystem containing files. */
+  syncFs: boolean;
 }
 
 export interface ApplyRequest_PayloadsEntry {
@@ -70,6 +73,14 @@ export interface DiffRequest {
    * on content store commit.
    */
   labels: { [key: string]: string };
+  /**
+   * SourceDateEpoch specifies the timestamp used to provide control for reproducibility.
+   * See also https://reproducible-builds.org/docs/source-date-epoch/ .
+   *
+   * Since containerd v2.0, the whiteout timestamps are set to zero (1970-01-01),
+   * not to the source date epoch.
+   */
+  sourceDateEpoch: Date | undefined;
 }
 
 export interface DiffRequest_LabelsEntry {
@@ -83,7 +94,7 @@ export interface DiffResponse {
 }
 
 function createBaseApplyRequest(): ApplyRequest {
-  return { diff: undefined, mounts: [], payloads: {} };
+  return { diff: undefined, mounts: [], payloads: {}, syncFs: false };
 }
 
 export const ApplyRequest: MessageFns<ApplyRequest> = {
@@ -97,6 +108,9 @@ export const ApplyRequest: MessageFns<ApplyRequest> = {
     globalThis.Object.entries(message.payloads).forEach(([key, value]: [string, Any]) => {
       ApplyRequest_PayloadsEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
     });
+    if (message.syncFs !== false) {
+      writer.uint32(32).bool(message.syncFs);
+    }
     return writer;
   },
 
@@ -140,6 +154,14 @@ export const ApplyRequest: MessageFns<ApplyRequest> = {
             }
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.syncFs = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -170,6 +192,11 @@ export const ApplyRequest: MessageFns<ApplyRequest> = {
           {},
         )
         : {},
+      syncFs: isSet(object.syncFs)
+        ? globalThis.Boolean(object.syncFs)
+        : isSet(object.sync_fs)
+        ? globalThis.Boolean(object.sync_fs)
+        : false,
     };
   },
 
@@ -189,6 +216,9 @@ export const ApplyRequest: MessageFns<ApplyRequest> = {
           obj.payloads[k] = Any.toJSON(v);
         });
       }
+    }
+    if (message.syncFs !== false) {
+      obj.syncFs = message.syncFs;
     }
     return obj;
   },
@@ -211,6 +241,7 @@ export const ApplyRequest: MessageFns<ApplyRequest> = {
       },
       {},
     );
+    message.syncFs = object.syncFs ?? false;
     return message;
   },
 };
@@ -370,7 +401,7 @@ export const ApplyResponse: MessageFns<ApplyResponse> = {
 };
 
 function createBaseDiffRequest(): DiffRequest {
-  return { left: [], right: [], mediaType: "", ref: "", labels: {} };
+  return { left: [], right: [], mediaType: "", ref: "", labels: {}, sourceDateEpoch: undefined };
 }
 
 export const DiffRequest: MessageFns<DiffRequest> = {
@@ -390,6 +421,9 @@ export const DiffRequest: MessageFns<DiffRequest> = {
     globalThis.Object.entries(message.labels).forEach(([key, value]: [string, string]) => {
       DiffRequest_LabelsEntry.encode({ key: key as any, value }, writer.uint32(42).fork()).join();
     });
+    if (message.sourceDateEpoch !== undefined) {
+      Timestamp.encode(toTimestamp(message.sourceDateEpoch), writer.uint32(50).fork()).join();
+    }
     return writer;
   },
 
@@ -449,6 +483,14 @@ export const DiffRequest: MessageFns<DiffRequest> = {
             }
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.sourceDateEpoch = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -485,6 +527,11 @@ export const DiffRequest: MessageFns<DiffRequest> = {
           {},
         )
         : {},
+      sourceDateEpoch: isSet(object.sourceDateEpoch)
+        ? fromJsonTimestamp(object.sourceDateEpoch)
+        : isSet(object.source_date_epoch)
+        ? fromJsonTimestamp(object.source_date_epoch)
+        : undefined,
     };
   },
 
@@ -511,6 +558,9 @@ export const DiffRequest: MessageFns<DiffRequest> = {
         });
       }
     }
+    if (message.sourceDateEpoch !== undefined) {
+      obj.sourceDateEpoch = message.sourceDateEpoch.toISOString();
+    }
     return obj;
   },
 
@@ -532,6 +582,7 @@ export const DiffRequest: MessageFns<DiffRequest> = {
       },
       {},
     );
+    message.sourceDateEpoch = object.sourceDateEpoch ?? undefined;
     return message;
   },
 };
@@ -792,6 +843,32 @@ type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = numberToLong(Math.trunc(date.getTime() / 1_000));
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (t.seconds.toNumber() || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
+
+function numberToLong(number: number) {
+  return Long.fromNumber(number);
+}
 
 function isObject(value: any): boolean {
   return typeof value === "object" && value !== null;

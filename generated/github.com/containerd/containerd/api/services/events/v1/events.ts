@@ -23,7 +23,7 @@ import {
 import Long from "long";
 import { Any } from "../../../../../../../google/protobuf/any.js";
 import { Empty } from "../../../../../../../google/protobuf/empty.js";
-import { Timestamp } from "../../../../../../../google/protobuf/timestamp.js";
+import { Envelope } from "../../../types/event.js";
 
 export interface PublishRequest {
   topic: string;
@@ -36,13 +36,6 @@ export interface ForwardRequest {
 
 export interface SubscribeRequest {
   filters: string[];
-}
-
-export interface Envelope {
-  timestamp: Date | undefined;
-  namespace: string;
-  topic: string;
-  event: Any | undefined;
 }
 
 function createBasePublishRequest(): PublishRequest {
@@ -268,123 +261,6 @@ export const SubscribeRequest: MessageFns<SubscribeRequest> = {
   },
 };
 
-function createBaseEnvelope(): Envelope {
-  return { timestamp: undefined, namespace: "", topic: "", event: undefined };
-}
-
-export const Envelope: MessageFns<Envelope> = {
-  encode(message: Envelope, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.timestamp !== undefined) {
-      Timestamp.encode(toTimestamp(message.timestamp), writer.uint32(10).fork()).join();
-    }
-    if (message.namespace !== "") {
-      writer.uint32(18).string(message.namespace);
-    }
-    if (message.topic !== "") {
-      writer.uint32(26).string(message.topic);
-    }
-    if (message.event !== undefined) {
-      Any.encode(message.event, writer.uint32(34).fork()).join();
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): Envelope {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseEnvelope();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.timestamp = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.namespace = reader.string();
-            continue;
-          }
-          case 3: {
-            if (tag !== 26) {
-              break;
-            }
-
-            message.topic = reader.string();
-            continue;
-          }
-          case 4: {
-            if (tag !== 34) {
-              break;
-            }
-
-            message.event = Any.decode(reader, reader.uint32());
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): Envelope {
-    return {
-      timestamp: isSet(object.timestamp) ? fromJsonTimestamp(object.timestamp) : undefined,
-      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
-      topic: isSet(object.topic) ? globalThis.String(object.topic) : "",
-      event: isSet(object.event) ? Any.fromJSON(object.event) : undefined,
-    };
-  },
-
-  toJSON(message: Envelope): unknown {
-    const obj: any = {};
-    if (message.timestamp !== undefined) {
-      obj.timestamp = message.timestamp.toISOString();
-    }
-    if (message.namespace !== "") {
-      obj.namespace = message.namespace;
-    }
-    if (message.topic !== "") {
-      obj.topic = message.topic;
-    }
-    if (message.event !== undefined) {
-      obj.event = Any.toJSON(message.event);
-    }
-    return obj;
-  },
-
-  create<I extends Exact<DeepPartial<Envelope>, I>>(base?: I): Envelope {
-    return Envelope.fromPartial(base ?? ({} as any));
-  },
-  fromPartial<I extends Exact<DeepPartial<Envelope>, I>>(object: I): Envelope {
-    const message = createBaseEnvelope();
-    message.timestamp = object.timestamp ?? undefined;
-    message.namespace = object.namespace ?? "";
-    message.topic = object.topic ?? "";
-    message.event = (object.event !== undefined && object.event !== null) ? Any.fromPartial(object.event) : undefined;
-    return message;
-  },
-};
-
 export type EventsService = typeof EventsService;
 export const EventsService = {
   /**
@@ -541,32 +417,6 @@ type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
-
-function toTimestamp(date: Date): Timestamp {
-  const seconds = numberToLong(Math.trunc(date.getTime() / 1_000));
-  const nanos = (date.getTime() % 1_000) * 1_000_000;
-  return { seconds, nanos };
-}
-
-function fromTimestamp(t: Timestamp): Date {
-  let millis = (t.seconds.toNumber() || 0) * 1_000;
-  millis += (t.nanos || 0) / 1_000_000;
-  return new globalThis.Date(millis);
-}
-
-function fromJsonTimestamp(o: any): Date {
-  if (o instanceof globalThis.Date) {
-    return o;
-  } else if (typeof o === "string") {
-    return new globalThis.Date(o);
-  } else {
-    return fromTimestamp(Timestamp.fromJSON(o));
-  }
-}
-
-function numberToLong(number: number) {
-  return Long.fromNumber(number);
-}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

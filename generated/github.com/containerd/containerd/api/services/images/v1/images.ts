@@ -66,6 +66,7 @@ export interface GetImageResponse {
 
 export interface CreateImageRequest {
   image: Image | undefined;
+  sourceDateEpoch: Date | undefined;
 }
 
 export interface CreateImageResponse {
@@ -86,6 +87,7 @@ export interface UpdateImageRequest {
    * the operation applies to all fields.
    */
   updateMask: string[] | undefined;
+  sourceDateEpoch: Date | undefined;
 }
 
 export interface UpdateImageResponse {
@@ -121,6 +123,13 @@ export interface DeleteImageRequest {
    * Default is false
    */
   sync: boolean;
+  /**
+   * Target value for image to be deleted
+   *
+   * If image descriptor does not match the same digest,
+   * the delete operation will return "not found" error.
+   */
+  target?: Descriptor | undefined;
 }
 
 function createBaseImage(): Image {
@@ -516,13 +525,16 @@ export const GetImageResponse: MessageFns<GetImageResponse> = {
 };
 
 function createBaseCreateImageRequest(): CreateImageRequest {
-  return { image: undefined };
+  return { image: undefined, sourceDateEpoch: undefined };
 }
 
 export const CreateImageRequest: MessageFns<CreateImageRequest> = {
   encode(message: CreateImageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.image !== undefined) {
       Image.encode(message.image, writer.uint32(10).fork()).join();
+    }
+    if (message.sourceDateEpoch !== undefined) {
+      Timestamp.encode(toTimestamp(message.sourceDateEpoch), writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -548,6 +560,14 @@ export const CreateImageRequest: MessageFns<CreateImageRequest> = {
             message.image = Image.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sourceDateEpoch = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -561,13 +581,23 @@ export const CreateImageRequest: MessageFns<CreateImageRequest> = {
   },
 
   fromJSON(object: any): CreateImageRequest {
-    return { image: isSet(object.image) ? Image.fromJSON(object.image) : undefined };
+    return {
+      image: isSet(object.image) ? Image.fromJSON(object.image) : undefined,
+      sourceDateEpoch: isSet(object.sourceDateEpoch)
+        ? fromJsonTimestamp(object.sourceDateEpoch)
+        : isSet(object.source_date_epoch)
+        ? fromJsonTimestamp(object.source_date_epoch)
+        : undefined,
+    };
   },
 
   toJSON(message: CreateImageRequest): unknown {
     const obj: any = {};
     if (message.image !== undefined) {
       obj.image = Image.toJSON(message.image);
+    }
+    if (message.sourceDateEpoch !== undefined) {
+      obj.sourceDateEpoch = message.sourceDateEpoch.toISOString();
     }
     return obj;
   },
@@ -578,6 +608,7 @@ export const CreateImageRequest: MessageFns<CreateImageRequest> = {
   fromPartial<I extends Exact<DeepPartial<CreateImageRequest>, I>>(object: I): CreateImageRequest {
     const message = createBaseCreateImageRequest();
     message.image = (object.image !== undefined && object.image !== null) ? Image.fromPartial(object.image) : undefined;
+    message.sourceDateEpoch = object.sourceDateEpoch ?? undefined;
     return message;
   },
 };
@@ -650,7 +681,7 @@ export const CreateImageResponse: MessageFns<CreateImageResponse> = {
 };
 
 function createBaseUpdateImageRequest(): UpdateImageRequest {
-  return { image: undefined, updateMask: undefined };
+  return { image: undefined, updateMask: undefined, sourceDateEpoch: undefined };
 }
 
 export const UpdateImageRequest: MessageFns<UpdateImageRequest> = {
@@ -660,6 +691,9 @@ export const UpdateImageRequest: MessageFns<UpdateImageRequest> = {
     }
     if (message.updateMask !== undefined) {
       FieldMask.encode(FieldMask.wrap(message.updateMask), writer.uint32(18).fork()).join();
+    }
+    if (message.sourceDateEpoch !== undefined) {
+      Timestamp.encode(toTimestamp(message.sourceDateEpoch), writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -693,6 +727,14 @@ export const UpdateImageRequest: MessageFns<UpdateImageRequest> = {
             message.updateMask = FieldMask.unwrap(FieldMask.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.sourceDateEpoch = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -713,6 +755,11 @@ export const UpdateImageRequest: MessageFns<UpdateImageRequest> = {
         : isSet(object.update_mask)
         ? FieldMask.unwrap(FieldMask.fromJSON(object.update_mask))
         : undefined,
+      sourceDateEpoch: isSet(object.sourceDateEpoch)
+        ? fromJsonTimestamp(object.sourceDateEpoch)
+        : isSet(object.source_date_epoch)
+        ? fromJsonTimestamp(object.source_date_epoch)
+        : undefined,
     };
   },
 
@@ -724,6 +771,9 @@ export const UpdateImageRequest: MessageFns<UpdateImageRequest> = {
     if (message.updateMask !== undefined) {
       obj.updateMask = FieldMask.toJSON(FieldMask.wrap(message.updateMask));
     }
+    if (message.sourceDateEpoch !== undefined) {
+      obj.sourceDateEpoch = message.sourceDateEpoch.toISOString();
+    }
     return obj;
   },
 
@@ -734,6 +784,7 @@ export const UpdateImageRequest: MessageFns<UpdateImageRequest> = {
     const message = createBaseUpdateImageRequest();
     message.image = (object.image !== undefined && object.image !== null) ? Image.fromPartial(object.image) : undefined;
     message.updateMask = object.updateMask ?? undefined;
+    message.sourceDateEpoch = object.sourceDateEpoch ?? undefined;
     return message;
   },
 };
@@ -942,7 +993,7 @@ export const ListImagesResponse: MessageFns<ListImagesResponse> = {
 };
 
 function createBaseDeleteImageRequest(): DeleteImageRequest {
-  return { name: "", sync: false };
+  return { name: "", sync: false, target: undefined };
 }
 
 export const DeleteImageRequest: MessageFns<DeleteImageRequest> = {
@@ -952,6 +1003,9 @@ export const DeleteImageRequest: MessageFns<DeleteImageRequest> = {
     }
     if (message.sync !== false) {
       writer.uint32(16).bool(message.sync);
+    }
+    if (message.target !== undefined) {
+      Descriptor.encode(message.target, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -985,6 +1039,14 @@ export const DeleteImageRequest: MessageFns<DeleteImageRequest> = {
             message.sync = reader.bool();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.target = Descriptor.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1001,6 +1063,7 @@ export const DeleteImageRequest: MessageFns<DeleteImageRequest> = {
     return {
       name: isSet(object.name) ? globalThis.String(object.name) : "",
       sync: isSet(object.sync) ? globalThis.Boolean(object.sync) : false,
+      target: isSet(object.target) ? Descriptor.fromJSON(object.target) : undefined,
     };
   },
 
@@ -1012,6 +1075,9 @@ export const DeleteImageRequest: MessageFns<DeleteImageRequest> = {
     if (message.sync !== false) {
       obj.sync = message.sync;
     }
+    if (message.target !== undefined) {
+      obj.target = Descriptor.toJSON(message.target);
+    }
     return obj;
   },
 
@@ -1022,6 +1088,9 @@ export const DeleteImageRequest: MessageFns<DeleteImageRequest> = {
     const message = createBaseDeleteImageRequest();
     message.name = object.name ?? "";
     message.sync = object.sync ?? false;
+    message.target = (object.target !== undefined && object.target !== null)
+      ? Descriptor.fromPartial(object.target)
+      : undefined;
     return message;
   },
 };

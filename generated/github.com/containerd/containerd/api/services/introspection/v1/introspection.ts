@@ -19,7 +19,9 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import Long from "long";
+import { Any } from "../../../../../../../google/protobuf/any.js";
 import { Empty } from "../../../../../../../google/protobuf/empty.js";
+import { Timestamp } from "../../../../../../../google/protobuf/timestamp.js";
 import { Status } from "../../../../../../../google/rpc/status.js";
 import { Platform } from "../../../types/platform.js";
 
@@ -100,6 +102,33 @@ export interface PluginsResponse {
 
 export interface ServerResponse {
   uuid: string;
+  pid: Long;
+  /** PID namespace, such as 4026531836 */
+  pidns: Long;
+  deprecations: DeprecationWarning[];
+}
+
+export interface DeprecationWarning {
+  id: string;
+  message: string;
+  lastOccurrence: Date | undefined;
+}
+
+export interface PluginInfoRequest {
+  type: string;
+  id: string;
+  /**
+   * Options may be used to request extra dynamic information from
+   * a plugin.
+   * This object is determined by the plugin and the plugin may return
+   * NotImplemented or InvalidArgument if it is not supported
+   */
+  options: Any | undefined;
+}
+
+export interface PluginInfoResponse {
+  plugin: Plugin | undefined;
+  extra: Any | undefined;
 }
 
 function createBasePlugin(): Plugin {
@@ -531,13 +560,22 @@ export const PluginsResponse: MessageFns<PluginsResponse> = {
 };
 
 function createBaseServerResponse(): ServerResponse {
-  return { uuid: "" };
+  return { uuid: "", pid: Long.UZERO, pidns: Long.UZERO, deprecations: [] };
 }
 
 export const ServerResponse: MessageFns<ServerResponse> = {
   encode(message: ServerResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.uuid !== "") {
       writer.uint32(10).string(message.uuid);
+    }
+    if (!message.pid.equals(Long.UZERO)) {
+      writer.uint32(16).uint64(message.pid.toString());
+    }
+    if (!message.pidns.equals(Long.UZERO)) {
+      writer.uint32(24).uint64(message.pidns.toString());
+    }
+    for (const v of message.deprecations) {
+      DeprecationWarning.encode(v!, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -563,6 +601,30 @@ export const ServerResponse: MessageFns<ServerResponse> = {
             message.uuid = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pid = Long.fromString(reader.uint64().toString(), true);
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.pidns = Long.fromString(reader.uint64().toString(), true);
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.deprecations.push(DeprecationWarning.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -576,13 +638,29 @@ export const ServerResponse: MessageFns<ServerResponse> = {
   },
 
   fromJSON(object: any): ServerResponse {
-    return { uuid: isSet(object.uuid) ? globalThis.String(object.uuid) : "" };
+    return {
+      uuid: isSet(object.uuid) ? globalThis.String(object.uuid) : "",
+      pid: isSet(object.pid) ? Long.fromValue(object.pid) : Long.UZERO,
+      pidns: isSet(object.pidns) ? Long.fromValue(object.pidns) : Long.UZERO,
+      deprecations: globalThis.Array.isArray(object?.deprecations)
+        ? object.deprecations.map((e: any) => DeprecationWarning.fromJSON(e))
+        : [],
+    };
   },
 
   toJSON(message: ServerResponse): unknown {
     const obj: any = {};
     if (message.uuid !== "") {
       obj.uuid = message.uuid;
+    }
+    if (!message.pid.equals(Long.UZERO)) {
+      obj.pid = (message.pid || Long.UZERO).toString();
+    }
+    if (!message.pidns.equals(Long.UZERO)) {
+      obj.pidns = (message.pidns || Long.UZERO).toString();
+    }
+    if (message.deprecations?.length) {
+      obj.deprecations = message.deprecations.map((e) => DeprecationWarning.toJSON(e));
     }
     return obj;
   },
@@ -593,6 +671,304 @@ export const ServerResponse: MessageFns<ServerResponse> = {
   fromPartial<I extends Exact<DeepPartial<ServerResponse>, I>>(object: I): ServerResponse {
     const message = createBaseServerResponse();
     message.uuid = object.uuid ?? "";
+    message.pid = (object.pid !== undefined && object.pid !== null) ? Long.fromValue(object.pid) : Long.UZERO;
+    message.pidns = (object.pidns !== undefined && object.pidns !== null) ? Long.fromValue(object.pidns) : Long.UZERO;
+    message.deprecations = object.deprecations?.map((e) => DeprecationWarning.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseDeprecationWarning(): DeprecationWarning {
+  return { id: "", message: "", lastOccurrence: undefined };
+}
+
+export const DeprecationWarning: MessageFns<DeprecationWarning> = {
+  encode(message: DeprecationWarning, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    if (message.lastOccurrence !== undefined) {
+      Timestamp.encode(toTimestamp(message.lastOccurrence), writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeprecationWarning {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeprecationWarning();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.lastOccurrence = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeprecationWarning {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      lastOccurrence: isSet(object.lastOccurrence)
+        ? fromJsonTimestamp(object.lastOccurrence)
+        : isSet(object.last_occurrence)
+        ? fromJsonTimestamp(object.last_occurrence)
+        : undefined,
+    };
+  },
+
+  toJSON(message: DeprecationWarning): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.lastOccurrence !== undefined) {
+      obj.lastOccurrence = message.lastOccurrence.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeprecationWarning>, I>>(base?: I): DeprecationWarning {
+    return DeprecationWarning.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeprecationWarning>, I>>(object: I): DeprecationWarning {
+    const message = createBaseDeprecationWarning();
+    message.id = object.id ?? "";
+    message.message = object.message ?? "";
+    message.lastOccurrence = object.lastOccurrence ?? undefined;
+    return message;
+  },
+};
+
+function createBasePluginInfoRequest(): PluginInfoRequest {
+  return { type: "", id: "", options: undefined };
+}
+
+export const PluginInfoRequest: MessageFns<PluginInfoRequest> = {
+  encode(message: PluginInfoRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    if (message.id !== "") {
+      writer.uint32(18).string(message.id);
+    }
+    if (message.options !== undefined) {
+      Any.encode(message.options, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PluginInfoRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePluginInfoRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.options = Any.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PluginInfoRequest {
+    return {
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      options: isSet(object.options) ? Any.fromJSON(object.options) : undefined,
+    };
+  },
+
+  toJSON(message: PluginInfoRequest): unknown {
+    const obj: any = {};
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.options !== undefined) {
+      obj.options = Any.toJSON(message.options);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PluginInfoRequest>, I>>(base?: I): PluginInfoRequest {
+    return PluginInfoRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PluginInfoRequest>, I>>(object: I): PluginInfoRequest {
+    const message = createBasePluginInfoRequest();
+    message.type = object.type ?? "";
+    message.id = object.id ?? "";
+    message.options = (object.options !== undefined && object.options !== null)
+      ? Any.fromPartial(object.options)
+      : undefined;
+    return message;
+  },
+};
+
+function createBasePluginInfoResponse(): PluginInfoResponse {
+  return { plugin: undefined, extra: undefined };
+}
+
+export const PluginInfoResponse: MessageFns<PluginInfoResponse> = {
+  encode(message: PluginInfoResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.plugin !== undefined) {
+      Plugin.encode(message.plugin, writer.uint32(10).fork()).join();
+    }
+    if (message.extra !== undefined) {
+      Any.encode(message.extra, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PluginInfoResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePluginInfoResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.plugin = Plugin.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.extra = Any.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PluginInfoResponse {
+    return {
+      plugin: isSet(object.plugin) ? Plugin.fromJSON(object.plugin) : undefined,
+      extra: isSet(object.extra) ? Any.fromJSON(object.extra) : undefined,
+    };
+  },
+
+  toJSON(message: PluginInfoResponse): unknown {
+    const obj: any = {};
+    if (message.plugin !== undefined) {
+      obj.plugin = Plugin.toJSON(message.plugin);
+    }
+    if (message.extra !== undefined) {
+      obj.extra = Any.toJSON(message.extra);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PluginInfoResponse>, I>>(base?: I): PluginInfoResponse {
+    return PluginInfoResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PluginInfoResponse>, I>>(object: I): PluginInfoResponse {
+    const message = createBasePluginInfoResponse();
+    message.plugin = (object.plugin !== undefined && object.plugin !== null)
+      ? Plugin.fromPartial(object.plugin)
+      : undefined;
+    message.extra = (object.extra !== undefined && object.extra !== null) ? Any.fromPartial(object.extra) : undefined;
     return message;
   },
 };
@@ -624,6 +1000,16 @@ export const IntrospectionService = {
     responseSerialize: (value: ServerResponse): Buffer => Buffer.from(ServerResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ServerResponse => ServerResponse.decode(value),
   },
+  /** PluginInfo returns information directly from a plugin if the plugin supports it */
+  pluginInfo: {
+    path: "/containerd.services.introspection.v1.Introspection/PluginInfo" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PluginInfoRequest): Buffer => Buffer.from(PluginInfoRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PluginInfoRequest => PluginInfoRequest.decode(value),
+    responseSerialize: (value: PluginInfoResponse): Buffer => Buffer.from(PluginInfoResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PluginInfoResponse => PluginInfoResponse.decode(value),
+  },
 } as const;
 
 export interface IntrospectionServer extends UntypedServiceImplementation {
@@ -636,6 +1022,8 @@ export interface IntrospectionServer extends UntypedServiceImplementation {
   plugins: handleUnaryCall<PluginsRequest, PluginsResponse>;
   /** Server returns information about the containerd server */
   server: handleUnaryCall<Empty, ServerResponse>;
+  /** PluginInfo returns information directly from a plugin if the plugin supports it */
+  pluginInfo: handleUnaryCall<PluginInfoRequest, PluginInfoResponse>;
 }
 
 export interface IntrospectionClient extends Client {
@@ -673,6 +1061,22 @@ export interface IntrospectionClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ServerResponse) => void,
   ): ClientUnaryCall;
+  /** PluginInfo returns information directly from a plugin if the plugin supports it */
+  pluginInfo(
+    request: PluginInfoRequest,
+    callback: (error: ServiceError | null, response: PluginInfoResponse) => void,
+  ): ClientUnaryCall;
+  pluginInfo(
+    request: PluginInfoRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PluginInfoResponse) => void,
+  ): ClientUnaryCall;
+  pluginInfo(
+    request: PluginInfoRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PluginInfoResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const IntrospectionClient = makeGenericClientConstructor(
@@ -695,6 +1099,32 @@ type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = numberToLong(Math.trunc(date.getTime() / 1_000));
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (t.seconds.toNumber() || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
+
+function numberToLong(number: number) {
+  return Long.fromNumber(number);
+}
 
 function isObject(value: any): boolean {
   return typeof value === "object" && value !== null;

@@ -2,7 +2,7 @@
 // versions:
 //   protoc-gen-ts_proto  v2.18.0
 //   protoc               v3.21.12
-// source: gogoproto/gogo.proto
+// source: github.com/containerd/containerd/api/types/fieldpath.proto
 
 /* eslint-disable */
 

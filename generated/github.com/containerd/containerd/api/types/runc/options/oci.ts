@@ -2,7 +2,7 @@
 // versions:
 //   protoc-gen-ts_proto  v2.18.0
 //   protoc               v3.21.12
-// source: github.com/containerd/containerd/runtime/v2/runc/options/oci.proto
+// source: github.com/containerd/containerd/api/types/runc/options/oci.proto
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
@@ -23,14 +23,19 @@ export interface Options {
   binaryName: string;
   /** runc root directory */
   root: string;
-  /** criu binary path */
-  criuPath: string;
   /** enable systemd cgroups */
   systemdCgroup: boolean;
   /** criu image path */
   criuImagePath: string;
   /** criu work path */
   criuWorkPath: string;
+  /**
+   * task api address, can be a unix domain socket, or vsock address.
+   * it is in the form of ttrpc+unix://path/to/uds or grpc+vsock://<vsock cid>:<port>.
+   */
+  taskApiAddress: string;
+  /** task api version, currently supported value is 2 and 3. */
+  taskApiVersion: number;
 }
 
 export interface CheckpointOptions {
@@ -68,10 +73,11 @@ function createBaseOptions(): Options {
     ioGid: 0,
     binaryName: "",
     root: "",
-    criuPath: "",
     systemdCgroup: false,
     criuImagePath: "",
     criuWorkPath: "",
+    taskApiAddress: "",
+    taskApiVersion: 0,
   };
 }
 
@@ -98,9 +104,6 @@ export const Options: MessageFns<Options> = {
     if (message.root !== "") {
       writer.uint32(58).string(message.root);
     }
-    if (message.criuPath !== "") {
-      writer.uint32(66).string(message.criuPath);
-    }
     if (message.systemdCgroup !== false) {
       writer.uint32(72).bool(message.systemdCgroup);
     }
@@ -109,6 +112,12 @@ export const Options: MessageFns<Options> = {
     }
     if (message.criuWorkPath !== "") {
       writer.uint32(90).string(message.criuWorkPath);
+    }
+    if (message.taskApiAddress !== "") {
+      writer.uint32(98).string(message.taskApiAddress);
+    }
+    if (message.taskApiVersion !== 0) {
+      writer.uint32(104).uint32(message.taskApiVersion);
     }
     return writer;
   },
@@ -182,14 +191,6 @@ export const Options: MessageFns<Options> = {
             message.root = reader.string();
             continue;
           }
-          case 8: {
-            if (tag !== 66) {
-              break;
-            }
-
-            message.criuPath = reader.string();
-            continue;
-          }
           case 9: {
             if (tag !== 72) {
               break;
@@ -212,6 +213,22 @@ export const Options: MessageFns<Options> = {
             }
 
             message.criuWorkPath = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.taskApiAddress = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.taskApiVersion = reader.uint32();
             continue;
           }
         }
@@ -259,11 +276,6 @@ export const Options: MessageFns<Options> = {
         ? globalThis.String(object.binary_name)
         : "",
       root: isSet(object.root) ? globalThis.String(object.root) : "",
-      criuPath: isSet(object.criuPath)
-        ? globalThis.String(object.criuPath)
-        : isSet(object.criu_path)
-        ? globalThis.String(object.criu_path)
-        : "",
       systemdCgroup: isSet(object.systemdCgroup)
         ? globalThis.Boolean(object.systemdCgroup)
         : isSet(object.systemd_cgroup)
@@ -279,6 +291,16 @@ export const Options: MessageFns<Options> = {
         : isSet(object.criu_work_path)
         ? globalThis.String(object.criu_work_path)
         : "",
+      taskApiAddress: isSet(object.taskApiAddress)
+        ? globalThis.String(object.taskApiAddress)
+        : isSet(object.task_api_address)
+        ? globalThis.String(object.task_api_address)
+        : "",
+      taskApiVersion: isSet(object.taskApiVersion)
+        ? globalThis.Number(object.taskApiVersion)
+        : isSet(object.task_api_version)
+        ? globalThis.Number(object.task_api_version)
+        : 0,
     };
   },
 
@@ -305,9 +327,6 @@ export const Options: MessageFns<Options> = {
     if (message.root !== "") {
       obj.root = message.root;
     }
-    if (message.criuPath !== "") {
-      obj.criuPath = message.criuPath;
-    }
     if (message.systemdCgroup !== false) {
       obj.systemdCgroup = message.systemdCgroup;
     }
@@ -316,6 +335,12 @@ export const Options: MessageFns<Options> = {
     }
     if (message.criuWorkPath !== "") {
       obj.criuWorkPath = message.criuWorkPath;
+    }
+    if (message.taskApiAddress !== "") {
+      obj.taskApiAddress = message.taskApiAddress;
+    }
+    if (message.taskApiVersion !== 0) {
+      obj.taskApiVersion = Math.round(message.taskApiVersion);
     }
     return obj;
   },
@@ -332,10 +357,11 @@ export const Options: MessageFns<Options> = {
     message.ioGid = object.ioGid ?? 0;
     message.binaryName = object.binaryName ?? "";
     message.root = object.root ?? "";
-    message.criuPath = object.criuPath ?? "";
     message.systemdCgroup = object.systemdCgroup ?? false;
     message.criuImagePath = object.criuImagePath ?? "";
     message.criuWorkPath = object.criuWorkPath ?? "";
+    message.taskApiAddress = object.taskApiAddress ?? "";
+    message.taskApiVersion = object.taskApiVersion ?? 0;
     return message;
   },
 };

@@ -2,7 +2,7 @@
 // versions:
 //   protoc-gen-ts_proto  v2.18.0
 //   protoc               v3.21.12
-// source: github.com/containerd/cgroups/v2/stats/metrics.proto
+// source: github.com/containerd/cgroups/v3/cgroup2/stats/metrics.proto
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
@@ -18,6 +18,18 @@ export interface Metrics {
   memoryEvents: MemoryEvents | undefined;
 }
 
+export interface PSIData {
+  avg10: number;
+  avg60: number;
+  avg300: number;
+  total: Long;
+}
+
+export interface PSIStats {
+  some: PSIData | undefined;
+  full: PSIData | undefined;
+}
+
 export interface PidsStat {
   current: Long;
   limit: Long;
@@ -30,6 +42,7 @@ export interface CPUStat {
   nrPeriods: Long;
   nrThrottled: Long;
   throttledUsec: Long;
+  psi: PSIStats | undefined;
 }
 
 export interface MemoryStat {
@@ -68,6 +81,9 @@ export interface MemoryStat {
   usageLimit: Long;
   swapUsage: Long;
   swapLimit: Long;
+  maxUsage: Long;
+  swapMaxUsage: Long;
+  psi: PSIStats | undefined;
 }
 
 export interface MemoryEvents {
@@ -91,6 +107,7 @@ export interface RdmaEntry {
 
 export interface IOStat {
   usage: IOEntry[];
+  psi: PSIStats | undefined;
 }
 
 export interface IOEntry {
@@ -289,6 +306,208 @@ export const Metrics: MessageFns<Metrics> = {
   },
 };
 
+function createBasePSIData(): PSIData {
+  return { avg10: 0, avg60: 0, avg300: 0, total: Long.UZERO };
+}
+
+export const PSIData: MessageFns<PSIData> = {
+  encode(message: PSIData, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.avg10 !== 0) {
+      writer.uint32(9).double(message.avg10);
+    }
+    if (message.avg60 !== 0) {
+      writer.uint32(17).double(message.avg60);
+    }
+    if (message.avg300 !== 0) {
+      writer.uint32(25).double(message.avg300);
+    }
+    if (!message.total.equals(Long.UZERO)) {
+      writer.uint32(32).uint64(message.total.toString());
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PSIData {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePSIData();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 9) {
+              break;
+            }
+
+            message.avg10 = reader.double();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.avg60 = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.avg300 = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.total = Long.fromString(reader.uint64().toString(), true);
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PSIData {
+    return {
+      avg10: isSet(object.avg10) ? globalThis.Number(object.avg10) : 0,
+      avg60: isSet(object.avg60) ? globalThis.Number(object.avg60) : 0,
+      avg300: isSet(object.avg300) ? globalThis.Number(object.avg300) : 0,
+      total: isSet(object.total) ? Long.fromValue(object.total) : Long.UZERO,
+    };
+  },
+
+  toJSON(message: PSIData): unknown {
+    const obj: any = {};
+    if (message.avg10 !== 0) {
+      obj.avg10 = floatToJson(message.avg10);
+    }
+    if (message.avg60 !== 0) {
+      obj.avg60 = floatToJson(message.avg60);
+    }
+    if (message.avg300 !== 0) {
+      obj.avg300 = floatToJson(message.avg300);
+    }
+    if (!message.total.equals(Long.UZERO)) {
+      obj.total = (message.total || Long.UZERO).toString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PSIData>, I>>(base?: I): PSIData {
+    return PSIData.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PSIData>, I>>(object: I): PSIData {
+    const message = createBasePSIData();
+    message.avg10 = object.avg10 ?? 0;
+    message.avg60 = object.avg60 ?? 0;
+    message.avg300 = object.avg300 ?? 0;
+    message.total = (object.total !== undefined && object.total !== null) ? Long.fromValue(object.total) : Long.UZERO;
+    return message;
+  },
+};
+
+function createBasePSIStats(): PSIStats {
+  return { some: undefined, full: undefined };
+}
+
+export const PSIStats: MessageFns<PSIStats> = {
+  encode(message: PSIStats, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.some !== undefined) {
+      PSIData.encode(message.some, writer.uint32(10).fork()).join();
+    }
+    if (message.full !== undefined) {
+      PSIData.encode(message.full, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PSIStats {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePSIStats();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.some = PSIData.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.full = PSIData.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PSIStats {
+    return {
+      some: isSet(object.some) ? PSIData.fromJSON(object.some) : undefined,
+      full: isSet(object.full) ? PSIData.fromJSON(object.full) : undefined,
+    };
+  },
+
+  toJSON(message: PSIStats): unknown {
+    const obj: any = {};
+    if (message.some !== undefined) {
+      obj.some = PSIData.toJSON(message.some);
+    }
+    if (message.full !== undefined) {
+      obj.full = PSIData.toJSON(message.full);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PSIStats>, I>>(base?: I): PSIStats {
+    return PSIStats.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PSIStats>, I>>(object: I): PSIStats {
+    const message = createBasePSIStats();
+    message.some = (object.some !== undefined && object.some !== null) ? PSIData.fromPartial(object.some) : undefined;
+    message.full = (object.full !== undefined && object.full !== null) ? PSIData.fromPartial(object.full) : undefined;
+    return message;
+  },
+};
+
 function createBasePidsStat(): PidsStat {
   return { current: Long.UZERO, limit: Long.UZERO };
 }
@@ -384,6 +603,7 @@ function createBaseCPUStat(): CPUStat {
     nrPeriods: Long.UZERO,
     nrThrottled: Long.UZERO,
     throttledUsec: Long.UZERO,
+    psi: undefined,
   };
 }
 
@@ -406,6 +626,9 @@ export const CPUStat: MessageFns<CPUStat> = {
     }
     if (!message.throttledUsec.equals(Long.UZERO)) {
       writer.uint32(48).uint64(message.throttledUsec.toString());
+    }
+    if (message.psi !== undefined) {
+      PSIStats.encode(message.psi, writer.uint32(58).fork()).join();
     }
     return writer;
   },
@@ -471,6 +694,14 @@ export const CPUStat: MessageFns<CPUStat> = {
             message.throttledUsec = Long.fromString(reader.uint64().toString(), true);
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.psi = PSIStats.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -515,6 +746,7 @@ export const CPUStat: MessageFns<CPUStat> = {
         : isSet(object.throttled_usec)
         ? Long.fromValue(object.throttled_usec)
         : Long.UZERO,
+      psi: isSet(object.psi) ? PSIStats.fromJSON(object.psi) : undefined,
     };
   },
 
@@ -537,6 +769,9 @@ export const CPUStat: MessageFns<CPUStat> = {
     }
     if (!message.throttledUsec.equals(Long.UZERO)) {
       obj.throttledUsec = (message.throttledUsec || Long.UZERO).toString();
+    }
+    if (message.psi !== undefined) {
+      obj.psi = PSIStats.toJSON(message.psi);
     }
     return obj;
   },
@@ -564,6 +799,7 @@ export const CPUStat: MessageFns<CPUStat> = {
     message.throttledUsec = (object.throttledUsec !== undefined && object.throttledUsec !== null)
       ? Long.fromValue(object.throttledUsec)
       : Long.UZERO;
+    message.psi = (object.psi !== undefined && object.psi !== null) ? PSIStats.fromPartial(object.psi) : undefined;
     return message;
   },
 };
@@ -605,6 +841,9 @@ function createBaseMemoryStat(): MemoryStat {
     usageLimit: Long.UZERO,
     swapUsage: Long.UZERO,
     swapLimit: Long.UZERO,
+    maxUsage: Long.UZERO,
+    swapMaxUsage: Long.UZERO,
+    psi: undefined,
   };
 }
 
@@ -714,6 +953,15 @@ export const MemoryStat: MessageFns<MemoryStat> = {
     }
     if (!message.swapLimit.equals(Long.UZERO)) {
       writer.uint32(280).uint64(message.swapLimit.toString());
+    }
+    if (!message.maxUsage.equals(Long.UZERO)) {
+      writer.uint32(288).uint64(message.maxUsage.toString());
+    }
+    if (!message.swapMaxUsage.equals(Long.UZERO)) {
+      writer.uint32(296).uint64(message.swapMaxUsage.toString());
+    }
+    if (message.psi !== undefined) {
+      PSIStats.encode(message.psi, writer.uint32(306).fork()).join();
     }
     return writer;
   },
@@ -1011,6 +1259,30 @@ export const MemoryStat: MessageFns<MemoryStat> = {
             message.swapLimit = Long.fromString(reader.uint64().toString(), true);
             continue;
           }
+          case 36: {
+            if (tag !== 288) {
+              break;
+            }
+
+            message.maxUsage = Long.fromString(reader.uint64().toString(), true);
+            continue;
+          }
+          case 37: {
+            if (tag !== 296) {
+              break;
+            }
+
+            message.swapMaxUsage = Long.fromString(reader.uint64().toString(), true);
+            continue;
+          }
+          case 38: {
+            if (tag !== 306) {
+              break;
+            }
+
+            message.psi = PSIStats.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1136,6 +1408,17 @@ export const MemoryStat: MessageFns<MemoryStat> = {
         : isSet(object.swap_limit)
         ? Long.fromValue(object.swap_limit)
         : Long.UZERO,
+      maxUsage: isSet(object.maxUsage)
+        ? Long.fromValue(object.maxUsage)
+        : isSet(object.max_usage)
+        ? Long.fromValue(object.max_usage)
+        : Long.UZERO,
+      swapMaxUsage: isSet(object.swapMaxUsage)
+        ? Long.fromValue(object.swapMaxUsage)
+        : isSet(object.swap_max_usage)
+        ? Long.fromValue(object.swap_max_usage)
+        : Long.UZERO,
+      psi: isSet(object.psi) ? PSIStats.fromJSON(object.psi) : undefined,
     };
   },
 
@@ -1246,6 +1529,15 @@ export const MemoryStat: MessageFns<MemoryStat> = {
     if (!message.swapLimit.equals(Long.UZERO)) {
       obj.swapLimit = (message.swapLimit || Long.UZERO).toString();
     }
+    if (!message.maxUsage.equals(Long.UZERO)) {
+      obj.maxUsage = (message.maxUsage || Long.UZERO).toString();
+    }
+    if (!message.swapMaxUsage.equals(Long.UZERO)) {
+      obj.swapMaxUsage = (message.swapMaxUsage || Long.UZERO).toString();
+    }
+    if (message.psi !== undefined) {
+      obj.psi = PSIStats.toJSON(message.psi);
+    }
     return obj;
   },
 
@@ -1348,6 +1640,13 @@ export const MemoryStat: MessageFns<MemoryStat> = {
     message.swapLimit = (object.swapLimit !== undefined && object.swapLimit !== null)
       ? Long.fromValue(object.swapLimit)
       : Long.UZERO;
+    message.maxUsage = (object.maxUsage !== undefined && object.maxUsage !== null)
+      ? Long.fromValue(object.maxUsage)
+      : Long.UZERO;
+    message.swapMaxUsage = (object.swapMaxUsage !== undefined && object.swapMaxUsage !== null)
+      ? Long.fromValue(object.swapMaxUsage)
+      : Long.UZERO;
+    message.psi = (object.psi !== undefined && object.psi !== null) ? PSIStats.fromPartial(object.psi) : undefined;
     return message;
   },
 };
@@ -1686,13 +1985,16 @@ export const RdmaEntry: MessageFns<RdmaEntry> = {
 };
 
 function createBaseIOStat(): IOStat {
-  return { usage: [] };
+  return { usage: [], psi: undefined };
 }
 
 export const IOStat: MessageFns<IOStat> = {
   encode(message: IOStat, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.usage) {
       IOEntry.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.psi !== undefined) {
+      PSIStats.encode(message.psi, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -1718,6 +2020,14 @@ export const IOStat: MessageFns<IOStat> = {
             message.usage.push(IOEntry.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.psi = PSIStats.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1731,13 +2041,19 @@ export const IOStat: MessageFns<IOStat> = {
   },
 
   fromJSON(object: any): IOStat {
-    return { usage: globalThis.Array.isArray(object?.usage) ? object.usage.map((e: any) => IOEntry.fromJSON(e)) : [] };
+    return {
+      usage: globalThis.Array.isArray(object?.usage) ? object.usage.map((e: any) => IOEntry.fromJSON(e)) : [],
+      psi: isSet(object.psi) ? PSIStats.fromJSON(object.psi) : undefined,
+    };
   },
 
   toJSON(message: IOStat): unknown {
     const obj: any = {};
     if (message.usage?.length) {
       obj.usage = message.usage.map((e) => IOEntry.toJSON(e));
+    }
+    if (message.psi !== undefined) {
+      obj.psi = PSIStats.toJSON(message.psi);
     }
     return obj;
   },
@@ -1748,6 +2064,7 @@ export const IOStat: MessageFns<IOStat> = {
   fromPartial<I extends Exact<DeepPartial<IOStat>, I>>(object: I): IOStat {
     const message = createBaseIOStat();
     message.usage = object.usage?.map((e) => IOEntry.fromPartial(e)) || [];
+    message.psi = (object.psi !== undefined && object.psi !== null) ? PSIStats.fromPartial(object.psi) : undefined;
     return message;
   },
 };
@@ -2014,6 +2331,10 @@ export const HugeTlbStat: MessageFns<HugeTlbStat> = {
     return message;
   },
 };
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

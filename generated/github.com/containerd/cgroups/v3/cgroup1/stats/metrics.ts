@@ -2,7 +2,7 @@
 // versions:
 //   protoc-gen-ts_proto  v2.18.0
 //   protoc               v3.21.12
-// source: github.com/containerd/cgroups/stats/v1/metrics.proto
+// source: github.com/containerd/cgroups/v3/cgroup1/stats/metrics.proto
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
@@ -692,8 +692,12 @@ export const CPUUsage: MessageFns<CPUUsage> = {
     if (!message.user.equals(Long.UZERO)) {
       writer.uint32(24).uint64(message.user.toString());
     }
-    for (const v of message.perCpu) {
-      writer.uint32(32).uint64(v!.toString());
+    if (message.perCpu.length !== 0) {
+      writer.uint32(34).fork();
+      for (const v of message.perCpu) {
+        writer.uint64(v.toString());
+      }
+      writer.join();
     }
     return writer;
   },
