@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from "../../errors/containerd-error.js";
-import type { Container as ContainerRecord } from "../../../generated/github.com/containerd/containerd/api/services/containers/v1/containers.js";
+import type { ContainerRecord } from "../../services/protocol.js";
 import type { Spec } from "../spec/types.js";
 
 /** A protobuf `Any`: a type URL and the encoded value. */

@@ -3,7 +3,7 @@
 // CHUNK bytes. Used by content.write$ and image import (which feeds it straight from a tar).
 import { createHash, type Hash } from "node:crypto";
 import { lastValueFrom, Subject, type Subscription } from "rxjs";
-import { WriteAction, type WriteContentRequest, type WriteContentResponse } from "../../../generated/github.com/containerd/containerd/api/services/content/v1/content.js";
+import { WriteAction, type WriteContentRequest, type WriteContentResponse } from "../../services/protocol.js";
 import { CanceledError, ContainerdError, DataLossError, InvalidArgumentError } from "../../errors/containerd-error.js";
 import { isAlreadyExists, isUnavailable } from "../../errors/guards.js";
 import type { CallOptions } from "../../services/call-options.js";

@@ -1,7 +1,6 @@
-import { Metrics as V1Metrics } from "../../../generated/github.com/containerd/cgroups/v3/cgroup1/stats/metrics.js";
-import { Metrics as V2Metrics } from "../../../generated/github.com/containerd/cgroups/v3/cgroup2/stats/metrics.js";
+import { CgroupV1Stats as V1Metrics, CgroupV2Stats as V2Metrics } from "../../services/protocol.js";
 import { NotFoundError } from "../../errors/containerd-error.js";
-import type { Metric } from "../../../generated/github.com/containerd/containerd/api/types/metrics.js";
+import type { Metric } from "../../services/protocol.js";
 
 export type { V1Metrics as CgroupV1Metrics, V2Metrics as CgroupV2Metrics };
 

@@ -1,6 +1,5 @@
 import { catchError, lastValueFrom, map, throwError, type Observable } from "rxjs";
-import { CheckpointOptions } from "../../../generated/github.com/containerd/containerd/api/types/runc/options/oci.js";
-import { ProcessDetails } from "../../../generated/github.com/containerd/containerd/api/types/runc/options/oci.js";
+import { CheckpointOptions, ProcessDetails } from "../../services/protocol.js";
 import { UnknownError } from "../../errors/containerd-error.js";
 import type { CallOptions } from "../../services/call-options.js";
 import { parseSpec, toContainerInfo } from "../containers/container-info.js";
