@@ -2,10 +2,31 @@
 module.exports = {
   forbidden: [
     { name: "generated-is-the-bottom", severity: "error", from: { path: "^generated/" }, to: { path: "^src/" } },
-    { name: "observables-reach-generated-through-services", severity: "error", comment: "the domain gets protocol types from src/services (protocol.ts, event-payloads.ts)", from: { path: "^src/observables/" }, to: { path: "^generated/" } },
-    { name: "services-below-observables", severity: "error", from: { path: "^src/services/" }, to: { path: "^src/observables/" } },
-    { name: "errors-are-a-leaf", severity: "error", from: { path: "^src/errors/" }, to: { path: "^(src/(services|observables)|generated)/" } },
-    { name: "only-services-touch-grpc", severity: "error", from: { path: "^src/(observables|errors)/" }, to: { path: "node_modules/@grpc/" } },
+    {
+      name: "observables-reach-generated-through-services",
+      severity: "error",
+      comment: "the domain gets protocol types from src/services (protocol.ts, event-payloads.ts)",
+      from: { path: "^src/observables/" },
+      to: { path: "^generated/" },
+    },
+    {
+      name: "services-below-observables",
+      severity: "error",
+      from: { path: "^src/services/" },
+      to: { path: "^src/observables/" },
+    },
+    {
+      name: "errors-are-a-leaf",
+      severity: "error",
+      from: { path: "^src/errors/" },
+      to: { path: "^(src/(services|observables)|generated)/" },
+    },
+    {
+      name: "only-services-touch-grpc",
+      severity: "error",
+      from: { path: "^src/(observables|errors)/" },
+      to: { path: "node_modules/@grpc/" },
+    },
     { name: "no-circular", severity: "error", from: {}, to: { circular: true } },
   ],
   options: {

@@ -11,25 +11,44 @@ export default tseslint.config(
     rules: {
       "@typescript-eslint/no-explicit-any": "error",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
-      "no-restricted-syntax": ["error", { selector: "ExportAllDeclaration", message: "explicit exports only (no export *)" }],
+      "no-restricted-syntax": [
+        "error",
+        { selector: "ExportAllDeclaration", message: "explicit exports only (no export *)" },
+      ],
     },
   },
   {
     // No focused tests: `.only` would silently skip the rest of a file in CI.
     files: ["test/**/*.ts", "bench/**/*.ts"],
     rules: {
-      "no-restricted-syntax": ["error",
+      "no-restricted-syntax": [
+        "error",
         { selector: "ExportAllDeclaration", message: "explicit exports only (no export *)" },
-        { selector: "MemberExpression[property.name='only'][object.name=/^(test|it|describe|suite)$/]", message: "no .only in tests" },
-        { selector: "CallExpression[callee.name=/^(test|it|describe|suite)$/] > ObjectExpression > Property[key.name='only']", message: "no { only: true } in tests" },
+        {
+          selector: "MemberExpression[property.name='only'][object.name=/^(test|it|describe|suite)$/]",
+          message: "no .only in tests",
+        },
+        {
+          selector:
+            "CallExpression[callee.name=/^(test|it|describe|suite)$/] > ObjectExpression > Property[key.name='only']",
+          message: "no { only: true } in tests",
+        },
       ],
     },
   },
   {
     files: ["src/observables/**/*.ts", "src/errors/**/*.ts"],
     rules: {
-      "no-restricted-imports": ["error", { patterns: [{ group: ["@grpc/*"], message: "only src/services touches grpc-js" }] }],
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["@grpc/*"], message: "only src/services touches grpc-js" }] },
+      ],
     },
   },
-  { files: ["**/*.{js,mjs,cjs}"], languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly", module: "writable", require: "readonly" } } },
+  {
+    files: ["**/*.{js,mjs,cjs}"],
+    languageOptions: {
+      globals: { process: "readonly", console: "readonly", URL: "readonly", module: "writable", require: "readonly" },
+    },
+  },
 );

@@ -19,8 +19,16 @@ async function measure(call: () => Promise<unknown>): Promise<{ seq_us: number; 
   const cpu = process.cpuUsage(cpu0);
   t0 = performance.now();
   const per = Math.max(1, N >> 2);
-  await Promise.all(Array.from({ length: 16 }, async () => { for (let i = 0; i < per; i++) await call(); }));
-  return { seq_us: seq, cpu_us: (cpu.user + cpu.system) / N, conc_per_s: (16 * per) / ((performance.now() - t0) / 1000) };
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      for (let i = 0; i < per; i++) await call();
+    }),
+  );
+  return {
+    seq_us: seq,
+    cpu_us: (cpu.user + cpu.system) / N,
+    conc_per_s: (16 * per) / ((performance.now() - t0) / 1000),
+  };
 }
 
 async function main(): Promise<void> {
@@ -30,7 +38,12 @@ async function main(): Promise<void> {
   const adapter = () => lastValueFrom(client.version$());
   const results = { plain_1: await measure(plain), adapter: await measure(adapter), plain_2: await measure(plain) };
   for (const [k, r] of Object.entries(results)) {
-    row("adapter", `Version ${k}: sequential mean / client CPU per call`, "us", `${r.seq_us.toFixed(0)} / ${r.cpu_us.toFixed(0)}`);
+    row(
+      "adapter",
+      `Version ${k}: sequential mean / client CPU per call`,
+      "us",
+      `${r.seq_us.toFixed(0)} / ${r.cpu_us.toFixed(0)}`,
+    );
     row("adapter", `Version ${k}: 16 concurrent callers`, "1/s", r.conc_per_s.toFixed(0));
   }
   console.log(JSON.stringify({ rxcontainerd_adapter_overhead: results }));
@@ -38,4 +51,7 @@ async function main(): Promise<void> {
   client.close();
 }
 
-main().catch((e: unknown) => { console.error(e); process.exitCode = 1; });
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});

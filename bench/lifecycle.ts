@@ -13,7 +13,15 @@ let seq = 0;
 const fmt = (d: Dist) => `median ${d.median.toFixed(3)}  (min ${d.min.toFixed(3)} max ${d.max.toFixed(3)} n=${d.n})`;
 
 async function lifecycle(client: Containerd): Promise<Record<string, unknown>> {
-  const phases = ["new_container", "new_task", "wait_call", "start", "start_to_exit", "task_delete", "container_delete"] as const;
+  const phases = [
+    "new_container",
+    "new_task",
+    "wait_call",
+    "start",
+    "start_to_exit",
+    "task_delete",
+    "container_delete",
+  ] as const;
   const per: Record<string, number[]> = Object.fromEntries(phases.map((p) => [p, []]));
   const totals: number[] = [];
   let wall = 0;
@@ -54,7 +62,9 @@ async function exitNotify(client: Containerd): Promise<Record<string, unknown>> 
   const reapToEmit: number[] = [];
   const wallMinusSleep: number[] = [];
   for (let i = 0; i < WARMUP + EXIT_N; i++) {
-    const c = await lastValueFrom(client.containers.create$(`exit-${++seq}`, { image: IMAGE, args: ["sh", "-c", "sleep 0.2"] }));
+    const c = await lastValueFrom(
+      client.containers.create$(`exit-${++seq}`, { image: IMAGE, args: ["sh", "-c", "sleep 0.2"] }),
+    );
     const task = await lastValueFrom(c.newTask$());
     const exit$ = task.wait$();
     const t0 = Date.now();
@@ -98,7 +108,11 @@ async function rpc(client: Containerd): Promise<Record<string, unknown>> {
       const conc = 16;
       const perCaller = 500;
       const c0 = performance.now();
-      await Promise.all(Array.from({ length: conc }, async () => { for (let i = 0; i < perCaller; i++) await call(); }));
+      await Promise.all(
+        Array.from({ length: conc }, async () => {
+          for (let i = 0; i < perCaller; i++) await call();
+        }),
+      );
       const concPerS = (conc * perCaller) / ((performance.now() - c0) / 1000);
       row("rpc", `${label} sequential`, "us", fmt(seqD));
       row("rpc", `${label} client CPU per call`, "us", ((cpu.user + cpu.system) / RPC_N).toFixed(1));
@@ -120,4 +134,7 @@ async function main(): Promise<void> {
   await dispose();
 }
 
-main().catch((e: unknown) => { console.error(e); process.exitCode = 1; });
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -19,15 +19,51 @@ async function main(): Promise<void> {
     await lastValueFrom(client.services.leases.create$({ id: lease }));
     const seed = randomBytes(1 << 20);
     const layer = { digest: bigBlobDigest(MIB, seed), size: MIB << 20 };
-    await lastValueFrom(client.content.write$(`bench-${layer.digest}`, Readable.from(bigBlobChunks(MIB, seed)), { expected: layer, lease }));
-    const config = Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [layer.digest] }, config: {} }));
-    const configDesc = { mediaType: "application/vnd.oci.image.config.v1+json", digest: sha(config), size: config.length };
-    const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config: configDesc,
-      layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", ...layer }] }));
-    const manifestDesc = { mediaType: "application/vnd.oci.image.manifest.v1+json", digest: sha(manifest), size: manifest.length };
-    await lastValueFrom(client.content.write$(`bench-${configDesc.digest}`, Readable.from([config]), { expected: configDesc, lease }));
-    await lastValueFrom(client.content.write$(`bench-${manifestDesc.digest}`, Readable.from([manifest]), { expected: manifestDesc, lease,
-      labels: { "containerd.io/gc.ref.content.config": configDesc.digest, "containerd.io/gc.ref.content.l.0": layer.digest } }));
+    await lastValueFrom(
+      client.content.write$(`bench-${layer.digest}`, Readable.from(bigBlobChunks(MIB, seed)), {
+        expected: layer,
+        lease,
+      }),
+    );
+    const config = Buffer.from(
+      JSON.stringify({
+        architecture: "amd64",
+        os: "linux",
+        rootfs: { type: "layers", diff_ids: [layer.digest] },
+        config: {},
+      }),
+    );
+    const configDesc = {
+      mediaType: "application/vnd.oci.image.config.v1+json",
+      digest: sha(config),
+      size: config.length,
+    };
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: "application/vnd.oci.image.manifest.v1+json",
+        config: configDesc,
+        layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", ...layer }],
+      }),
+    );
+    const manifestDesc = {
+      mediaType: "application/vnd.oci.image.manifest.v1+json",
+      digest: sha(manifest),
+      size: manifest.length,
+    };
+    await lastValueFrom(
+      client.content.write$(`bench-${configDesc.digest}`, Readable.from([config]), { expected: configDesc, lease }),
+    );
+    await lastValueFrom(
+      client.content.write$(`bench-${manifestDesc.digest}`, Readable.from([manifest]), {
+        expected: manifestDesc,
+        lease,
+        labels: {
+          "containerd.io/gc.ref.content.config": configDesc.digest,
+          "containerd.io/gc.ref.content.l.0": layer.digest,
+        },
+      }),
+    );
     await lastValueFrom(client.services.images.create$({ image: { name: "bench/big:1", target: manifestDesc } }));
     const base = round(process.memoryUsage.rss() / 1048576);
     const sampler = rssSampler();
@@ -40,7 +76,16 @@ async function main(): Promise<void> {
     row("push", `${MIB} MiB layer to a registry reading 1 MiB / 20 ms: RSS growth`, "MiB", String(growth));
     row("push", "  RSS before / peak", "MiB", `${base} / ${peak}`);
     row("push", "  duration", "s", String(round(ms / 1000)));
-    console.log(JSON.stringify({ bench: "push", layerMiB: MIB, rssBeforeMiB: base, rssPeakMiB: peak, rssGrowthMiB: growth, seconds: round(ms / 1000) }));
+    console.log(
+      JSON.stringify({
+        bench: "push",
+        layerMiB: MIB,
+        rssBeforeMiB: base,
+        rssPeakMiB: peak,
+        rssGrowthMiB: growth,
+        seconds: round(ms / 1000),
+      }),
+    );
   } finally {
     await registry.close();
     await lastValueFrom(client.services.leases.delete$({ id: lease, sync: true })).catch(() => undefined);

@@ -28,7 +28,12 @@ export async function benchClient(): Promise<{ client: Containerd; dispose: () =
   };
 }
 
-export interface Dist { median: number; min: number; max: number; n: number }
+export interface Dist {
+  median: number;
+  min: number;
+  max: number;
+  n: number;
+}
 
 export function dist(xs: readonly number[]): Dist {
   const s = [...xs].sort((a, b) => a - b);
@@ -42,8 +47,15 @@ export const round = (x: number): number => Math.round(x * 1000) / 1000;
 /** Samples this process's RSS until stopped; returns the peak in MiB. */
 export function rssSampler(): { stop: () => number } {
   let peak = process.memoryUsage.rss();
-  const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage.rss()); }, 10);
-  return { stop: () => { clearInterval(timer); return round(Math.max(peak, process.memoryUsage.rss()) / 1048576); } };
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, 10);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return round(Math.max(peak, process.memoryUsage.rss()) / 1048576);
+    },
+  };
 }
 
 export function row(section: string, metric: string, unit: string, value: string): void {

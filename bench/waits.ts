@@ -10,17 +10,25 @@ import { benchClient, dist, IMAGE, round, row } from "./support.js";
 const KS = (process.env["RXC_BENCH_K"] ?? "50,200").split(",").map(Number);
 const PAR = Number(process.env["RXC_BENCH_PAR"] ?? 4);
 const gc = (globalThis as { gc?: () => void }).gc;
-const heapKiB = (): number => { gc?.(); return process.memoryUsage().heapUsed / 1024; };
+const heapKiB = (): number => {
+  gc?.();
+  return process.memoryUsage().heapUsed / 1024;
+};
 const rssMiB = (): number => process.memoryUsage.rss() / 1048576;
 let seq = 0;
 
 async function waits(client: Containerd, k: number): Promise<Record<string, unknown>> {
   const t0 = performance.now();
-  const made = await lastValueFrom(from(Array.from({ length: k }, () => `w${k}-${++seq}`)).pipe(mergeMap(async (id) => {
-    const c: Container = await lastValueFrom(client.containers.create$(id, { image: IMAGE, args: ["sleep", "2"] }));
-    const task: Task = await lastValueFrom(c.newTask$());
-    return { c, task };
-  }, PAR), toArray()));
+  const made = await lastValueFrom(
+    from(Array.from({ length: k }, () => `w${k}-${++seq}`)).pipe(
+      mergeMap(async (id) => {
+        const c: Container = await lastValueFrom(client.containers.create$(id, { image: IMAGE, args: ["sleep", "2"] }));
+        const task: Task = await lastValueFrom(c.newTask$());
+        return { c, task };
+      }, PAR),
+      toArray(),
+    ),
+  );
   const createS = (performance.now() - t0) / 1000;
   await new Promise((r) => setTimeout(r, 200));
   const heap0 = heapKiB();
@@ -36,14 +44,27 @@ async function waits(client: Containerd, k: number): Promise<Record<string, unkn
   const heap1 = heapKiB();
   const rss1 = rssMiB();
   const ts = performance.now();
-  await lastValueFrom(from(made).pipe(mergeMap(({ task }) => task.start$(), PAR), toArray()));
+  await lastValueFrom(
+    from(made).pipe(
+      mergeMap(({ task }) => task.start$(), PAR),
+      toArray(),
+    ),
+  );
   const startS = (performance.now() - ts) / 1000;
   const results = await Promise.all(exits);
   const lastDeliver = Math.max(...results.map((r) => r.at));
   const lastExit = Math.max(...results.map((r) => r.status.exitedAt.getTime()));
   const lat = dist(results.map((r) => r.at - r.status.exitedAt.getTime()));
   const td = performance.now();
-  await lastValueFrom(from(made).pipe(mergeMap(async ({ c, task }) => { await lastValueFrom(task.delete$()); await lastValueFrom(c.delete$()); }, PAR), toArray()));
+  await lastValueFrom(
+    from(made).pipe(
+      mergeMap(async ({ c, task }) => {
+        await lastValueFrom(task.delete$());
+        await lastValueFrom(c.delete$());
+      }, PAR),
+      toArray(),
+    ),
+  );
   const deleteS = (performance.now() - td) / 1000;
   const sec = `waits K=${k}`;
   const codes = new Set(results.map((r) => r.status.code));
@@ -51,15 +72,33 @@ async function waits(client: Containerd, k: number): Promise<Record<string, unkn
   row(sec, "issue K wait$() calls", "ms", issueMs.toFixed(2));
   row(sec, "event streams opened for the waits (shared, refcounted)", "", String(client.eventStreamsOpened - streams0));
   row(sec, "client RSS before / waiting", "MiB", `${rss0.toFixed(1)} / ${rss1.toFixed(1)}`);
-  row(sec, "client JS heap delta for K waits", "KiB", `${gc ? (heap1 - heap0).toFixed(0) : "n/a (run with --expose-gc)"}`);
+  row(
+    sec,
+    "client JS heap delta for K waits",
+    "KiB",
+    `${gc ? (heap1 - heap0).toFixed(0) : "n/a (run with --expose-gc)"}`,
+  );
   row(sec, "start K tasks (par)", "s", startS.toFixed(2));
   row(sec, "last ExitedAt -> all delivered", "ms", String(lastDeliver - lastExit));
-  row(sec, "per-task reap -> emission under load (ms resolution)", "ms", `median ${lat.median}  (min ${lat.min} max ${lat.max} n=${lat.n})`);
+  row(
+    sec,
+    "per-task reap -> emission under load (ms resolution)",
+    "ms",
+    `median ${lat.median}  (min ${lat.min} max ${lat.max} n=${lat.n})`,
+  );
   row(sec, "delete K tasks+containers (par)", "s", deleteS.toFixed(2));
   if (codes.size !== 1 || !codes.has(0)) throw new Error(`unexpected exit codes ${[...codes].join(",")}`);
-  return { k, create_s: round(createS), issue_ms: round(issueMs), rss_mib: [round(rss0), round(rss1)],
-    heap_delta_kib: gc ? round(heap1 - heap0) : null, start_s: round(startS), last_exit_to_all_delivered_ms: lastDeliver - lastExit,
-    reap_to_emit_ms: lat, delete_s: round(deleteS) };
+  return {
+    k,
+    create_s: round(createS),
+    issue_ms: round(issueMs),
+    rss_mib: [round(rss0), round(rss1)],
+    heap_delta_kib: gc ? round(heap1 - heap0) : null,
+    start_s: round(startS),
+    last_exit_to_all_delivered_ms: lastDeliver - lastExit,
+    reap_to_emit_ms: lat,
+    delete_s: round(deleteS),
+  };
 }
 
 async function main(): Promise<void> {
@@ -70,4 +109,7 @@ async function main(): Promise<void> {
   await dispose();
 }
 
-main().catch((e: unknown) => { console.error(e); process.exitCode = 1; });
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});

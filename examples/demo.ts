@@ -11,33 +11,57 @@ async function main(): Promise<void> {
   console.log(`containerd ${v.version} at ${client.address}, namespace ${client.namespace}`);
 
   // 1. run$: create -> new task -> hot wait -> start, then clean up; every step is an event.
-  const events = await lastValueFrom(client.run$("demo-hello", {
-    image: IMAGE, args: ["sh", "-c", "echo hello from $(hostname) > /dev/null; exit 3"],
-    spec: [withHostname("demo"), withMemoryLimit(64 * 1024 * 1024)],
-  }).pipe(tap((e: RunEvent) => console.log("  run$:", describe(e))), toArray()));
+  const events = await lastValueFrom(
+    client
+      .run$("demo-hello", {
+        image: IMAGE,
+        args: ["sh", "-c", "echo hello from $(hostname) > /dev/null; exit 3"],
+        spec: [withHostname("demo"), withMemoryLimit(64 * 1024 * 1024)],
+      })
+      .pipe(
+        tap((e: RunEvent) => console.log("  run$:", describe(e))),
+        toArray(),
+      ),
+  );
   const exited = events.find((e) => e.type === "exited");
   console.log(`run$ finished: exit code ${exited?.type === "exited" ? exited.status.code : "?"}`);
 
   // 2. Piped IO: stdin from an Observable, stdout/stderr as `output` events, exit after EOF.
-  await lastValueFrom(client.run$("demo-pipes", {
-    image: IMAGE, args: ["sh", "-c", "echo hello from $(hostname); tr a-z A-Z; echo done >&2"],
-    spec: [withHostname("piped")], io: Stdio.pipe({ stdin: of("shouted through a FIFO\n") }),
-  }).pipe(tap((e: RunEvent) => console.log("  run$ (piped):", describe(e)))), { defaultValue: undefined });
+  await lastValueFrom(
+    client
+      .run$("demo-pipes", {
+        image: IMAGE,
+        args: ["sh", "-c", "echo hello from $(hostname); tr a-z A-Z; echo done >&2"],
+        spec: [withHostname("piped")],
+        io: Stdio.pipe({ stdin: of("shouted through a FIFO\n") }),
+      })
+      .pipe(tap((e: RunEvent) => console.log("  run$ (piped):", describe(e)))),
+    { defaultValue: undefined },
+  );
 
   // 3. The same by hand, with an exec, composed as one Observable pipeline.
-  const code = await lastValueFrom(client.containers.create$("demo-sleeper", { image: IMAGE, args: ["sleep", "30"] }).pipe(
-    concatMap((container) => container.newTask$().pipe(
-      concatMap((task) => task.start$().pipe(
-        concatMap(() => task.exec$("probe", { args: ["sh", "-c", "test -d /proc/1 && exit 42"] })),
-        concatMap((probe) => {
-          const exit$ = probe.wait$(); // hot: watching before start
-          return probe.start$().pipe(concatMap(() => exit$), concatMap((s) => probe.delete$().pipe(map(() => s.code))));
-        }),
-        concatMap((probeCode) => task.delete$({ kill: true }).pipe(map(() => probeCode))),
-      )),
-      concatMap((probeCode) => container.delete$().pipe(map(() => probeCode))),
-    )),
-  ));
+  const code = await lastValueFrom(
+    client.containers.create$("demo-sleeper", { image: IMAGE, args: ["sleep", "30"] }).pipe(
+      concatMap((container) =>
+        container.newTask$().pipe(
+          concatMap((task) =>
+            task.start$().pipe(
+              concatMap(() => task.exec$("probe", { args: ["sh", "-c", "test -d /proc/1 && exit 42"] })),
+              concatMap((probe) => {
+                const exit$ = probe.wait$(); // hot: watching before start
+                return probe.start$().pipe(
+                  concatMap(() => exit$),
+                  concatMap((s) => probe.delete$().pipe(map(() => s.code))),
+                );
+              }),
+              concatMap((probeCode) => task.delete$({ kill: true }).pipe(map(() => probeCode))),
+            ),
+          ),
+          concatMap((probeCode) => container.delete$().pipe(map(() => probeCode))),
+        ),
+      ),
+    ),
+  );
   console.log(`exec in a running container exited with ${code}`);
 
   // 4. Typed errors through the error channel.
@@ -50,10 +74,14 @@ async function main(): Promise<void> {
 
 function describe(e: RunEvent): string {
   switch (e.type) {
-    case "created": return `created ${e.containerId}`;
-    case "started": return `started pid ${e.pid}`;
-    case "exited": return `exited with ${e.status.code} at ${e.status.exitedAt.toISOString()}`;
-    case "output": return `${e.stream}: ${JSON.stringify(e.data.toString())}`;
+    case "created":
+      return `created ${e.containerId}`;
+    case "started":
+      return `started pid ${e.pid}`;
+    case "exited":
+      return `exited with ${e.status.code} at ${e.status.exitedAt.toISOString()}`;
+    case "output":
+      return `${e.stream}: ${JSON.stringify(e.data.toString())}`;
   }
 }
 

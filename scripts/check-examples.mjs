@@ -28,24 +28,60 @@ const list = process.argv.includes("--list");
 // a value a reader of that doc already has in hand.
 const AMBIENT = {
   // the objects most pages talk about
-  client: "Containerd", container: "Container", task: "Task", proc: "Process", registry: "Registry",
+  client: "Containerd",
+  container: "Container",
+  task: "Task",
+  proc: "Process",
+  registry: "Registry",
   // identifiers and references
-  id: "string", ref: "string", image: "string", repo: "string", digest: "string", chainId: "string", parentChainId: "string", leaseId: "string",
+  id: "string",
+  ref: "string",
+  image: "string",
+  repo: "string",
+  digest: "string",
+  chainId: "string",
+  parentChainId: "string",
+  leaseId: "string",
   // data and descriptors
-  data$: "Observable<Uint8Array>", blob$: "Observable<Uint8Array>", layerBlobs$: "Observable<Uint8Array>[]",
-  expected: "{ digest: string; size: number }", blob: "Uint8Array", bytes: "Uint8Array", buf: "Buffer",
-  layer: "Descriptor", desc: "Descriptor", index: "ImageIndex", readable: "AsyncIterable<Buffer>", manifest: "ImageManifest",
+  data$: "Observable<Uint8Array>",
+  blob$: "Observable<Uint8Array>",
+  layerBlobs$: "Observable<Uint8Array>[]",
+  expected: "{ digest: string; size: number }",
+  blob: "Uint8Array",
+  bytes: "Uint8Array",
+  buf: "Buffer",
+  layer: "Descriptor",
+  desc: "Descriptor",
+  index: "ImageIndex",
+  readable: "AsyncIterable<Buffer>",
+  manifest: "ImageManifest",
   // input a program reads from a user
-  username: "string", password: "string", commands$: "Observable<string>", keystrokes$: "Observable<string>",
+  username: "string",
+  password: "string",
+  commands$: "Observable<string>",
+  keystrokes$: "Observable<string>",
   // spec options
-  spec: "Spec", ctx: "SpecContext", file: "ImageConfigFile", passwd: "string", group: "string", passwdText: "string", groupText: "string",
+  spec: "Spec",
+  ctx: "SpecContext",
+  file: "ImageConfigFile",
+  passwd: "string",
+  group: "string",
+  passwdText: "string",
+  groupText: "string",
   // an error caught from an Observable, and where output goes
-  err: "ContainerdError", out: "NodeJS.WritableStream", signal: "AbortSignal",
+  err: "ContainerdError",
+  out: "NodeJS.WritableStream",
+  signal: "AbortSignal",
 };
 // Node built-ins samples call without importing, and where a reader imports them from.
 const NODE = {
-  createHash: "node:crypto", createReadStream: "node:fs", createWriteStream: "node:fs", readFileSync: "node:fs",
-  readFile: "node:fs/promises", pipeline: "node:stream/promises", Readable: "node:stream",
+  createHash: "node:crypto",
+  createReadStream: "node:fs",
+  createWriteStream: "node:fs",
+  readFileSync: "node:fs",
+  readFile: "node:fs/promises",
+  pipeline: "node:stream/promises",
+  Readable: "node:stream",
 };
 // Per-directory overrides: in the registry client's own docs `client` is a RegistryClient.
 const AMBIENT_BY_DIR = {
@@ -61,7 +97,8 @@ const samples = [];
 
 function walk(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : []);
+    e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
+  );
 }
 
 const FENCE_OPEN = /^```(ts|typescript)\b(.*)$/;
@@ -86,13 +123,19 @@ for (const path of walk(join(root, "src"))) {
         fenced = true;
         let k = j + 1;
         while (k < end && !lines[k].startsWith("```")) k++;
-        samples.push({ file, line: startLine + j + 1, code: lines.slice(j + 1, k).join("\n"), skip: /\bskip\b/.test(open[2]) });
+        samples.push({
+          file,
+          line: startLine + j + 1,
+          code: lines.slice(j + 1, k).join("\n"),
+          skip: /\bskip\b/.test(open[2]),
+        });
         j = k;
       }
       if (!fenced) {
         // `@example \`code\`` on one line (or the line after).
         const rest = [lines[i].slice(at + "@example".length), ...lines.slice(i + 1, end)].join("\n");
-        for (const c of rest.matchAll(/`([^`]+)`/g)) samples.push({ file, line: startLine + i, code: c[1], skip: false });
+        for (const c of rest.matchAll(/`([^`]+)`/g))
+          samples.push({ file, line: startLine + i, code: c[1], skip: false });
       }
       i = end - 1;
     }
@@ -100,7 +143,12 @@ for (const path of walk(join(root, "src"))) {
 }
 
 // Markdown: every ```ts fence.
-const markdown = ["README.md", ...readdirSync(join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+const markdown = [
+  "README.md",
+  ...readdirSync(join(root, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => `docs/${f}`),
+];
 for (const file of markdown) {
   const lines = readFileSync(join(root, file), "utf8").split("\n");
   for (let i = 0; i < lines.length; i++) {
@@ -110,7 +158,13 @@ for (const file of markdown) {
     while (k < lines.length && !lines[k].startsWith("```")) k++;
     const marker = (lines[i - 1] ?? "").match(/^<!--\s*check-examples:\s*(.*?)\s*-->$/)?.[1];
     const skip = marker === "skip" || /\bskip\b/.test(open[2]);
-    samples.push({ file, line: i + 2, code: lines.slice(i + 1, k).join("\n"), skip, ...(marker && !skip ? { context: marker } : {}) });
+    samples.push({
+      file,
+      line: i + 2,
+      code: lines.slice(i + 1, k).join("\n"),
+      skip,
+      ...(marker && !skip ? { context: marker } : {}),
+    });
     i = k;
   }
 }
@@ -130,9 +184,17 @@ for (const [, dts] of ENTRIES) {
   }
 }
 const baseOptions = {
-  module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022,
-  lib: ["lib.es2022.d.ts", "lib.esnext.disposable.d.ts"], types: ["node"], strict: true, noEmit: true, skipLibCheck: true,
-  allowImportingTsExtensions: false, noUnusedLocals: false, isolatedModules: true,
+  module: ts.ModuleKind.NodeNext,
+  moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  target: ts.ScriptTarget.ES2022,
+  lib: ["lib.es2022.d.ts", "lib.esnext.disposable.d.ts"],
+  types: ["node"],
+  strict: true,
+  noEmit: true,
+  skipLibCheck: true,
+  allowImportingTsExtensions: false,
+  noUnusedLocals: false,
+  isolatedModules: true,
 };
 /** name -> module it is imported from (first entry wins), and whether it is only a type */
 const exported = new Map();
@@ -199,17 +261,25 @@ function scan(code) {
       return;
     }
     if (ts.isVariableDeclaration(node) || ts.isParameter(node)) bind(node.name);
-    if ((ts.isFunctionDeclaration(node) || ts.isClassDeclaration(node) || ts.isInterfaceDeclaration(node)
-      || ts.isTypeAliasDeclaration(node) || ts.isEnumDeclaration(node)) && node.name) declared.add(node.name.text);
+    if (
+      (ts.isFunctionDeclaration(node) ||
+        ts.isClassDeclaration(node) ||
+        ts.isInterfaceDeclaration(node) ||
+        ts.isTypeAliasDeclaration(node) ||
+        ts.isEnumDeclaration(node)) &&
+      node.name
+    )
+      declared.add(node.name.text);
     if (ts.isIdentifier(node)) {
       const p = node.parent;
-      const isName = (ts.isPropertyAccessExpression(p) && p.name === node)
-        || (ts.isPropertyAssignment(p) && p.name === node)
-        || (ts.isPropertySignature(p) && p.name === node)
-        || (ts.isMethodDeclaration(p) && p.name === node)
-        || (ts.isQualifiedName(p) && p.right === node)
-        || (ts.isBindingElement(p) && p.propertyName === node)
-        || ts.isLabeledStatement(p);
+      const isName =
+        (ts.isPropertyAccessExpression(p) && p.name === node) ||
+        (ts.isPropertyAssignment(p) && p.name === node) ||
+        (ts.isPropertySignature(p) && p.name === node) ||
+        (ts.isMethodDeclaration(p) && p.name === node) ||
+        (ts.isQualifiedName(p) && p.right === node) ||
+        (ts.isBindingElement(p) && p.propertyName === node) ||
+        ts.isLabeledStatement(p);
       if (!isName) used.add(node.text);
     }
     ts.forEachChild(node, visit);
@@ -224,7 +294,10 @@ mkdirSync(outDir, { recursive: true });
 const modules = [];
 let skipped = 0;
 samples.forEach((s, n) => {
-  if (s.skip) { skipped++; return; }
+  if (s.skip) {
+    skipped++;
+    return;
+  }
   const { declared, used } = scan(`${s.context ?? ""}\n${s.code}`);
   const ambient = { ...AMBIENT, ...Object.entries(AMBIENT_BY_DIR).find(([dir]) => s.file.startsWith(dir))?.[1] };
   const imports = new Map();
@@ -238,7 +311,8 @@ samples.forEach((s, n) => {
     else if (name in NODE) imports.set(name, { spec: NODE[name], typeOnly: false });
     else if (name in ambient) {
       declares.push(`declare const ${name}: ${ambient[name]};`);
-      for (const t of ambient[name].match(/\b[A-Z]\w*/g) ?? []) if (!["NodeJS", "AbortSignal", "AsyncIterable", "Buffer"].includes(t)) want(t);
+      for (const t of ambient[name].match(/\b[A-Z]\w*/g) ?? [])
+        if (!["NodeJS", "AbortSignal", "AsyncIterable", "Buffer"].includes(t)) want(t);
     } else if (e) imports.set(name, e);
   };
   for (const name of used) want(name);
@@ -249,7 +323,11 @@ samples.forEach((s, n) => {
   }
   // The sample's own imports stay first (hoisted anyway); the preamble follows on ONE line so that
   // line numbers map back simply.
-  const preamble = [...[...bySpec].map(([spec, names]) => `import { ${names.join(", ")} } from "${spec}";`), ...declares, s.context ?? ""].join(" ");
+  const preamble = [
+    ...[...bySpec].map(([spec, names]) => `import { ${names.join(", ")} } from "${spec}";`),
+    ...declares,
+    s.context ?? "",
+  ].join(" ");
   const name = `${String(n).padStart(3, "0")}-${s.file.replace(/[/.]/g, "_")}-${s.line}.mts`;
   writeFileSync(join(outDir, name), `${preamble}\n${s.code}\nexport {};\n`);
   modules.push({ name, sample: s });
@@ -258,23 +336,36 @@ samples.forEach((s, n) => {
 
 // ---- type-check ---------------------------------------------------------------------------------
 
-const program = ts.createProgram(modules.map((m) => join(outDir, m.name)), baseOptions);
+const program = ts.createProgram(
+  modules.map((m) => join(outDir, m.name)),
+  baseOptions,
+);
 const diagnostics = ts.getPreEmitDiagnostics(program);
 const byName = new Map(modules.map((m) => [m.name, m.sample]));
 const failed = new Set();
 let errors = 0;
 for (const d of diagnostics) {
   const message = ts.flattenDiagnosticMessageText(d.messageText, "\n");
-  if (!d.file) { console.error(`error TS${d.code}: ${message}`); errors++; continue; }
+  if (!d.file) {
+    console.error(`error TS${d.code}: ${message}`);
+    errors++;
+    continue;
+  }
   const base = relative(outDir, d.file.fileName);
   const s = byName.get(base);
   const { line, character } = d.file.getLineAndCharacterOfPosition(d.start ?? 0);
-  if (!s) { console.error(`${relative(root, d.file.fileName)}:${line + 1}:${character + 1} error TS${d.code}: ${message}`); errors++; continue; }
+  if (!s) {
+    console.error(`${relative(root, d.file.fileName)}:${line + 1}:${character + 1} error TS${d.code}: ${message}`);
+    errors++;
+    continue;
+  }
   failed.add(s);
   errors++;
   const where = line === 0 ? `${s.file}:${s.line} (preamble)` : `${s.file}:${s.line + line - 1}:${character + 1}`;
   console.error(`${where} error TS${d.code}: ${message}`);
 }
-console.log(`check-examples: ${modules.length} samples checked (${skipped} skipped by marker), ${failed.size} failing, ${errors} errors`);
+console.log(
+  `check-examples: ${modules.length} samples checked (${skipped} skipped by marker), ${failed.size} failing, ${errors} errors`,
+);
 if (!process.argv.includes("--keep") && errors === 0) rmSync(outDir, { recursive: true, force: true });
 process.exit(errors === 0 ? 0 : 1);

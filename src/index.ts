@@ -2,7 +2,14 @@
 
 // Client
 export { Containerd, DEFAULT_ADDRESS, DEFAULT_NAMESPACE } from "./observables/client/client.js";
-export type { CloseOptions, CloseReport, ContainerdOptions, Plugin, ServerInfo, Version } from "./observables/client/client.js";
+export type {
+  CloseOptions,
+  CloseReport,
+  ContainerdOptions,
+  Plugin,
+  ServerInfo,
+  Version,
+} from "./observables/client/client.js";
 export { DEFAULT_CLOSE_TIMEOUT_MS } from "./observables/client/client.js";
 export type { Leftover } from "./observables/client/inflight.js";
 export { Namespaces } from "./observables/client/namespaces.js";
@@ -26,7 +33,15 @@ export type { WaitMode } from "./observables/tasks/wait/exit-hub.js";
 export type { TaskMetrics, CgroupV1Metrics, CgroupV2Metrics } from "./observables/tasks/task-metrics.js";
 export { Stdio } from "./observables/io/stdio.js";
 export type {
-  IOAttacher, IOConfig, IOCreator, IOTarget, PipeOptions, ProcessIO, StdinSource, StreamsOptions, TerminalOptions,
+  IOAttacher,
+  IOConfig,
+  IOCreator,
+  IOTarget,
+  PipeOptions,
+  ProcessIO,
+  StdinSource,
+  StreamsOptions,
+  TerminalOptions,
 } from "./observables/io/stdio.js";
 export { parseSignal, SIGNALS } from "./observables/tasks/signals.js";
 export type { Signal } from "./observables/tasks/signals.js";
@@ -39,7 +54,12 @@ export { hot } from "./observables/rx/hot.js";
 export { Leases, LEASE_EXPIRE_LABEL, withLease } from "./observables/content/leases.js";
 export type { CreateLeaseOptions, Lease, LeaseResource, WithLeaseOptions } from "./observables/content/leases.js";
 export { ContentStore } from "./observables/content/content.js";
-export type { ContentInfo, ContentReadOptions, ContentStatus, ContentWriteOptions } from "./observables/content/content.js";
+export type {
+  ContentInfo,
+  ContentReadOptions,
+  ContentStatus,
+  ContentWriteOptions,
+} from "./observables/content/content.js";
 export type { WrittenBlob } from "./observables/content/blob-writer.js";
 export { Snapshotter } from "./observables/content/snapshotter.js";
 export type { SnapshotInfo, SnapshotMount, SnapshotOptions, SnapshotUsage } from "./observables/content/snapshotter.js";
@@ -82,23 +102,67 @@ export type { VersionApi } from "./services/version.js";
 export { Code } from "./errors/code.js";
 export type { ErrorKind } from "./errors/code.js";
 export {
-  AbortedError, AlreadyExistsError, CanceledError, ConflictError, ContainerdError, DataLossError,
-  DeadlineExceededError, FailedPreconditionError, InternalError, InvalidArgumentError, NotFoundError,
-  NotImplementedError, NotModifiedError, OutOfRangeError, PermissionDeniedError, ResourceExhaustedError,
-  UnauthenticatedError, UnavailableError, UnknownError, classForStatus,
+  AbortedError,
+  AlreadyExistsError,
+  CanceledError,
+  ConflictError,
+  ContainerdError,
+  DataLossError,
+  DeadlineExceededError,
+  FailedPreconditionError,
+  InternalError,
+  InvalidArgumentError,
+  NotFoundError,
+  NotImplementedError,
+  NotModifiedError,
+  OutOfRangeError,
+  PermissionDeniedError,
+  ResourceExhaustedError,
+  UnauthenticatedError,
+  UnavailableError,
+  UnknownError,
+  classForStatus,
 } from "./errors/containerd-error.js";
 export type { ContainerdErrorClass, ContainerdErrorInit, ErrorDetail } from "./errors/containerd-error.js";
 export {
-  isAborted, isAlreadyExists, isContainerdError, isCanceled, isConflict, isDataLoss, isDeadlineExceeded, isFailedPrecondition,
-  isInternal, isInvalidArgument, isNotFound, isNotImplemented, isNotModified, isOutOfRange, isPermissionDenied,
-  isResourceExhausted, isUnauthenticated, isUnavailable, isUnknown,
+  isAborted,
+  isAlreadyExists,
+  isContainerdError,
+  isCanceled,
+  isConflict,
+  isDataLoss,
+  isDeadlineExceeded,
+  isFailedPrecondition,
+  isInternal,
+  isInvalidArgument,
+  isNotFound,
+  isNotImplemented,
+  isNotModified,
+  isOutOfRange,
+  isPermissionDenied,
+  isResourceExhausted,
+  isUnauthenticated,
+  isUnavailable,
+  isUnknown,
 } from "./errors/guards.js";
 
 // OCI runtime spec
 export type { Box, Hook, Hooks, Mount, Process as ProcessSpec, Root, Spec, User } from "./observables/spec/types.js";
 export type {
-  Linux, LinuxCapabilities, LinuxCPU, LinuxDevice, LinuxDeviceCgroup, LinuxIDMapping, LinuxMemory, LinuxNamespace,
-  LinuxNamespaceType, LinuxPids, LinuxResources, LinuxSeccomp, LinuxSyscall, POSIXRlimit,
+  Linux,
+  LinuxCapabilities,
+  LinuxCPU,
+  LinuxDevice,
+  LinuxDeviceCgroup,
+  LinuxIDMapping,
+  LinuxMemory,
+  LinuxNamespace,
+  LinuxNamespaceType,
+  LinuxPids,
+  LinuxResources,
+  LinuxSeccomp,
+  LinuxSyscall,
+  POSIXRlimit,
 } from "./observables/spec/linux-types.js";
 export type { ImageConfig, ImageConfigFile, ImageHistory } from "./observables/spec/image-types.js";
 export { DEFAULT_UNIX_CAPABILITIES, OCI_VERSION, defaultMounts, defaultSpec } from "./observables/spec/default-spec.js";
@@ -106,22 +170,50 @@ export { DEFAULT_PATH_ENV, envFromRecord, mergeEnv } from "./observables/spec/en
 export { findGroup, findUser, parseGroup, parseId, parsePasswd, supplementaryGids } from "./observables/spec/passwd.js";
 export type { GroupEntry, PasswdEntry } from "./observables/spec/passwd.js";
 export {
-  applySpecOpts, composeSpecOpts, defineSpecOpt, ensureLinux, ensureProcess, ensureResources,
+  applySpecOpts,
+  composeSpecOpts,
+  defineSpecOpt,
+  ensureLinux,
+  ensureProcess,
+  ensureResources,
 } from "./observables/spec/spec-opts.js";
 export type { SpecContext, SpecImageContext, SpecOpt } from "./observables/spec/spec-opts.js";
 export {
-  withAnnotations, withDefaultPathEnv, withEnv, withHostname, withMounts, withProcessArgs, withProcessCwd,
-  withReadonlyRootfs, withTTY,
+  withAnnotations,
+  withDefaultPathEnv,
+  withEnv,
+  withHostname,
+  withMounts,
+  withProcessArgs,
+  withProcessCwd,
+  withReadonlyRootfs,
+  withTTY,
 } from "./observables/spec/process-opts.js";
 export {
-  withAddedCapabilities, withCapabilities, withCPUShares, withDroppedCapabilities, withHostNamespace,
-  withLinuxNamespace, withMemoryLimit, withNoNewPrivileges, withPidsLimit, withRlimit,
+  withAddedCapabilities,
+  withCapabilities,
+  withCPUShares,
+  withDroppedCapabilities,
+  withHostNamespace,
+  withLinuxNamespace,
+  withMemoryLimit,
+  withNoNewPrivileges,
+  withPidsLimit,
+  withRlimit,
 } from "./observables/spec/linux-opts.js";
 export { withAdditionalGIDs, withUIDGID, withUser } from "./observables/spec/user-opts.js";
 export { withImageConfig } from "./observables/spec/image-opts.js";
 
 // Events
-export type { Envelope, KnownEnvelope, UnknownEnvelope, KnownEventTypeUrl, UnknownEventTypeUrl, EventPayload, EventPayloads } from "./observables/events/event-types.js";
+export type {
+  Envelope,
+  KnownEnvelope,
+  UnknownEnvelope,
+  KnownEventTypeUrl,
+  UnknownEventTypeUrl,
+  EventPayload,
+  EventPayloads,
+} from "./observables/events/event-types.js";
 export { decodeEnvelope, isEvent } from "./observables/events/event-types.js";
 export type { EventsOptions } from "./observables/events/events.js";
 export { scopeFilters } from "./observables/events/events.js";
@@ -133,7 +225,12 @@ export type { BackoffConfig } from "./observables/rx/backoff.js";
 // Registries and OCI basics. The HTTP registry client, media types, digests and tar parsing are
 // behind the subpaths "rxcontainerd/registry", "rxcontainerd/oci" and "rxcontainerd/tar".
 export { Registry } from "./observables/registry/registry.js";
-export type { CredentialsAnswer, CredentialsLookup, RegistryAuth, RegistryCredentials } from "./observables/registry/auth.js";
+export type {
+  CredentialsAnswer,
+  CredentialsLookup,
+  RegistryAuth,
+  RegistryCredentials,
+} from "./observables/registry/auth.js";
 export { dockerConfigAuth, dockerConfigPath } from "./observables/registry/docker-config.js";
 export type { DockerConfigAuthOptions } from "./observables/registry/docker-config.js";
 export { formatReference, parseReference } from "./observables/oci/reference.js";

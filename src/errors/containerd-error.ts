@@ -122,7 +122,11 @@ export const AlreadyExistsError = define("already-exists", Code.AlreadyExists, "
 /** Instance type of {@link AlreadyExistsError}. */
 export type AlreadyExistsError = InstanceType<typeof AlreadyExistsError>;
 /** The object is in the wrong state, e.g. deleting a running task (FAILED_PRECONDITION). */
-export const FailedPreconditionError = define("failed-precondition", Code.FailedPrecondition, "FailedPreconditionError");
+export const FailedPreconditionError = define(
+  "failed-precondition",
+  Code.FailedPrecondition,
+  "FailedPreconditionError",
+);
 /** Instance type of {@link FailedPreconditionError}. */
 export type FailedPreconditionError = InstanceType<typeof FailedPreconditionError>;
 /** FAILED_PRECONDITION whose message ends in `: conflict`. */
@@ -189,25 +193,40 @@ export type UnknownError = InstanceType<typeof UnknownError>;
  */
 export function classForStatus(code: number, message: string): ContainerdErrorClass {
   switch (code) {
-    case Code.Canceled: return CanceledError;
-    case Code.InvalidArgument: return InvalidArgumentError;
-    case Code.DeadlineExceeded: return DeadlineExceededError;
-    case Code.NotFound: return NotFoundError;
-    case Code.AlreadyExists: return AlreadyExistsError;
-    case Code.PermissionDenied: return PermissionDeniedError;
-    case Code.ResourceExhausted: return ResourceExhaustedError;
+    case Code.Canceled:
+      return CanceledError;
+    case Code.InvalidArgument:
+      return InvalidArgumentError;
+    case Code.DeadlineExceeded:
+      return DeadlineExceededError;
+    case Code.NotFound:
+      return NotFoundError;
+    case Code.AlreadyExists:
+      return AlreadyExistsError;
+    case Code.PermissionDenied:
+      return PermissionDeniedError;
+    case Code.ResourceExhausted:
+      return ResourceExhaustedError;
     case Code.FailedPrecondition:
       if (message === "conflict" || message.endsWith(": conflict")) return ConflictError;
       if (message === "not modified" || message.endsWith(": not modified")) return NotModifiedError;
       return FailedPreconditionError;
-    case Code.Aborted: return AbortedError;
-    case Code.OutOfRange: return OutOfRangeError;
-    case Code.Unimplemented: return NotImplementedError;
-    case Code.Internal: return InternalError;
-    case Code.Unavailable: return UnavailableError;
-    case Code.DataLoss: return DataLossError;
-    case Code.Unauthenticated: return UnauthenticatedError;
-    default: return UnknownError;
+    case Code.Aborted:
+      return AbortedError;
+    case Code.OutOfRange:
+      return OutOfRangeError;
+    case Code.Unimplemented:
+      return NotImplementedError;
+    case Code.Internal:
+      return InternalError;
+    case Code.Unavailable:
+      return UnavailableError;
+    case Code.DataLoss:
+      return DataLossError;
+    case Code.Unauthenticated:
+      return UnauthenticatedError;
+    default:
+      return UnknownError;
   }
 }
 

@@ -1,11 +1,24 @@
 import type { ErrorKind } from "./code.js";
 import {
   ContainerdError,
-  type AbortedError, type AlreadyExistsError, type CanceledError, type ConflictError,
-  type DataLossError, type DeadlineExceededError, type FailedPreconditionError, type InternalError,
-  type InvalidArgumentError, type NotFoundError, type NotImplementedError, type NotModifiedError,
-  type OutOfRangeError, type PermissionDeniedError, type ResourceExhaustedError,
-  type UnauthenticatedError, type UnavailableError, type UnknownError,
+  type AbortedError,
+  type AlreadyExistsError,
+  type CanceledError,
+  type ConflictError,
+  type DataLossError,
+  type DeadlineExceededError,
+  type FailedPreconditionError,
+  type InternalError,
+  type InvalidArgumentError,
+  type NotFoundError,
+  type NotImplementedError,
+  type NotModifiedError,
+  type OutOfRangeError,
+  type PermissionDeniedError,
+  type ResourceExhaustedError,
+  type UnauthenticatedError,
+  type UnavailableError,
+  type UnknownError,
 } from "./containerd-error.js";
 
 type Guard<T> = (e: unknown) => e is T;

@@ -26,11 +26,13 @@ export function parseAddress(address: string): DaemonAddress {
   if (address.startsWith("unix:")) {
     const path = address.startsWith("unix://") ? address.slice("unix://".length) : address.slice("unix:".length);
     if (path === "") return bad("no socket path");
-    if (address.startsWith("unix://") && !path.startsWith("/")) return bad("unix:// needs an absolute path (unix:///run/x.sock)");
+    if (address.startsWith("unix://") && !path.startsWith("/"))
+      return bad("unix:// needs an absolute path (unix:///run/x.sock)");
     return { transport: "unix", target: `unix:${path}`, address };
   }
   const hostPort = address.startsWith("tcp://") ? address.slice("tcp://".length) : address;
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(hostPort)) return bad("unsupported scheme (use a socket path, unix://, tcp:// or host:port)");
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(hostPort))
+    return bad("unsupported scheme (use a socket path, unix://, tcp:// or host:port)");
   const m = HOST_PORT.exec(hostPort);
   if (!m) return bad("expected a socket path or host:port");
   const port = Number(m[3]);

@@ -118,8 +118,14 @@ export class CallControl<T> {
    * closed (CanceledError), the options are invalid or the signal is already aborted, in which
    * case no RPC must be issued. Nothing is registered then: no AbortSignal listener, no entry.
    */
-  static open<T>(path: string, site: CallSite, subscriber: Subscriber<T>, defaults: CallDefaults,
-    opts: CallOptions | undefined, calls: ChannelCalls): CallControl<T> | undefined {
+  static open<T>(
+    path: string,
+    site: CallSite,
+    subscriber: Subscriber<T>,
+    defaults: CallDefaults,
+    opts: CallOptions | undefined,
+    calls: ChannelCalls,
+  ): CallControl<T> | undefined {
     const ctl = new CallControl(path, site, subscriber, opts?.signal, calls);
     const problem = calls.isClosed ? closedError(path) : ctl.configure(defaults, opts ?? {});
     if (problem) {
@@ -194,9 +200,10 @@ export class CallControl<T> {
    * when the channel was closed underneath): reported as a typed error, never thrown.
    */
   failIssue(e: unknown): void {
-    const err = e instanceof Error && /shut ?down/i.test(e.message)
-      ? new CanceledError(`${this.path}: client closed`, { method: this.path, cause: e })
-      : ContainerdError.from(e, { method: this.path });
+    const err =
+      e instanceof Error && /shut ?down/i.test(e.message)
+        ? new CanceledError(`${this.path}: client closed`, { method: this.path, cause: e })
+        : ContainerdError.from(e, { method: this.path });
     this.cancel();
     this.fail(err);
   }
@@ -211,8 +218,9 @@ export class CallControl<T> {
     const where = this.calls.address ? ` at ${JSON.stringify(this.calls.address)}` : "";
     const error = new UnavailableError(
       `cannot connect to containerd${where}: ${m[1].replace(/^Error: /, "")}${note ? ` (${note})` : ""}; ` +
-      "is the daemon running, and is the address right? (set it with the address option or $CONTAINERD_ADDRESS)",
-      { method: this.path, cause: err, details: mapped.details, metadata: mapped.metadata });
+        "is the daemon running, and is the address right? (set it with the address option or $CONTAINERD_ADDRESS)",
+      { method: this.path, cause: err, details: mapped.details, metadata: mapped.metadata },
+    );
     connectFailures.add(error);
     return error;
   }
@@ -245,7 +253,10 @@ export class CallControl<T> {
   private abortError(): ContainerdError {
     const reason: unknown = this.signal?.reason;
     const why = reason instanceof Error ? reason.message : reason === undefined ? "" : String(reason);
-    return new CanceledError(`${this.path}: aborted by signal${why ? `: ${why}` : ""}`, { cause: reason, method: this.path });
+    return new CanceledError(`${this.path}: aborted by signal${why ? `: ${why}` : ""}`, {
+      cause: reason,
+      method: this.path,
+    });
   }
 
   private teardown(): void {

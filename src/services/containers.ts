@@ -1,5 +1,12 @@
 // One-line Observable wrappers over Containers's RPCs; all plumbing lives in Rpc.
-import { ContainersService, CreateContainerRequest, DeleteContainerRequest, GetContainerRequest, ListContainersRequest, UpdateContainerRequest } from "../../generated/github.com/containerd/containerd/api/services/containers/v1/containers.js";
+import {
+  ContainersService,
+  CreateContainerRequest,
+  DeleteContainerRequest,
+  GetContainerRequest,
+  ListContainersRequest,
+  UpdateContainerRequest,
+} from "../../generated/github.com/containerd/containerd/api/services/containers/v1/containers.js";
 import type { Rpc } from "./rpc.js";
 
 /**

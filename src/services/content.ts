@@ -1,5 +1,16 @@
 // One-line Observable wrappers over Content's RPCs; all plumbing lives in Rpc.
-import { AbortRequest, ContentService, DeleteContentRequest, InfoRequest, ListContentRequest, ListStatusesRequest, ReadContentRequest, StatusRequest, UpdateRequest, WriteContentRequest } from "../../generated/github.com/containerd/containerd/api/services/content/v1/content.js";
+import {
+  AbortRequest,
+  ContentService,
+  DeleteContentRequest,
+  InfoRequest,
+  ListContentRequest,
+  ListStatusesRequest,
+  ReadContentRequest,
+  StatusRequest,
+  UpdateRequest,
+  WriteContentRequest,
+} from "../../generated/github.com/containerd/containerd/api/services/content/v1/content.js";
 import type { Rpc } from "./rpc.js";
 
 /**

@@ -1,5 +1,9 @@
 // One-line Observable wrappers over Diff's RPCs; all plumbing lives in Rpc.
-import { ApplyRequest, DiffRequest, DiffService } from "../../generated/github.com/containerd/containerd/api/services/diff/v1/diff.js";
+import {
+  ApplyRequest,
+  DiffRequest,
+  DiffService,
+} from "../../generated/github.com/containerd/containerd/api/services/diff/v1/diff.js";
 import type { Rpc } from "./rpc.js";
 
 /**

@@ -1,5 +1,10 @@
 // One-line Observable wrappers over Events's RPCs; all plumbing lives in Rpc.
-import { EventsService, ForwardRequest, PublishRequest, SubscribeRequest } from "../../generated/github.com/containerd/containerd/api/services/events/v1/events.js";
+import {
+  EventsService,
+  ForwardRequest,
+  PublishRequest,
+  SubscribeRequest,
+} from "../../generated/github.com/containerd/containerd/api/services/events/v1/events.js";
 import type { Rpc } from "./rpc.js";
 
 /**

@@ -1,5 +1,12 @@
 // One-line Observable wrappers over Images's RPCs; all plumbing lives in Rpc.
-import { CreateImageRequest, DeleteImageRequest, GetImageRequest, ImagesService, ListImagesRequest, UpdateImageRequest } from "../../generated/github.com/containerd/containerd/api/services/images/v1/images.js";
+import {
+  CreateImageRequest,
+  DeleteImageRequest,
+  GetImageRequest,
+  ImagesService,
+  ListImagesRequest,
+  UpdateImageRequest,
+} from "../../generated/github.com/containerd/containerd/api/services/images/v1/images.js";
 import type { Rpc } from "./rpc.js";
 
 /**

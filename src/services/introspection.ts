@@ -1,5 +1,9 @@
 // One-line Observable wrappers over Introspection's RPCs; all plumbing lives in Rpc.
-import { IntrospectionService, PluginInfoRequest, PluginsRequest } from "../../generated/github.com/containerd/containerd/api/services/introspection/v1/introspection.js";
+import {
+  IntrospectionService,
+  PluginInfoRequest,
+  PluginsRequest,
+} from "../../generated/github.com/containerd/containerd/api/services/introspection/v1/introspection.js";
 import { Empty } from "../../generated/google/protobuf/empty.js";
 import type { Rpc } from "./rpc.js";
 

@@ -1,5 +1,13 @@
 // One-line Observable wrappers over Leases's RPCs; all plumbing lives in Rpc.
-import { AddResourceRequest, CreateRequest, DeleteRequest, DeleteResourceRequest, LeasesService, ListRequest, ListResourcesRequest } from "../../generated/github.com/containerd/containerd/api/services/leases/v1/leases.js";
+import {
+  AddResourceRequest,
+  CreateRequest,
+  DeleteRequest,
+  DeleteResourceRequest,
+  LeasesService,
+  ListRequest,
+  ListResourcesRequest,
+} from "../../generated/github.com/containerd/containerd/api/services/leases/v1/leases.js";
 import type { Rpc } from "./rpc.js";
 
 /**

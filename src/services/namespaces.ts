@@ -1,5 +1,12 @@
 // One-line Observable wrappers over Namespaces's RPCs; all plumbing lives in Rpc.
-import { CreateNamespaceRequest, DeleteNamespaceRequest, GetNamespaceRequest, ListNamespacesRequest, NamespacesService, UpdateNamespaceRequest } from "../../generated/github.com/containerd/containerd/api/services/namespaces/v1/namespace.js";
+import {
+  CreateNamespaceRequest,
+  DeleteNamespaceRequest,
+  GetNamespaceRequest,
+  ListNamespacesRequest,
+  NamespacesService,
+  UpdateNamespaceRequest,
+} from "../../generated/github.com/containerd/containerd/api/services/namespaces/v1/namespace.js";
 import type { Rpc } from "./rpc.js";
 
 /**

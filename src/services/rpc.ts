@@ -18,7 +18,10 @@ export interface MethodDef<Req, Res, ReqStream extends boolean, ResStream extend
 /** A call taking one request. Cold: the RPC is issued on each subscription. */
 export type SingleRequestCall<Req, Res> = (request?: MessageInit<Req>, options?: CallOptions) => Observable<Res>;
 /** A call taking a stream of requests, sent as the source emits; completing it half-closes. */
-export type StreamRequestCall<Req, Res> = (requests: Observable<MessageInit<Req>>, options?: CallOptions) => Observable<Res>;
+export type StreamRequestCall<Req, Res> = (
+  requests: Observable<MessageInit<Req>>,
+  options?: CallOptions,
+) => Observable<Res>;
 
 /**
  * The one place where gRPC plumbing happens. Turns the four kinds of gRPC call into cold
@@ -34,7 +37,11 @@ export type StreamRequestCall<Req, Res> = (requests: Observable<MessageInit<Req>
  * ```
  */
 export class Rpc {
-  constructor(readonly client: Client, readonly defaults: CallDefaults, readonly calls: ChannelCalls = new ChannelCalls()) {}
+  constructor(
+    readonly client: Client,
+    readonly defaults: CallDefaults,
+    readonly calls: ChannelCalls = new ChannelCalls(),
+  ) {}
 
   /** Live call counters of the channel (shared by every `withDefaults` copy). */
   get stats(): CallStats {
@@ -64,13 +71,22 @@ export class Rpc {
       return this.observe<Res>(def.path, site, options, (ctl, subscriber) => {
         const message = encode(codec, request, def.path);
         if (ContainerdError.is(message)) return ctl.fail(message);
-        return ctl.attach(this.client.makeUnaryRequest(def.path, def.requestSerialize, def.responseDeserialize,
-          message, ctl.metadata, ctl.options, (err: ServiceError | null, res?: Res) => {
-            if (err) return ctl.fail(err);
-            ctl.finish();
-            subscriber.next(res as Res);
-            subscriber.complete();
-          }));
+        return ctl.attach(
+          this.client.makeUnaryRequest(
+            def.path,
+            def.requestSerialize,
+            def.responseDeserialize,
+            message,
+            ctl.metadata,
+            ctl.options,
+            (err: ServiceError | null, res?: Res) => {
+              if (err) return ctl.fail(err);
+              ctl.finish();
+              subscriber.next(res as Res);
+              subscriber.complete();
+            },
+          ),
+        );
       });
     };
     return call;
@@ -83,8 +99,14 @@ export class Rpc {
       return this.observe<Res>(def.path, site, options, (ctl, subscriber) => {
         const message = encode(codec, request, def.path);
         if (ContainerdError.is(message)) return ctl.fail(message);
-        const stream = this.client.makeServerStreamRequest(def.path, def.requestSerialize, def.responseDeserialize,
-          message, ctl.metadata, ctl.options);
+        const stream = this.client.makeServerStreamRequest(
+          def.path,
+          def.requestSerialize,
+          def.responseDeserialize,
+          message,
+          ctl.metadata,
+          ctl.options,
+        );
         return ctl.attach(pipeResponses(stream, ctl, subscriber));
       });
     };
@@ -96,16 +118,25 @@ export class Rpc {
     const call: StreamRequestCall<Req, Res> = (requests, options) => {
       const site = captureCallSite(call);
       return this.observe<Res>(def.path, site, options, (ctl, subscriber) => {
-        const stream = this.client.makeClientStreamRequest(def.path, def.requestSerialize, def.responseDeserialize,
-          ctl.metadata, ctl.options, (err: ServiceError | null, res?: Res) => {
+        const stream = this.client.makeClientStreamRequest(
+          def.path,
+          def.requestSerialize,
+          def.responseDeserialize,
+          ctl.metadata,
+          ctl.options,
+          (err: ServiceError | null, res?: Res) => {
             if (err) return ctl.fail(err);
             ctl.finish();
             subscriber.next(res as Res);
             subscriber.complete();
-          });
+          },
+        );
         const input = pipeRequests(requests, codec, def.path, stream, ctl);
         const cancel = ctl.attach(stream);
-        return () => { input.unsubscribe(); cancel(); };
+        return () => {
+          input.unsubscribe();
+          cancel();
+        };
       });
     };
     return call;
@@ -116,18 +147,30 @@ export class Rpc {
     const call: StreamRequestCall<Req, Res> = (requests, options) => {
       const site = captureCallSite(call);
       return this.observe<Res>(def.path, site, options, (ctl, subscriber) => {
-        const stream = this.client.makeBidiStreamRequest(def.path, def.requestSerialize, def.responseDeserialize,
-          ctl.metadata, ctl.options);
+        const stream = this.client.makeBidiStreamRequest(
+          def.path,
+          def.requestSerialize,
+          def.responseDeserialize,
+          ctl.metadata,
+          ctl.options,
+        );
         const cancel = ctl.attach(pipeResponses(stream, ctl, subscriber));
         const input = pipeRequests(requests, codec, def.path, stream, ctl);
-        return () => { input.unsubscribe(); cancel(); };
+        return () => {
+          input.unsubscribe();
+          cancel();
+        };
       });
     };
     return call;
   }
 
-  private observe<Res>(path: string, site: CallSite, options: CallOptions | undefined,
-    start: (ctl: CallControl<Res>, subscriber: Subscriber<Res>) => (() => void) | void): Observable<Res> {
+  private observe<Res>(
+    path: string,
+    site: CallSite,
+    options: CallOptions | undefined,
+    start: (ctl: CallControl<Res>, subscriber: Subscriber<Res>) => (() => void) | void,
+  ): Observable<Res> {
     return new Observable<Res>((subscriber) => {
       const ctl = CallControl.open(path, site, subscriber, this.defaults, options, this.calls);
       if (!ctl) return undefined;
@@ -145,7 +188,9 @@ function encode<Req>(codec: Codec<Req>, request: MessageInit<Req> | undefined, p
   try {
     return codec.fromPartial(request ?? ({} as MessageInit<Req>));
   } catch (e) {
-    return new InvalidArgumentError(`${path}: invalid request: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    return new InvalidArgumentError(`${path}: invalid request: ${e instanceof Error ? e.message : String(e)}`, {
+      cause: e,
+    });
   }
 }
 
@@ -159,8 +204,13 @@ function pipeResponses<Res>(stream: ClientReadableStream<Res>, ctl: CallControl<
   return stream;
 }
 
-function pipeRequests<Req, Res>(requests: Observable<MessageInit<Req>>, codec: Codec<Req>, path: string,
-  stream: ClientWritableStream<Req>, ctl: CallControl<Res>): Subscription {
+function pipeRequests<Req, Res>(
+  requests: Observable<MessageInit<Req>>,
+  codec: Codec<Req>,
+  path: string,
+  stream: ClientWritableStream<Req>,
+  ctl: CallControl<Res>,
+): Subscription {
   return requests.subscribe({
     next: (request) => {
       const message = encode(codec, request, path);

@@ -1,7 +1,15 @@
 // One-line Observable wrappers over Sandbox Controller's RPCs; all plumbing lives in Rpc.
 import {
-  ControllerCreateRequest, ControllerMetricsRequest, ControllerPlatformRequest, ControllerService, ControllerShutdownRequest,
-  ControllerStartRequest, ControllerStatusRequest, ControllerStopRequest, ControllerUpdateRequest, ControllerWaitRequest,
+  ControllerCreateRequest,
+  ControllerMetricsRequest,
+  ControllerPlatformRequest,
+  ControllerService,
+  ControllerShutdownRequest,
+  ControllerStartRequest,
+  ControllerStatusRequest,
+  ControllerStopRequest,
+  ControllerUpdateRequest,
+  ControllerWaitRequest,
 } from "../../generated/github.com/containerd/containerd/api/services/sandbox/v1/sandbox.js";
 import type { Rpc } from "./rpc.js";
 

@@ -1,6 +1,11 @@
 // One-line Observable wrappers over Sandbox Store's RPCs; all plumbing lives in Rpc.
 import {
-  StoreCreateRequest, StoreDeleteRequest, StoreGetRequest, StoreListRequest, StoreService, StoreUpdateRequest,
+  StoreCreateRequest,
+  StoreDeleteRequest,
+  StoreGetRequest,
+  StoreListRequest,
+  StoreService,
+  StoreUpdateRequest,
 } from "../../generated/github.com/containerd/containerd/api/services/sandbox/v1/sandbox.js";
 import type { Rpc } from "./rpc.js";
 

@@ -1,5 +1,17 @@
 // One-line Observable wrappers over Snapshots's RPCs; all plumbing lives in Rpc.
-import { CleanupRequest, CommitSnapshotRequest, ListSnapshotsRequest, MountsRequest, PrepareSnapshotRequest, RemoveSnapshotRequest, SnapshotsService, StatSnapshotRequest, UpdateSnapshotRequest, UsageRequest, ViewSnapshotRequest } from "../../generated/github.com/containerd/containerd/api/services/snapshots/v1/snapshots.js";
+import {
+  CleanupRequest,
+  CommitSnapshotRequest,
+  ListSnapshotsRequest,
+  MountsRequest,
+  PrepareSnapshotRequest,
+  RemoveSnapshotRequest,
+  SnapshotsService,
+  StatSnapshotRequest,
+  UpdateSnapshotRequest,
+  UsageRequest,
+  ViewSnapshotRequest,
+} from "../../generated/github.com/containerd/containerd/api/services/snapshots/v1/snapshots.js";
 import type { Rpc } from "./rpc.js";
 
 /**

@@ -1,5 +1,24 @@
 // One-line Observable wrappers over Tasks's RPCs; all plumbing lives in Rpc.
-import { CheckpointTaskRequest, CloseIORequest, CreateTaskRequest, DeleteProcessRequest, DeleteTaskRequest, ExecProcessRequest, GetRequest, KillRequest, ListPidsRequest, ListTasksRequest, MetricsRequest, PauseTaskRequest, ResizePtyRequest, ResumeTaskRequest, StartRequest, TasksService, UpdateTaskRequest, WaitRequest } from "../../generated/github.com/containerd/containerd/api/services/tasks/v1/tasks.js";
+import {
+  CheckpointTaskRequest,
+  CloseIORequest,
+  CreateTaskRequest,
+  DeleteProcessRequest,
+  DeleteTaskRequest,
+  ExecProcessRequest,
+  GetRequest,
+  KillRequest,
+  ListPidsRequest,
+  ListTasksRequest,
+  MetricsRequest,
+  PauseTaskRequest,
+  ResizePtyRequest,
+  ResumeTaskRequest,
+  StartRequest,
+  TasksService,
+  UpdateTaskRequest,
+  WaitRequest,
+} from "../../generated/github.com/containerd/containerd/api/services/tasks/v1/tasks.js";
 import type { Rpc } from "./rpc.js";
 
 /**

@@ -1,5 +1,8 @@
 // One-line Observable wrappers over Transfer's RPCs; all plumbing lives in Rpc.
-import { TransferRequest, TransferService } from "../../generated/github.com/containerd/containerd/api/services/transfer/v1/transfer.js";
+import {
+  TransferRequest,
+  TransferService,
+} from "../../generated/github.com/containerd/containerd/api/services/transfer/v1/transfer.js";
 import type { Rpc } from "./rpc.js";
 
 /**

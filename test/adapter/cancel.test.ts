@@ -20,7 +20,12 @@ let ctx: DomainContext;
 before(async () => {
   fake = await startFakeDaemon();
   client = new Containerd({ address: fake.address, namespace: "ns1" });
-  ctx = { services: client.services, hub: new EventHub(client.services.events, { namespace: "ns1" }), namespace: "ns1", inflight: new Inflight() };
+  ctx = {
+    services: client.services,
+    hub: new EventHub(client.services.events, { namespace: "ns1" }),
+    namespace: "ns1",
+    inflight: new Inflight(),
+  };
 });
 after(async () => {
   ctx.hub.close();
@@ -30,14 +35,21 @@ after(async () => {
 
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms); });
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+  });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
-const image = (): Image => new Image({ services: client.services, namespace: "ns1" }, {
-  name: "hang", labels: {},
-  target: { mediaType: "application/vnd.oci.image.manifest.v1+json", digest: `sha256:${"0".repeat(64)}`, size: 2 },
-});
+const image = (): Image =>
+  new Image(
+    { services: client.services, namespace: "ns1" },
+    {
+      name: "hang",
+      labels: {},
+      target: { mediaType: "application/vnd.oci.image.manifest.v1+json", digest: `sha256:${"0".repeat(64)}`, size: 2 },
+    },
+  );
 
 /**
  * Subscribes, waits for the server to receive `method`, unsubscribes: the server must see that
@@ -47,15 +59,31 @@ async function cancelsOnUnsubscribe(op: Observable<unknown>, method: string): Pr
   const seenBefore = fake.seen.length;
   const startedBefore = client.callStats.started;
   const events: string[] = [];
-  const sub = op.subscribe({ next: () => events.push("next"), error: (e: unknown) => events.push(`error ${String(e)}`), complete: () => events.push("complete") });
-  await within((async () => { while (!fake.seen.slice(seenBefore).some((s) => s.method === method)) await new Promise((r) => setTimeout(r, 5)); })(),
-    2_000, `the server receives ${method}`);
+  const sub = op.subscribe({
+    next: () => events.push("next"),
+    error: (e: unknown) => events.push(`error ${String(e)}`),
+    complete: () => events.push("complete"),
+  });
+  await within(
+    (async () => {
+      while (!fake.seen.slice(seenBefore).some((s) => s.method === method)) await new Promise((r) => setTimeout(r, 5));
+    })(),
+    2_000,
+    `the server receives ${method}`,
+  );
   const cancelled = fake.nextCancel();
   sub.unsubscribe();
   assert.equal(await within(cancelled, 2_000, `the server sees ${method} cancelled after the unsubscribe`), method);
   await lastValueFrom(client.version$());
-  assert.equal(client.callStats.started, startedBefore + 2, "no RPC but the cancelled one (and the Version probe) was started");
-  assert.deepEqual(fake.seen.slice(seenBefore).map((s) => s.method), [method, "version"]);
+  assert.equal(
+    client.callStats.started,
+    startedBefore + 2,
+    "no RPC but the cancelled one (and the Version probe) was started",
+  );
+  assert.deepEqual(
+    fake.seen.slice(seenBefore).map((s) => s.method),
+    [method, "version"],
+  );
   assert.deepEqual(events, [], "nothing is emitted after the unsubscribe");
 }
 
@@ -88,9 +116,17 @@ test("images.export$(): unsubscribing cancels Images.Get (not only between blobs
 test("a caller's own AbortSignal still cancels a cancellable operation", async () => {
   const ac = new AbortController();
   const seenBefore = fake.seen.length;
-  const result = lastValueFrom(new ContainerImpl(ctx, "hang").delete$({ signal: ac.signal })).then(() => "completed", (e: Error) => e.name);
-  await within((async () => { while (!fake.seen.slice(seenBefore).some((s) => s.method === "get")) await new Promise((r) => setTimeout(r, 5)); })(),
-    2_000, "the server receives Tasks.Get");
+  const result = lastValueFrom(new ContainerImpl(ctx, "hang").delete$({ signal: ac.signal })).then(
+    () => "completed",
+    (e: Error) => e.name,
+  );
+  await within(
+    (async () => {
+      while (!fake.seen.slice(seenBefore).some((s) => s.method === "get")) await new Promise((r) => setTimeout(r, 5));
+    })(),
+    2_000,
+    "the server receives Tasks.Get",
+  );
   const cancelled = fake.nextCancel();
   ac.abort();
   assert.equal(await within(cancelled, 2_000, "the server sees the cancel"), "get");

@@ -12,14 +12,21 @@ import { startFakeDaemon } from "../support/fake-daemon.js";
 
 /** Errors from a subscription, or the value it emitted. */
 function outcome<T>(obs: Observable<T>): Promise<{ value?: T; error?: unknown }> {
-  return lastValueFrom(obs).then((value) => ({ value }), (error: unknown) => ({ error }));
+  return lastValueFrom(obs).then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
 }
 
 /** Resolves with `p`, or rejects after `ms` with `what`. */
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms)))])
-    .finally(() => clearTimeout(timer));
+  return Promise.race([
+    p,
+    new Promise<never>(
+      (_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms)),
+    ),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** Polls `cond` every 5 ms until true, failing with `what` after `ms`. */
@@ -38,11 +45,19 @@ test("close() ends every call in flight with CanceledError, and the server sees 
   const wait = outcome<unknown>(s.tasks.wait$({ containerId: "x" }));
   const get = outcome<unknown>(s.tasks.get$({ containerId: "hang" }));
   const stream = outcome<unknown>(client.events$([], { reconnect: true }));
-  await until(() => ["wait", "get", "subscribe"].every((m) => fake.seen.some((c) => c.method === m)), 10_000, "the server to see the three calls");
+  await until(
+    () => ["wait", "get", "subscribe"].every((m) => fake.seen.some((c) => c.method === m)),
+    10_000,
+    "the server to see the three calls",
+  );
   assert.equal(client.callStats.active, 3);
   const cancels = fake.cancels;
   client.close();
-  for (const [name, p] of [["wait", wait], ["get", get], ["events$", stream]] as const) {
+  for (const [name, p] of [
+    ["wait", wait],
+    ["get", get],
+    ["events$", stream],
+  ] as const) {
     const { error } = await within(p, 5000, `${name} to end after close()`);
     assert.ok(isCanceled(error), `${name}: ${String(error)}`);
     assert.match((error as Error).message, /client closed/);
@@ -62,13 +77,16 @@ test("a call after close() errors with CanceledError through the error channel, 
   let thrown: unknown;
   let error: unknown;
   try {
-    client.services.tasks.get$({ containerId: "ok" }, { signal: ac.signal }).subscribe({ error: (e: unknown) => (error = e) });
+    client.services.tasks
+      .get$({ containerId: "ok" }, { signal: ac.signal })
+      .subscribe({ error: (e: unknown) => (error = e) });
   } catch (e) {
     thrown = e;
   }
   assert.equal(thrown, undefined, "nothing thrown from subscribe");
   assert.ok(isCanceled(error), String(error));
-  for (let i = 0; i < 1000; i++) await outcome(client.services.tasks.get$({ containerId: "ok" }, { signal: ac.signal }));
+  for (let i = 0; i < 1000; i++)
+    await outcome(client.services.tasks.get$({ containerId: "ok" }, { signal: ac.signal }));
   assert.equal(getEventListeners(ac.signal, "abort").length, 0, "1,000 failed calls leave no listener on the signal");
   assert.equal(client.callStats.started, started, "no RPC issued after close()");
   await fake.close();
@@ -123,8 +141,11 @@ test("a process that closes its client exits promptly, and the server sees its W
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   try {
-    await until(() => stdout.includes("ready") && ["wait", "subscribe"].every((m) => fake.seen.some((c) => c.method === m)),
-      20_000, `the child's calls to reach the server (stderr: ${stderr})`);
+    await until(
+      () => stdout.includes("ready") && ["wait", "subscribe"].every((m) => fake.seen.some((c) => c.method === m)),
+      20_000,
+      `the child's calls to reach the server (stderr: ${stderr})`,
+    );
     const cancels = fake.cancels;
     child.stdin.write("close\n");
     child.stdin.end(); // stdin must not be what keeps the child alive
@@ -156,8 +177,11 @@ test("events$ with maxConnectAttempts errors with that UnavailableError once the
   const address = "/nonexistent/rxc-events.sock";
   const client = new Containerd({ address });
   const started = client.callStats.started;
-  const { error } = await within(outcome(client.events$([], { maxConnectAttempts: 3, reconnect: { initialDelayMs: 1, maxDelayMs: 5 } })),
-    10_000, "events$ to give up");
+  const { error } = await within(
+    outcome(client.events$([], { maxConnectAttempts: 3, reconnect: { initialDelayMs: 1, maxDelayMs: 5 } })),
+    10_000,
+    "events$ to give up",
+  );
   client.close();
   assert.ok(isUnavailable(error), String(error));
   assert.ok((error as Error).message.includes(address), (error as Error).message);
@@ -167,7 +191,9 @@ test("events$ with maxConnectAttempts errors with that UnavailableError once the
 test("events$ without maxConnectAttempts keeps retrying a daemon it never reached (the documented default)", async () => {
   const client = new Containerd({ address: "/nonexistent/rxc-events2.sock" });
   let error: unknown;
-  const sub = client.events$([], { reconnect: { initialDelayMs: 1, maxDelayMs: 5 } }).subscribe({ error: (e: unknown) => (error = e) });
+  const sub = client
+    .events$([], { reconnect: { initialDelayMs: 1, maxDelayMs: 5 } })
+    .subscribe({ error: (e: unknown) => (error = e) });
   await until(() => client.callStats.started >= 6 || error !== undefined, 10_000, "6 attempts");
   sub.unsubscribe();
   client.close();
@@ -182,7 +208,9 @@ test("events$: maxConnectAttempts counts only before the first connection; a dae
     const fake = await startFakeDaemon();
     console.log(fake.address);
   `;
-  const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   let stdout = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -191,13 +219,18 @@ test("events$: maxConnectAttempts counts only before the first connection; a dae
     const client = new Containerd({ address: stdout.trim() });
     let error: unknown;
     let events = 0;
-    const sub = client.events$([], { maxConnectAttempts: 1, reconnect: { initialDelayMs: 1, maxDelayMs: 5 } })
+    const sub = client
+      .events$([], { maxConnectAttempts: 1, reconnect: { initialDelayMs: 1, maxDelayMs: 5 } })
       .subscribe({ next: () => events++, error: (e: unknown) => (error = e) });
     await until(() => events > 0, 10_000, "an event");
     const started = client.callStats.started;
     child.kill("SIGKILL");
     await within(exited, 10_000, "the fake daemon to die");
-    await until(() => client.callStats.started - started >= 4 || error !== undefined, 10_000, "4 reconnection attempts");
+    await until(
+      () => client.callStats.started - started >= 4 || error !== undefined,
+      10_000,
+      "4 reconnection attempts",
+    );
     sub.unsubscribe();
     client.close();
     assert.equal(error, undefined, String(error));

@@ -31,7 +31,11 @@ test("connectivity$: IDLE until a call, READY after it, non-READY when the serve
   assert.ok(completed, "completes after SHUTDOWN");
   assert.ok(sub.closed);
   assert.deepEqual((await late).at(-1), "SHUTDOWN");
-  assert.deepEqual(await lastValueFrom(client.connectivity$.pipe(toArray())), ["SHUTDOWN"], "subscribing after close: SHUTDOWN, complete");
+  assert.deepEqual(
+    await lastValueFrom(client.connectivity$.pipe(toArray())),
+    ["SHUTDOWN"],
+    "subscribing after close: SHUTDOWN, complete",
+  );
   for (let i = 1; i < states.length; i++) assert.notEqual(states[i], states[i - 1], "no consecutive duplicates");
 });
 
@@ -76,8 +80,13 @@ test("connectivity$: an open subscription does not keep the process alive", asyn
   // Runs in a child process (the fake daemon stays in this one): if the subscription held the
   // event loop, the child would never exit and the guard below would kill it (an error).
   const r = await new Promise<{ error: Error | null; stdout: string; stderr: string }>((resolve) =>
-    execFile(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 60_000 },
-      (error, stdout, stderr) => resolve({ error, stdout, stderr })));
+    execFile(
+      process.execPath,
+      ["--input-type=module", "-e", script],
+      { encoding: "utf8", timeout: 60_000 },
+      (error, stdout, stderr) => resolve({ error, stdout, stderr }),
+    ),
+  );
   await fake.close();
   assert.equal(r.error, null, `child did not exit by itself: ${String(r.error)} ${r.stderr}`);
   assert.equal(r.stdout.trim(), "IDLE CONNECTING READY");

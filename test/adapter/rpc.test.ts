@@ -2,11 +2,31 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { config, firstValueFrom, lastValueFrom, of, take, toArray, Subject } from "rxjs";
 import {
-  Code, Containerd, ContainerdError, classForStatus, type ContainerdErrorClass, isCanceled, isDeadlineExceeded,
-  AbortedError, AlreadyExistsError, CanceledError, ConflictError, DataLossError, DeadlineExceededError,
-  FailedPreconditionError, InternalError, InvalidArgumentError, NotFoundError, NotImplementedError,
-  NotModifiedError, OutOfRangeError, PermissionDeniedError, ResourceExhaustedError,
-  UnauthenticatedError, UnavailableError, UnknownError,
+  Code,
+  Containerd,
+  ContainerdError,
+  classForStatus,
+  type ContainerdErrorClass,
+  isCanceled,
+  isDeadlineExceeded,
+  AbortedError,
+  AlreadyExistsError,
+  CanceledError,
+  ConflictError,
+  DataLossError,
+  DeadlineExceededError,
+  FailedPreconditionError,
+  InternalError,
+  InvalidArgumentError,
+  NotFoundError,
+  NotImplementedError,
+  NotModifiedError,
+  OutOfRangeError,
+  PermissionDeniedError,
+  ResourceExhaustedError,
+  UnauthenticatedError,
+  UnavailableError,
+  UnknownError,
 } from "../../src/index.js";
 import { connect } from "../../src/services/connect.js";
 import { GetRequest } from "../../generated/github.com/containerd/containerd/api/services/tasks/v1/tasks.js";
@@ -25,7 +45,10 @@ after(async () => {
 
 /** Errors from a subscription, or the value it emitted. */
 function outcome<T>(obs: import("rxjs").Observable<T>): Promise<{ value?: T; error?: unknown }> {
-  return lastValueFrom(obs).then((value) => ({ value }), (error: unknown) => ({ error }));
+  return lastValueFrom(obs).then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
 }
 
 describe("status codes map to containerd error classes", () => {
@@ -89,8 +112,12 @@ describe("cold, metadata, deadlines", () => {
     assert.equal(r1.process?.id, "ns1");
     const r2 = await lastValueFrom(client.withNamespace("other").services.tasks.get$({ containerId: "ok" }));
     assert.equal(r2.process?.id, "other");
-    await lastValueFrom(client.services.tasks.get$({ containerId: "ok" },
-      { namespace: "ns3", lease: "lease-1", metadata: { "x-extra": ["a", "b"] } }));
+    await lastValueFrom(
+      client.services.tasks.get$(
+        { containerId: "ok" },
+        { namespace: "ns3", lease: "lease-1", metadata: { "x-extra": ["a", "b"] } },
+      ),
+    );
     const last = fake.seen.at(-1);
     assert.deepEqual(last?.metadata["containerd-namespace"], ["ns3"]);
     assert.deepEqual(last?.metadata["containerd-lease"], ["lease-1"]);
@@ -125,7 +152,9 @@ describe("cancellation", () => {
     const events: string[] = [];
     const waits = fake.seen.filter((s) => s.method === "wait").length;
     const sub = client.services.tasks.wait$({ containerId: "x" }).subscribe({
-      next: () => events.push("next"), error: () => events.push("error"), complete: () => events.push("complete"),
+      next: () => events.push("next"),
+      error: () => events.push("error"),
+      complete: () => events.push("complete"),
     });
     while (fake.seen.filter((s) => s.method === "wait").length === waits) await new Promise((r) => setTimeout(r, 5));
     const cancelled = fake.nextCancel();
@@ -138,7 +167,10 @@ describe("cancellation", () => {
   test("unsubscribing a server stream (take) cancels it on the server", async () => {
     const cancelled = fake.nextCancel();
     const got = await lastValueFrom(client.services.events.subscribe$({ filters: [] }).pipe(take(2), toArray()));
-    assert.deepEqual(got.map((e) => e.topic), ["/test/0", "/test/1"]);
+    assert.deepEqual(
+      got.map((e) => e.topic),
+      ["/test/0", "/test/1"],
+    );
     assert.equal(await cancelled, "subscribe");
   });
 
@@ -164,7 +196,9 @@ describe("cancellation", () => {
     // A subscriber that has gone cannot show a late error; rxjs hands it to onStoppedNotification.
     const late: string[] = [];
     const previous = config.onStoppedNotification;
-    config.onStoppedNotification = (n) => { if (n.kind === "E") late.push(String(n.error)); };
+    config.onStoppedNotification = (n) => {
+      if (n.kind === "E") late.push(String(n.error));
+    };
     try {
       const count = () => fake.seen.filter((s) => s.method === "wait").length;
       const waits = count();
@@ -200,9 +234,15 @@ describe("cancellation", () => {
 describe("streaming requests", () => {
   test("bidi: every request is sent, every response emitted, completion half-closes", async () => {
     const chunks = [Buffer.from("abc"), Buffer.from("defg")];
-    const res = await lastValueFrom(client.services.content.write$(
-      of(...chunks.map((data) => ({ action: 2, ref: "r", total: 7, data })))).pipe(toArray()));
-    assert.deepEqual(res.map((r) => r.offset.toNumber()), [3, 7]);
+    const res = await lastValueFrom(
+      client.services.content
+        .write$(of(...chunks.map((data) => ({ action: 2, ref: "r", total: 7, data }))))
+        .pipe(toArray()),
+    );
+    assert.deepEqual(
+      res.map((r) => r.offset.toNumber()),
+      [3, 7],
+    );
   });
 
   test("client streaming: the single response after the source completes", async () => {
@@ -220,7 +260,10 @@ describe("streaming requests", () => {
     const calls = () => fake.seen.filter((s) => s.method === "collect").length;
     const before = calls();
     const p = outcome(collect$(src));
-    while (calls() === before) { src.next({ containerId: "a" }); await new Promise((r) => setTimeout(r, 5)); }
+    while (calls() === before) {
+      src.next({ containerId: "a" });
+      await new Promise((r) => setTimeout(r, 5));
+    }
     const cancelled = fake.nextCancel();
     src.error(new Error("source failed"));
     const { error } = await p;

@@ -8,11 +8,27 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { lastValueFrom, timeout } from "rxjs";
 import {
-  Server, ServerCredentials, status, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData,
-  type ServiceDefinition, type UntypedServiceImplementation,
+  Server,
+  ServerCredentials,
+  status,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type sendUnaryData,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { GetRequest, GetResponse, TasksService, WaitRequest, WaitResponse } from "../../generated/github.com/containerd/containerd/api/services/tasks/v1/tasks.js";
-import { EventsService, PublishRequest, SubscribeRequest } from "../../generated/github.com/containerd/containerd/api/services/events/v1/events.js";
+import {
+  GetRequest,
+  GetResponse,
+  TasksService,
+  WaitRequest,
+  WaitResponse,
+} from "../../generated/github.com/containerd/containerd/api/services/tasks/v1/tasks.js";
+import {
+  EventsService,
+  PublishRequest,
+  SubscribeRequest,
+} from "../../generated/github.com/containerd/containerd/api/services/events/v1/events.js";
 import { Envelope } from "../../generated/github.com/containerd/containerd/api/types/event.js";
 import { TaskExit } from "../../generated/github.com/containerd/containerd/api/events/task.js";
 import { Containerd, type ExitStatus } from "../../src/index.js";
@@ -40,24 +56,47 @@ async function startExchange(): Promise<FakeExchange> {
     calls: [],
     status: new Map(),
     exit(containerId, pid, code) {
-      const env = Envelope.fromPartial({ namespace: "ns1", topic: "/tasks/exit", timestamp: new Date(),
-        event: { typeUrl: "containerd.events.TaskExit",
-          value: Buffer.from(TaskExit.encode(TaskExit.fromPartial({ containerId, id: containerId, pid, exitStatus: code, exitedAt: new Date(5000) })).finish()) } });
+      const env = Envelope.fromPartial({
+        namespace: "ns1",
+        topic: "/tasks/exit",
+        timestamp: new Date(),
+        event: {
+          typeUrl: "containerd.events.TaskExit",
+          value: Buffer.from(
+            TaskExit.encode(
+              TaskExit.fromPartial({ containerId, id: containerId, pid, exitStatus: code, exitedAt: new Date(5000) }),
+            ).finish(),
+          ),
+        },
+      });
       for (const s of subscribers) s.write(env);
     },
-    close: () => new Promise<void>((resolve) => server.tryShutdown(() => { rmSync(dir, { recursive: true, force: true }); resolve(); })),
+    close: () =>
+      new Promise<void>((resolve) =>
+        server.tryShutdown(() => {
+          rmSync(dir, { recursive: true, force: true });
+          resolve();
+        }),
+      ),
   };
   const events: UntypedServiceImplementation = {
     subscribe: (call: ServerWritableStream<SubscribeRequest, Envelope>) => {
       fake.calls.push("subscribe");
       const t = setTimeout(() => subscribers.add(call), 30); // the registration race
-      call.on("cancelled", () => { clearTimeout(t); subscribers.delete(call); });
+      call.on("cancelled", () => {
+        clearTimeout(t);
+        subscribers.delete(call);
+      });
     },
     publish: (call: ServerUnaryCall<PublishRequest, unknown>, cb: sendUnaryData<unknown>) => {
       fake.calls.push("publish");
       if (fake.refusePublish !== undefined) return cb({ code: fake.refusePublish, details: "publish refused" });
-      const env = Envelope.fromPartial({ namespace: String(call.metadata.get("containerd-namespace")[0]), topic: call.request.topic,
-        timestamp: new Date(), event: call.request.event });
+      const env = Envelope.fromPartial({
+        namespace: String(call.metadata.get("containerd-namespace")[0]),
+        topic: call.request.topic,
+        timestamp: new Date(),
+        event: call.request.event,
+      });
       for (const s of subscribers) s.write(env);
       cb(null, {});
     },
@@ -67,19 +106,36 @@ async function startExchange(): Promise<FakeExchange> {
       fake.calls.push("get");
       const s = fake.status.get(call.request.containerId);
       if (!s) return cb({ code: status.NOT_FOUND, details: `task ${call.request.containerId} not found` });
-      cb(null, GetResponse.fromPartial({ process: { containerId: call.request.containerId, pid: s.pid ?? 7, status: s.status, exitStatus: s.exitStatus ?? 0 } }));
+      cb(
+        null,
+        GetResponse.fromPartial({
+          process: {
+            containerId: call.request.containerId,
+            pid: s.pid ?? 7,
+            status: s.status,
+            exitStatus: s.exitStatus ?? 0,
+          },
+        }),
+      );
     },
-    wait: (_call: ServerUnaryCall<WaitRequest, WaitResponse>) => { fake.calls.push("wait"); },
+    wait: (_call: ServerUnaryCall<WaitRequest, WaitResponse>) => {
+      fake.calls.push("wait");
+    },
   };
   server.addService(EventsService as unknown as ServiceDefinition, events);
   server.addService(TasksService as unknown as ServiceDefinition, tasks);
   await new Promise<void>((resolve, reject) =>
-    server.bindAsync(`unix:${fake.address}`, ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())));
+    server.bindAsync(`unix:${fake.address}`, ServerCredentials.createInsecure(), (err) =>
+      err ? reject(err) : resolve(),
+    ),
+  );
   return fake;
 }
 
 let fake: FakeExchange;
-before(async () => { fake = await startExchange(); });
+before(async () => {
+  fake = await startExchange();
+});
 after(async () => fake.close());
 
 const count = (m: string) => fake.calls.filter((c) => c === m).length;
@@ -92,16 +148,33 @@ const until = async (cond: () => boolean, what: string) => {
   }
 };
 const bounded = (exit$: import("rxjs").Observable<ExitStatus>, what: string) =>
-  lastValueFrom(exit$.pipe(timeout({ first: 5000, with: () => { throw new Error(`no exit within 5 s: ${what}`); } })));
+  lastValueFrom(
+    exit$.pipe(
+      timeout({
+        first: 5000,
+        with: () => {
+          throw new Error(`no exit within 5 s: ${what}`);
+        },
+      }),
+    ),
+  );
 
 test("wait$() is one shared watch per process: 5 calls, 1 stream, 1 status check, no Wait RPC; 1 open call while pending", async () => {
   fake.calls.length = 0;
   const client = new Containerd({ address: fake.address, namespace: "ns1" });
-  const ctx = { services: client.services, hub: new EventHub(client.services.events, { namespace: "ns1" }), namespace: "ns1", inflight: new Inflight() };
+  const ctx = {
+    services: client.services,
+    hub: new EventHub(client.services.events, { namespace: "ns1" }),
+    namespace: "ns1",
+    inflight: new Inflight(),
+  };
   fake.status.set("running", { status: 2, pid: 7 });
   const proc = new ProcessImpl(ctx, "running", "", 7, undefined);
   const views = Array.from({ length: 5 }, () => proc.wait$());
-  assert.ok(views.every((v) => v === views[0]), "the same Observable every time");
+  assert.ok(
+    views.every((v) => v === views[0]),
+    "the same Observable every time",
+  );
   await until(() => count("get") === 1, "the status check after the probe came back");
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(count("subscribe"), 1);
@@ -112,7 +185,10 @@ test("wait$() is one shared watch per process: 5 calls, 1 stream, 1 status check
   assert.equal(client.callStats.active, 1, "one open call (the stream) while the wait is pending");
   const results = views.map((v) => bounded(v, "running exits"));
   fake.exit("running", 7, 3);
-  assert.deepEqual((await Promise.all(results)).map((r) => r.code), [3, 3, 3, 3, 3]);
+  assert.deepEqual(
+    (await Promise.all(results)).map((r) => r.code),
+    [3, 3, 3, 3, 3],
+  );
   ctx.hub.close();
   await until(() => client.callStats.active === 0, "the stream closed");
   client.close();
@@ -137,7 +213,10 @@ test("a process already stopped is answered by the status check; a deleted one i
   const { task, hub } = processOn(client, "done", 5);
   assert.equal((await bounded(task.wait$(), "stopped")).code, 9);
   const gone = processOn(client, "gone", 5, hub).task;
-  await assert.rejects(bounded(gone.wait$(), "gone"), /NotFoundError: \[NotFound\] task "gone" not found in namespace "ns1": it was deleted, or containerd removed it/);
+  await assert.rejects(
+    bounded(gone.wait$(), "gone"),
+    /NotFoundError: \[NotFound\] task "gone" not found in namespace "ns1": it was deleted, or containerd removed it/,
+  );
   hub.close();
   client.close();
 });
@@ -161,7 +240,12 @@ test("a daemon that refuses Publish: rpc mode, reported by client.waitMode, with
   }
 });
 
-function processOn(client: Containerd, id: string, pid: number, hub = new EventHub(client.services.events, { namespace: "ns1" })) {
+function processOn(
+  client: Containerd,
+  id: string,
+  pid: number,
+  hub = new EventHub(client.services.events, { namespace: "ns1" }),
+) {
   const ctx = { services: client.services, hub, namespace: "ns1", inflight: new Inflight() };
   return { task: new ProcessImpl(ctx, id, "", pid, undefined), hub };
 }

@@ -30,7 +30,8 @@ async function residue(): Promise<{ containers: string[]; tasks: string[]; snaps
   return {
     containers: (await lastValueFrom(s.containers.list$({}))).containers.map((c) => c.id),
     tasks: (await lastValueFrom(s.tasks.list$({}))).tasks.map((t) => t.id),
-    snapshots: (await lastValueFrom(s.snapshots.list$({ snapshotter: "overlayfs" }))).info.map((i) => i.name)
+    snapshots: (await lastValueFrom(s.snapshots.list$({ snapshotter: "overlayfs" }))).info
+      .map((i) => i.name)
       .filter((n) => ![...base].some((b) => n.startsWith(b))),
     leases: (await lastValueFrom(s.leases.list$({}))).leases.map((l) => l.id),
   };
@@ -48,7 +49,11 @@ async function settled(): Promise<ReturnType<typeof residue> extends Promise<inf
 
 function shimCount(): number {
   try {
-    return execFileSync("pgrep", ["-f", `containerd-shim-runc-v2 -namespace ${client.namespace} `]).toString().trim().split("\n").filter(Boolean).length;
+    return execFileSync("pgrep", ["-f", `containerd-shim-runc-v2 -namespace ${client.namespace} `])
+      .toString()
+      .trim()
+      .split("\n")
+      .filter(Boolean).length;
   } catch {
     return 0;
   }
@@ -59,7 +64,10 @@ const EMPTY = { containers: [], tasks: [], snapshots: [], leases: [] };
 test("unsubscribing create$ at any point leaves no container, snapshot or lease", async () => {
   let rolledBack = 0;
   for (const delay of [0, 1, 2, 3, 4, 6, 8, 10, 15, 20, 40]) {
-    const owned = await unsubscribeAfter(client.containers.create$(`c-${delay}`, { image: BUSYBOX, args: ["true"] }), delay);
+    const owned = await unsubscribeAfter(
+      client.containers.create$(`c-${delay}`, { image: BUSYBOX, args: ["true"] }),
+      delay,
+    );
     if (owned) await lastValueFrom(owned.delete$());
     else rolledBack++;
     assert.deepEqual(await settled(), EMPTY, `after ${delay} ms`);
@@ -82,7 +90,10 @@ test("unsubscribing newTask$ mid-flight deletes the task it created", async () =
     const owned = await unsubscribeAfter(c.newTask$(), delay);
     if (owned) await lastValueFrom(owned.delete$({ kill: true }));
     let tasks = (await residue()).tasks;
-    for (let i = 0; i < 100 && tasks.length; i++) { await new Promise((r) => setTimeout(r, 50)); tasks = (await residue()).tasks; }
+    for (let i = 0; i < 100 && tasks.length; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      tasks = (await residue()).tasks;
+    }
     assert.deepEqual(tasks, [], `after ${delay} ms`);
     await lastValueFrom(c.delete$());
   }

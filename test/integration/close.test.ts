@@ -46,20 +46,28 @@ async function residue(): Promise<{ containers: string[]; tasks: string[]; snaps
   return {
     containers: (await lastValueFrom(s.containers.list$({}))).containers.map((c) => c.id),
     tasks: (await lastValueFrom(s.tasks.list$({}))).tasks.map((t) => t.id),
-    snapshots: (await lastValueFrom(s.snapshots.list$({ snapshotter: "overlayfs" }))).info.map((i) => i.name)
+    snapshots: (await lastValueFrom(s.snapshots.list$({ snapshotter: "overlayfs" }))).info
+      .map((i) => i.name)
       .filter((n) => !n.startsWith("sha256:")),
     leases: (await lastValueFrom(s.leases.list$({}))).leases.map((l) => l.id),
   };
 }
 
 function ctrView(namespace: string): string {
-  const ctr = (...args: string[]) => execFileSync("ctr", ["-a", labAddress(), "-n", namespace, ...args], { encoding: "utf8" }).trim();
-  return [ctr("containers", "ls", "-q"), ctr("tasks", "ls", "-q"), ctr("leases", "ls", "-q")].filter(Boolean).join("\n");
+  const ctr = (...args: string[]) =>
+    execFileSync("ctr", ["-a", labAddress(), "-n", namespace, ...args], { encoding: "utf8" }).trim();
+  return [ctr("containers", "ls", "-q"), ctr("tasks", "ls", "-q"), ctr("leases", "ls", "-q")]
+    .filter(Boolean)
+    .join("\n");
 }
 
 function shims(namespace: string): number {
   try {
-    return execFileSync("pgrep", ["-f", `containerd-shim-runc-v2 -namespace ${namespace} `]).toString().trim().split("\n").filter(Boolean).length;
+    return execFileSync("pgrep", ["-f", `containerd-shim-runc-v2 -namespace ${namespace} `])
+      .toString()
+      .trim()
+      .split("\n")
+      .filter(Boolean).length;
   } catch {
     return 0;
   }
@@ -72,8 +80,10 @@ test("SIGINT at random points, then unsubscribe + await asyncDispose: the proces
     // Spread over creation, start, and steady output; the last ones after every job started.
     const delay = Math.round(Math.random() * 1500) + (i >= 4 ? 1500 : 0);
     delays.push(delay);
-    const child = spawn(process.execPath, ["--input-type=module", "-e", childScript(client.namespace, i)],
-      { stdio: ["ignore", "pipe", "pipe"], env: process.env });
+    const child = spawn(process.execPath, ["--input-type=module", "-e", childScript(client.namespace, i)], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: process.env,
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -89,10 +99,17 @@ test("SIGINT at random points, then unsubscribe + await asyncDispose: the proces
       const signalled = performance.now();
       child.kill("SIGINT");
       let timer: NodeJS.Timeout | undefined;
-      const code = await Promise.race([exited, new Promise<"hung">((r) => (timer = setTimeout(() => r("hung"), 30_000)))]);
+      const code = await Promise.race([
+        exited,
+        new Promise<"hung">((r) => (timer = setTimeout(() => r("hung"), 30_000))),
+      ]);
       clearTimeout(timer);
       exitMs.push(Math.round(performance.now() - signalled));
-      assert.notEqual(code, "hung", `iteration ${i} (SIGINT after ${delay} ms): the child did not exit within 30 s of SIGINT\n${stdout}\n${stderr}`);
+      assert.notEqual(
+        code,
+        "hung",
+        `iteration ${i} (SIGINT after ${delay} ms): the child did not exit within 30 s of SIGINT\n${stdout}\n${stderr}`,
+      );
       assert.equal(code, 0, `iteration ${i}: exit code\n${stdout}\n${stderr}`);
       const disposed = /disposed (.*)/.exec(stdout);
       assert.ok(disposed, `iteration ${i}: dispose did not finish\n${stdout}\n${stderr}`);
@@ -100,11 +117,16 @@ test("SIGINT at random points, then unsubscribe + await asyncDispose: the proces
       assert.deepEqual(report.warnings, [], `iteration ${i}: dispose reported leftovers`);
       assert.equal(report.active, 0, "no call left open");
       const left = await residue();
-      assert.deepEqual(left, { containers: [], tasks: [], snapshots: [], leases: [] },
-        `iteration ${i} (SIGINT after ${delay} ms) left things behind\n${stdout}`);
+      assert.deepEqual(
+        left,
+        { containers: [], tasks: [], snapshots: [], leases: [] },
+        `iteration ${i} (SIGINT after ${delay} ms) left things behind\n${stdout}`,
+      );
       assert.equal(ctrView(client.namespace), "", "ctr sees no container, task or lease");
       assert.equal(shims(client.namespace), 0, "no shim left");
-      t.diagnostic(`iteration ${i}: SIGINT after ${delay} ms; child saw: ${stdout.split("\n").filter((l) => /^(created|started|exited|error)/.test(l)).length} events`);
+      t.diagnostic(
+        `iteration ${i}: SIGINT after ${delay} ms; child saw: ${stdout.split("\n").filter((l) => /^(created|started|exited|error)/.test(l)).length} events`,
+      );
     } finally {
       child.kill("SIGKILL");
     }
@@ -125,7 +147,10 @@ test("close$(): emits a clean report after a run$ clean-up finished; close() alo
     const report = await lastValueFrom(c.close$({ timeoutMs: 20_000 }));
     assert.deepEqual(report, { clean: true, leftovers: [] });
     assert.equal(c.callStats.active, 0);
-    const r = await lastValueFrom(c.services.containers.list$({})).then(() => "ok", (e: unknown) => String(e));
+    const r = await lastValueFrom(c.services.containers.list$({})).then(
+      () => "ok",
+      (e: unknown) => String(e),
+    );
     assert.match(r, /client closed/, "the client is closed afterwards");
   } finally {
     // labClient's dispose needs an open client: do its checks with a fresh one.
@@ -135,7 +160,8 @@ test("close$(): emits a clean report after a run$ clean-up finished; close() alo
       const s = fresh.services;
       const left = (await lastValueFrom(s.containers.list$({}))).containers.map((x) => x.id);
       const leases = (await lastValueFrom(s.leases.list$({}))).leases.map((l) => l.id);
-      for (const img of (await lastValueFrom(s.images.list$({}))).images) await lastValueFrom(s.images.delete$({ name: img.name, sync: true }));
+      for (const img of (await lastValueFrom(s.images.list$({}))).images)
+        await lastValueFrom(s.images.delete$({ name: img.name, sync: true }));
       assert.deepEqual([left, leases], [[], []], "no container or lease left");
       await lastValueFrom(fresh.namespaces.delete$(c.namespace));
     } finally {

@@ -17,7 +17,19 @@ before(async () => {
 });
 after(async () => dispose());
 
-const call = <T>(o: Observable<T>) => settle(lastValueFrom(o.pipe(timeout({ first: 10_000, with: () => { throw new Error("no answer within 10 s"); } }))));
+const call = <T>(o: Observable<T>) =>
+  settle(
+    lastValueFrom(
+      o.pipe(
+        timeout({
+          first: 10_000,
+          with: () => {
+            throw new Error("no answer within 10 s");
+          },
+        }),
+      ),
+    ),
+  );
 
 test("the lab runs the line it was asked for (RXC_CONTAINERD), and says which", () => {
   const line = process.env["RXC_CONTAINERD"] ?? "1.6";
@@ -36,7 +48,10 @@ test("Transfer, Streaming and Sandbox (controller and store): served from 1.7, N
     assert.ok(transfer.error && !isNotImplemented(transfer.error), `Transfer is served: ${String(transfer.error)}`);
     assert.match(String(transfer.error), /not found/);
   } else {
-    for (const [name, r] of [["sandbox store", store], ["transfer", transfer]] as const) {
+    for (const [name, r] of [
+      ["sandbox store", store],
+      ["transfer", transfer],
+    ] as const) {
       assert.ok(isNotImplemented(r.error), `${name} on ${v.version}: ${String(r.error)}`);
       assert.match(String(r.error), /unknown service/);
     }
@@ -46,7 +61,9 @@ test("Transfer, Streaming and Sandbox (controller and store): served from 1.7, N
 });
 
 test("Introspection.PluginInfo: served from 2.0, NotImplementedError before", async () => {
-  const r = await call(client.services.introspection.pluginInfo$({ type: "io.containerd.snapshotter.v1", id: "overlayfs" }));
+  const r = await call(
+    client.services.introspection.pluginInfo$({ type: "io.containerd.snapshotter.v1", id: "overlayfs" }),
+  );
   if (atLeast(v, 2, 0)) {
     assert.equal(r.value?.plugin?.id, "overlayfs", String(r.error));
   } else {

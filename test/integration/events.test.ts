@@ -16,13 +16,27 @@ after(async () => dispose());
 test("events$: a run's events arrive typed and in order, filtered by the daemon", async () => {
   const filterStr = filterOf({ "event.container_id": "ev1" });
   const live = await liveEvents(client, client.events$([filterStr, 'event.id=="ev1"', PROBE_FILTER]));
-  const got = lastValueFrom(live.events$.pipe(filter((e) => e.namespace === client.namespace), take(6), toArray()));
+  const got = lastValueFrom(
+    live.events$.pipe(
+      filter((e) => e.namespace === client.namespace),
+      take(6),
+      toArray(),
+    ),
+  );
   await lastValueFrom(client.run$("ev1", { image: BUSYBOX, args: ["sh", "-c", "exit 4"] }));
   const events: Envelope[] = await got;
   live.close();
-  assert.deepEqual(events.map((e) => e.topic), ["/containers/create", "/tasks/create", "/tasks/start", "/tasks/exit", "/tasks/delete", "/containers/delete"]);
+  assert.deepEqual(
+    events.map((e) => e.topic),
+    ["/containers/create", "/tasks/create", "/tasks/start", "/tasks/exit", "/tasks/delete", "/containers/delete"],
+  );
   const exit = events.find((e) => isEvent(e, "containerd.events.TaskExit"));
-  assert.ok(exit && isEvent(exit, "containerd.events.TaskExit") && exit.event.exitStatus === 4 && exit.event.containerId === "ev1");
+  assert.ok(
+    exit &&
+      isEvent(exit, "containerd.events.TaskExit") &&
+      exit.event.exitStatus === 4 &&
+      exit.event.containerId === "ev1",
+  );
   const create = events[0];
   assert.ok(create && isEvent(create, "containerd.events.ContainerCreate") && create.event.image === BUSYBOX);
   assert.ok(events.every((e) => e.timestamp instanceof Date && e.timestamp.getTime() > 0));
@@ -32,7 +46,10 @@ test("namespaceEvents$ only sees this namespace; events$ sees others", async () 
   const other = client.withNamespace(`${client.namespace}-other`);
   await lastValueFrom(client.namespaces.create$(other.namespace));
   const liveMine = await liveEvents(client, client.namespaceEvents$(['topic=="/namespaces/update"', PROBE_FILTER]));
-  const liveAll = await liveEvents(client, client.events$(['topic=="/namespaces/update"', filterOf({ "event.name": other.namespace }), PROBE_FILTER]));
+  const liveAll = await liveEvents(
+    client,
+    client.events$(['topic=="/namespaces/update"', filterOf({ "event.name": other.namespace }), PROBE_FILTER]),
+  );
   const mine = firstValueFrom(liveMine.events$);
   const all = firstValueFrom(liveAll.events$);
   await lastValueFrom(other.namespaces.setLabels$(other.namespace, { x: "1" })); // published in the caller's namespace
@@ -48,7 +65,10 @@ test("namespaceEvents$ only sees this namespace; events$ sees others", async () 
 
 test("a malformed filter is an InvalidArgumentError before any RPC", async () => {
   const before = client.callStats.started;
-  const r = await lastValueFrom(client.events$("topic==")).then(() => undefined, (e: unknown) => e);
+  const r = await lastValueFrom(client.events$("topic==")).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   assert.ok(isInvalidArgument(r), String(r));
   assert.equal(client.callStats.started, before);
 });
@@ -64,20 +84,21 @@ test("10,000 subscribe/unsubscribe cycles of events$, wait$ and unary calls leak
   const [activeBefore, resBefore, heapBefore] = [client.callStats.active, resources(), process.memoryUsage().heapUsed];
   const N = 10_000;
   for (let i = 0; i < N; i++) {
-    const subs = [
-      client.events$().subscribe(),
-      task.wait$().subscribe(),
-      client.version$().subscribe(),
-    ];
+    const subs = [client.events$().subscribe(), task.wait$().subscribe(), client.version$().subscribe()];
     if (i % 100 === 99) await new Promise((r) => setImmediate(r));
     subs.forEach((s) => s.unsubscribe());
   }
   // Every call ends: the cancelled ones at once, the event hub's Subscribe 2 s after its last listener.
-  await waitFor(() => client.callStats.active === 0, { message: "every call finished or was cancelled", timeoutMs: 15_000 });
+  await waitFor(() => client.callStats.active === 0, {
+    message: "every call finished or was cancelled",
+    timeoutMs: 15_000,
+  });
   gc();
   const heapAfter = process.memoryUsage().heapUsed;
-  t.diagnostic(`leak: ${N} cycles x 3; active calls ${activeBefore} -> ${client.callStats.active}; calls started ${client.callStats.started}; ` +
-    `active resources ${resBefore} -> ${resources()}; heap ${(heapBefore / 2 ** 20).toFixed(1)} -> ${(heapAfter / 2 ** 20).toFixed(1)} MiB`);
+  t.diagnostic(
+    `leak: ${N} cycles x 3; active calls ${activeBefore} -> ${client.callStats.active}; calls started ${client.callStats.started}; ` +
+      `active resources ${resBefore} -> ${resources()}; heap ${(heapBefore / 2 ** 20).toFixed(1)} -> ${(heapAfter / 2 ** 20).toFixed(1)} MiB`,
+  );
   assert.equal(client.callStats.active, 0, "every call finished or was cancelled");
   // The title's "no handle": 30,000 leaked sockets, timers or streams would show here; allow a few
   // for the runtime's own.

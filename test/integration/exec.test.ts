@@ -2,14 +2,26 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { lastValueFrom } from "rxjs";
-import { Stdio, isAlreadyExists, isInvalidArgument, isNotFound, isFailedPrecondition, isUnknown, type Containerd, type Task, type Container } from "../../src/index.js";
+import {
+  Stdio,
+  isAlreadyExists,
+  isInvalidArgument,
+  isNotFound,
+  isFailedPrecondition,
+  isUnknown,
+  type Containerd,
+  type Task,
+  type Container,
+} from "../../src/index.js";
 import { BUSYBOX, labClient } from "../support/lab.js";
 import { settle } from "../support/settle.js";
 import { collect } from "../support/piped.js";
 
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms); });
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+  });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
@@ -73,8 +85,14 @@ test("a running exec refuses delete; delete({kill}) works; loadProcess$ finds it
   assert.ok(isFailedPrecondition(refused.error), String(refused.error));
   assert.match((refused.error as Error).message, /process must be stopped before deletion/);
   const pids = await lastValueFrom(task.pids$());
-  assert.ok(pids.some((x) => x.pid === task.pid), "init listed");
-  assert.ok(pids.some((x) => x.execId === "runner" && x.pid === p.pid), "exec listed with its id");
+  assert.ok(
+    pids.some((x) => x.pid === task.pid),
+    "init listed",
+  );
+  assert.ok(
+    pids.some((x) => x.execId === "runner" && x.pid === p.pid),
+    "exec listed with its id",
+  );
   assert.equal((await lastValueFrom(loaded.delete$({ kill: true }))).code, 137);
 });
 
@@ -110,8 +128,13 @@ test("an exec whose background child keeps stdout open: delete$ completes (bound
 });
 
 test("an exec whose background child keeps writing every 0.2 s: delete$ still completes", async () => {
-  const p = await lastValueFrom(task.exec$("ticker", { args: ["sh", "-c", "(while true; do echo tick; sleep 0.2; done) & echo started"] },
-    { io: Stdio.pipe() }));
+  const p = await lastValueFrom(
+    task.exec$(
+      "ticker",
+      { args: ["sh", "-c", "(while true; do echo tick; sleep 0.2; done) & echo started"] },
+      { io: Stdio.pipe() },
+    ),
+  );
   const out = collect(p.stdout$);
   const exit$ = p.wait$();
   await lastValueFrom(p.start$());
@@ -124,9 +147,14 @@ test("an exec writing 2 MiB into a slow Stdio.streams Writable: delete$ right af
   let received = 0;
   const slow = new Writable({
     highWaterMark: 16 * 1024,
-    write(chunk: Buffer, _enc, cb) { received += chunk.length; setTimeout(cb, 2); },
+    write(chunk: Buffer, _enc, cb) {
+      received += chunk.length;
+      setTimeout(cb, 2);
+    },
   });
-  const p = await lastValueFrom(task.exec$("slow", { args: ["sh", "-c", "head -c 2097152 /dev/zero"] }, { io: Stdio.streams({ stdout: slow }) }));
+  const p = await lastValueFrom(
+    task.exec$("slow", { args: ["sh", "-c", "head -c 2097152 /dev/zero"] }, { io: Stdio.streams({ stdout: slow }) }),
+  );
   const exit$ = p.wait$();
   await lastValueFrom(p.start$());
   await within(lastValueFrom(exit$), 60_000, "the exec exits");

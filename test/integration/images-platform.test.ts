@@ -10,9 +10,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { lastValueFrom, of, Subject, toArray, type Subscription } from "rxjs";
-import {
-  Containerd, isNotImplemented, parsePlatform, type ImageProgress,
-} from "../../src/index.js";
+import { Containerd, isNotImplemented, parsePlatform, type ImageProgress } from "../../src/index.js";
 import { ZSTD_SUPPORTED } from "../../src/observables/tar/tar-files.js";
 import { labAddress, labClient } from "../support/lab.js";
 import { startGateProxy } from "../support/gate-proxy.js";
@@ -54,20 +52,36 @@ before(async () => {
   registry = registryUp();
   // An index listing arm v5, v6, v7 in that order (and amd64 last): each layer a real tar naming its platform.
   const armImages = (["v5", "v6", "v7"] as const).map((variant) => ({
-    platform: { os: "linux", architecture: "arm", variant }, layers: [{ platform: `linux/arm/${variant}\n` }],
+    platform: { os: "linux", architecture: "arm", variant },
+    layers: [{ platform: `linux/arm/${variant}\n` }],
   }));
-  arm = writeLayout(join(tmp, "arm"), [...armImages, { platform: { os: "linux", architecture: "amd64" }, layers: [{ platform: "linux/amd64\n" }] }],
-    { index: true });
+  arm = writeLayout(
+    join(tmp, "arm"),
+    [...armImages, { platform: { os: "linux", architecture: "amd64" }, layers: [{ platform: "linux/amd64\n" }] }],
+    { index: true },
+  );
   registrySeed(registry, `oci:${join(tmp, "arm")}:latest`, "arm:latest", { all: true });
   // Two images sharing one large uncompressed layer (different configs).
   const big = tarOf({ "random.bin": randomBytes(24 << 20) });
   for (const name of ["share-a", "share-b"]) {
-    writeLayout(join(tmp, name), [{ platform: { os: "linux", architecture: "amd64" }, layers: [big], compression: "none", config: { config: { Env: [`NAME=${name}`] } } }],
-      { index: false });
+    writeLayout(
+      join(tmp, name),
+      [
+        {
+          platform: { os: "linux", architecture: "amd64" },
+          layers: [big],
+          compression: "none",
+          config: { config: { Env: [`NAME=${name}`] } },
+        },
+      ],
+      { index: false },
+    );
     registrySeed(registry, `oci:${join(tmp, name)}:latest`, `${name}:latest`);
   }
   // skopeo may recompress on the way in: take the shared layer's digest from the registry.
-  const manifest = JSON.parse(skopeo("inspect", "--raw", "--tls-verify=false", `docker://${registry}/share-a:latest`)) as { layers: { digest: string }[] };
+  const manifest = JSON.parse(
+    skopeo("inspect", "--raw", "--tls-verify=false", `docker://${registry}/share-a:latest`),
+  ) as { layers: { digest: string }[] };
   bigLayer = manifest.layers[0]?.digest ?? "";
 });
 
@@ -82,14 +96,22 @@ test("pull of linux/arm/v7 from an index ordered v5, v6, v7 unpacks v7 (pull, un
   const ref = `${registry}/arm:latest`;
   const v7 = arm.images[2];
   assert.ok(v7);
-  const events = await lastValueFrom(client.images.pull$(ref, { platform: "linux/arm/v7", unpack: true }).pipe(toArray()));
+  const events = await lastValueFrom(
+    client.images.pull$(ref, { platform: "linux/arm/v7", unpack: true }).pipe(toArray()),
+  );
   assert.equal(events.at(-1)?.type, "done", JSON.stringify(events.at(-1)));
-  assert.deepEqual(layerEvents(events).map((e) => e.digest), v7.layers, "the v7 layer was unpacked");
+  assert.deepEqual(
+    layerEvents(events).map((e) => e.digest),
+    v7.layers,
+    "the v7 layer was unpacked",
+  );
   const image = await lastValueFrom(client.images.get$(ref));
   const config = await lastValueFrom(image.config$({ platform: parsePlatform("linux/arm/v7") }));
   assert.equal((config as { variant?: string }).variant, "v7");
   // create$ with the same platform (a string with a variant) finds the unpacked v7 snapshot.
-  const container = await lastValueFrom(client.containers.create$("arm-v7", { image: ref, platform: "linux/arm/v7", args: ["true"] }));
+  const container = await lastValueFrom(
+    client.containers.create$("arm-v7", { image: ref, platform: "linux/arm/v7", args: ["true"] }),
+  );
   await lastValueFrom(container.delete$());
   await lastValueFrom(client.images.delete$(ref, { sync: true }));
   assert.deepEqual(await leases(), []);
@@ -98,11 +120,18 @@ test("pull of linux/arm/v7 from an index ordered v5, v6, v7 unpacks v7 (pull, un
 test("import$ of the index (gzipped, first chunk 1 byte) for linux/arm/v7 unpacks v7, not the first arm entry", async () => {
   const archive = gzipSync(layoutArchive(join(tmp, "arm")));
   const source = Readable.from([archive.subarray(0, 1), archive.subarray(1)], { objectMode: false });
-  const events = await lastValueFrom(client.images.import$(source, { platform: parsePlatform("linux/arm/v7"), unpack: true, baseName: "example.com/arm" })
-    .pipe(toArray()));
+  const events = await lastValueFrom(
+    client.images
+      .import$(source, { platform: parsePlatform("linux/arm/v7"), unpack: true, baseName: "example.com/arm" })
+      .pipe(toArray()),
+  );
   const done = events.filter((e) => e.type === "done").map((e) => (e.type === "done" ? e.image.name : ""));
   assert.deepEqual(done, ["example.com/arm:latest"]);
-  assert.deepEqual(layerEvents(events).map((e) => e.digest), arm.images[2]?.layers, "the v7 layer was unpacked");
+  assert.deepEqual(
+    layerEvents(events).map((e) => e.digest),
+    arm.images[2]?.layers,
+    "the v7 layer was unpacked",
+  );
   await lastValueFrom(client.images.delete$("example.com/arm:latest", { sync: true }));
   assert.deepEqual(await leases(), []);
 });
@@ -118,34 +147,56 @@ test("concurrent pulls sharing a large layer (two of the same reference): each h
     const start = (i: number) => {
       results[i] = new Promise<ImageProgress[]>((resolve, reject) => {
         const got: ImageProgress[] = [];
-        subs.push((clients[i] as Containerd).images.pull$(refs[i] as string).subscribe({
-          next: (p) => got.push(p),
-          error: (e: unknown) => { failures.push(e); reject(e as Error); },
-          complete: () => resolve(got),
-        }));
+        subs.push(
+          (clients[i] as Containerd).images.pull$(refs[i] as string).subscribe({
+            next: (p) => got.push(p),
+            error: (e: unknown) => {
+              failures.push(e);
+              reject(e as Error);
+            },
+            complete: () => resolve(got),
+          }),
+        );
       });
       results[i]?.catch(() => undefined);
     };
     start(0);
-    await Promise.race([gate.held, results[0]?.then(() => { throw new Error("the first pull finished before it could be held"); })]);
+    await Promise.race([
+      gate.held,
+      results[0]?.then(() => {
+        throw new Error("the first pull finished before it could be held");
+      }),
+    ]);
     // Pull 0 holds the ingest ref of the shared layer; pulls 1 (same reference) and 2 (another image) start now.
     const base = clients.map((c) => c.callStats.started);
     start(1);
     start(2);
     // The old writer gave up after 6 attempts (~1.5 s); wait until both have retried well past that.
-    await until(() => {
-      if (failures.length > 0) throw new Error(`a pull failed while another wrote the shared layer: ${String(failures[0])}`);
-      return [1, 2].every((i) => (clients[i]?.callStats.started ?? 0) - (base[i] ?? 0) >= 12);
-    }, 120_000, "pulls 1 and 2 retrying the locked ingest ref");
+    await until(
+      () => {
+        if (failures.length > 0)
+          throw new Error(`a pull failed while another wrote the shared layer: ${String(failures[0])}`);
+        return [1, 2].every((i) => (clients[i]?.callStats.started ?? 0) - (base[i] ?? 0) >= 12);
+      },
+      120_000,
+      "pulls 1 and 2 retrying the locked ingest ref",
+    );
     const live = await leases();
-    assert.equal(live.length, 3, `one lease per pull, even for the same reference: ${JSON.stringify(live.map((l) => l.id))}`);
+    assert.equal(
+      live.length,
+      3,
+      `one lease per pull, even for the same reference: ${JSON.stringify(live.map((l) => l.id))}`,
+    );
     assert.equal(new Set(live.map((l) => l.id)).size, 3);
     gate.release();
     const all = await Promise.all(results);
     for (const [i, events] of all.entries()) {
       assert.equal(events.at(-1)?.type, "done", `pull ${i}`);
       const big = events.filter((e) => e.type === "downloading" && e.digest === bigLayer).at(-1);
-      assert.ok(big && big.type === "downloading" && big.bytes === big.total, `pull ${i}: the shared layer is complete`);
+      assert.ok(
+        big && big.type === "downloading" && big.bytes === big.total,
+        `pull ${i}: the shared layer is complete`,
+      );
     }
     assert.equal(gate.gets, 1, "the shared layer was downloaded once; the waiting pulls found it committed");
     assert.deepEqual(await leases(), [], "no lease left");
@@ -163,18 +214,31 @@ test("content.write$ waits while another writer holds the ref, then finds the bl
   const first = new Subject<Uint8Array>();
   const firstDone = lastValueFrom(client.content.write$(ref, first, { expected, lease: lease.id }));
   first.next(data.subarray(0, 1 << 20));
-  await until(async () => (await lastValueFrom(client.content.statuses$())).some((s) => s.ref === ref && s.offset > 0), 30_000,
-    "the first writer holds the ref");
+  await until(
+    async () => (await lastValueFrom(client.content.statuses$())).some((s) => s.ref === ref && s.offset > 0),
+    30_000,
+    "the first writer holds the ref",
+  );
   const second = sibling();
   const base = second.callStats.started;
   const waiting = settle(lastValueFrom(second.content.write$(ref, of(data), { expected, lease: lease.id })));
   let settled = false;
-  void waiting.then(() => { settled = true; });
-  await until(() => {
-    if (settled) return true;
-    return second.callStats.started - base >= 10;
-  }, 120_000, "the second writer retrying the locked ref");
-  assert.equal(settled, false, `the second writer waits instead of failing: ${String((await Promise.race([waiting, Promise.resolve(undefined)]))?.error)}`);
+  void waiting.then(() => {
+    settled = true;
+  });
+  await until(
+    () => {
+      if (settled) return true;
+      return second.callStats.started - base >= 10;
+    },
+    120_000,
+    "the second writer retrying the locked ref",
+  );
+  assert.equal(
+    settled,
+    false,
+    `the second writer waits instead of failing: ${String((await Promise.race([waiting, Promise.resolve(undefined)]))?.error)}`,
+  );
   // A third writer, unsubscribed while it waits: its wait ends and no call stays open.
   const third = sibling();
   const sub = third.content.write$(ref, of(data), { expected, lease: lease.id }).subscribe({ error: () => undefined });
@@ -202,11 +266,18 @@ test("content.write$ of a blob already stored destroys the Readable source it ne
   const lease = await lastValueFrom(client.leases.create$({ expireAfterMs: 600_000 }));
   await lastValueFrom(client.content.write$("stored-1", of(data), { expected, lease: lease.id }));
   let reads = 0;
-  const source = new Readable({ read() { reads++; } }); // never ends by itself
+  const source = new Readable({
+    read() {
+      reads++;
+    },
+  }); // never ends by itself
   const closed = new Promise<void>((resolve) => source.on("close", () => resolve()));
   const r = await lastValueFrom(client.content.write$("stored-2", source, { expected, lease: lease.id }));
   assert.equal(r.existed, true);
-  await Promise.race([closed, new Promise((_, reject) => setTimeout(() => reject(new Error("the Readable was not closed within 5 s")), 5000))]);
+  await Promise.race([
+    closed,
+    new Promise((_, reject) => setTimeout(() => reject(new Error("the Readable was not closed within 5 s")), 5000)),
+  ]);
   assert.equal(source.destroyed, true);
   assert.equal(reads, 0, "nothing was read");
   await lastValueFrom(client.leases.delete$(lease.id, { sync: true }));
@@ -215,14 +286,32 @@ test("content.write$ of a blob already stored destroys the Readable source it ne
 test("a zstd layer: reading /etc/passwd for a user name decompresses it, or fails with NotImplementedError (not a tar parse of zstd)", async () => {
   const dir = join(tmp, "zstd");
   mkdirSync(dir, { recursive: true });
-  writeLayout(dir, [{
-    platform: { os: "linux", architecture: "amd64" }, compression: "zstd",
-    layers: [{ "etc/passwd": "root:x:0:0:root:/root:/bin/sh\nalice:x:1234:2345::/home/alice:/bin/sh\n", "etc/group": "root:x:0:\nstaff:x:2345:\n" }],
-  }], { index: false });
+  writeLayout(
+    dir,
+    [
+      {
+        platform: { os: "linux", architecture: "amd64" },
+        compression: "zstd",
+        layers: [
+          {
+            "etc/passwd": "root:x:0:0:root:/root:/bin/sh\nalice:x:1234:2345::/home/alice:/bin/sh\n",
+            "etc/group": "root:x:0:\nstaff:x:2345:\n",
+          },
+        ],
+      },
+    ],
+    { index: false },
+  );
   const name = "example.com/zstd:latest";
-  const events = await lastValueFrom(client.images.import$(Readable.from([layoutArchive(dir)]), { unpack: true, baseName: "example.com/zstd" }).pipe(toArray()));
+  const events = await lastValueFrom(
+    client.images
+      .import$(Readable.from([layoutArchive(dir)]), { unpack: true, baseName: "example.com/zstd" })
+      .pipe(toArray()),
+  );
   assert.equal(events.at(-1)?.type, "done");
-  const created = await settle(lastValueFrom(client.containers.create$("zstd-user", { image: name, user: "alice", args: ["true"] })));
+  const created = await settle(
+    lastValueFrom(client.containers.create$("zstd-user", { image: name, user: "alice", args: ["true"] })),
+  );
   if (ZSTD_SUPPORTED) {
     assert.equal(created.error, undefined, String(created.error));
     const container = created.value;
@@ -231,7 +320,10 @@ test("a zstd layer: reading /etc/passwd for a user name decompresses it, or fail
     assert.deepEqual([spec.process?.user?.uid, spec.process?.user?.gid], [1234, 2345]);
     await lastValueFrom(container.delete$());
   } else {
-    assert.ok(isNotImplemented(created.error), `NotImplementedError on Node ${process.version}: ${String(created.error)}`);
+    assert.ok(
+      isNotImplemented(created.error),
+      `NotImplementedError on Node ${process.version}: ${String(created.error)}`,
+    );
     assert.match(String((created.error as Error).message), /zstd/);
   }
   await lastValueFrom(client.images.delete$(name, { sync: true }));

@@ -13,11 +13,22 @@ let dispose: () => Promise<void>;
 before(async () => ({ client, dispose } = await labClient("impbytes")));
 after(async () => dispose());
 
-const tar = () => readFileSync(process.env["RXC_LAB_IMAGE_TAR"] ?? assert.fail("RXC_LAB_IMAGE_TAR is not set (run through scripts/test-all.sh)"));
+const tar = () =>
+  readFileSync(
+    process.env["RXC_LAB_IMAGE_TAR"] ?? assert.fail("RXC_LAB_IMAGE_TAR is not set (run through scripts/test-all.sh)"),
+  );
 
 test("import$(Buffer, { unpack }) imports the image, and it runs", async () => {
-  const done = await lastValueFrom(client.images.import$(tar(), { unpack: true }).pipe(filter((e) => e.type === "done"), toArray()));
-  assert.deepEqual(done.map((e) => e.type === "done" && e.image.name), [BUSYBOX]);
+  const done = await lastValueFrom(
+    client.images.import$(tar(), { unpack: true }).pipe(
+      filter((e) => e.type === "done"),
+      toArray(),
+    ),
+  );
+  assert.deepEqual(
+    done.map((e) => e.type === "done" && e.image.name),
+    [BUSYBOX],
+  );
   const r = await runPiped(client, "from-bytes", Stdio.pipe(), { args: ["echo", "bytes"] });
   assert.equal(r.stdout.toString(), "bytes\n");
   await lastValueFrom(client.images.delete$(BUSYBOX, { sync: true }));
@@ -30,8 +41,17 @@ test("import$(Uint8Array view with an offset): only the view's bytes are read, o
   padded.set(bytes, 32);
   const import$ = client.images.import$(padded.subarray(32, 32 + bytes.length));
   for (let i = 0; i < 2; i++) {
-    const names = await lastValueFrom(import$.pipe(filter((e) => e.type === "done"), toArray()));
-    assert.deepEqual(names.map((e) => e.type === "done" && e.image.name), [BUSYBOX], `subscription ${i + 1}`);
+    const names = await lastValueFrom(
+      import$.pipe(
+        filter((e) => e.type === "done"),
+        toArray(),
+      ),
+    );
+    assert.deepEqual(
+      names.map((e) => e.type === "done" && e.image.name),
+      [BUSYBOX],
+      `subscription ${i + 1}`,
+    );
   }
   await lastValueFrom(client.images.delete$(BUSYBOX, { sync: true }));
 });

@@ -6,7 +6,16 @@ import { dirname, join } from "node:path";
 import { PassThrough, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { concat, from, lastValueFrom, mergeMap, of, throwError, toArray } from "rxjs";
-import { ContainerdError, isFailedPrecondition, isInvalidArgument, isUnknown, Stdio, type Containerd, type Process, type Task } from "../../src/index.js";
+import {
+  ContainerdError,
+  isFailedPrecondition,
+  isInvalidArgument,
+  isUnknown,
+  Stdio,
+  type Containerd,
+  type Process,
+  type Task,
+} from "../../src/index.js";
 import { BUSYBOX, labClient } from "../support/lab.js";
 import { collect, runPiped, startAndCollect, type Collected } from "../support/piped.js";
 import { settle } from "../support/settle.js";
@@ -22,9 +31,15 @@ const fifoSets = (): string[] => readdirSync(fifoDir()).sort();
 let setsBefore: string[];
 const openFds = (): number => readdirSync("/proc/self/fd").length;
 /** Open fds of this process on a FIFO of the lab's FIFO directory. */
-const fifoFds = (): string[] => readdirSync("/proc/self/fd").flatMap((fd) => {
-  try { const target = readlinkSync(`/proc/self/fd/${fd}`); return target.startsWith(fifoDir()) ? [target] : []; } catch { return []; }
-});
+const fifoFds = (): string[] =>
+  readdirSync("/proc/self/fd").flatMap((fd) => {
+    try {
+      const target = readlinkSync(`/proc/self/fd/${fd}`);
+      return target.startsWith(fifoDir()) ? [target] : [];
+    } catch {
+      return [];
+    }
+  });
 
 /** For an already-running (re-attached) process: collect output until EOF, wait, delete. */
 async function startlessCollect(proc: Process): Promise<Collected> {
@@ -82,12 +97,18 @@ test("stdin as a Writable handle: end() closes the process's stdin", async () =>
 
 test("64 MiB of output arrives complete, byte count exact", async (t) => {
   const started = Date.now();
-  const container = await lastValueFrom(client.containers.create$("dd", { image: BUSYBOX, args: ["dd", "if=/dev/zero", "bs=1M", "count=64"] }));
+  const container = await lastValueFrom(
+    client.containers.create$("dd", { image: BUSYBOX, args: ["dd", "if=/dev/zero", "bs=1M", "count=64"] }),
+  );
   const task = await lastValueFrom(container.newTask$({ io: Stdio.pipe() }));
   let bytes = 0;
   let chunks = 0;
   let nonZero = 0;
-  task.stdout$.subscribe((c) => { bytes += c.length; chunks++; if (c.some((b) => b !== 0)) nonZero++; });
+  task.stdout$.subscribe((c) => {
+    bytes += c.length;
+    chunks++;
+    if (c.some((b) => b !== 0)) nonZero++;
+  });
   const err = collect(task.stderr$);
   const exit$ = task.wait$();
   await lastValueFrom(task.start$());
@@ -105,7 +126,10 @@ test("TTY: sh -c 'seq -s \" \" 100000' in a terminal task, 20 times, never trunc
   for (let i = 1; i <= 100000; i++) expected += i === 1 ? "1" : ` ${i}`;
   expected += "\r\n"; // the terminal's line discipline
   for (let i = 0; i < 20; i++) {
-    const r = await runPiped(client, `tty-${i}`, Stdio.terminal(), { args: ["sh", "-c", "seq -s ' ' 100000"], tty: true });
+    const r = await runPiped(client, `tty-${i}`, Stdio.terminal(), {
+      args: ["sh", "-c", "seq -s ' ' 100000"],
+      tty: true,
+    });
     assert.equal(r.code, 0);
     assert.equal(r.stderr.length, 0);
     assert.equal(r.stdout.length, expected.length, `run ${i}: ${r.stdout.length} bytes`);
@@ -118,11 +142,21 @@ test("an exec with piped IO: stdout/stderr separated, stdin from an Observable",
   const task = await lastValueFrom(container.newTask$());
   await lastValueFrom(task.start$());
   try {
-    const p1 = await lastValueFrom(task.exec$("sep", { args: ["sh", "-c", "echo out; echo err >&2; exit 5"] }, { io: Stdio.pipe() }));
-    assert.deepEqual(await startAndCollect(p1).then((r) => [r.stdout.toString(), r.stderr.toString(), r.code]), ["out\n", "err\n", 5]);
-    const p2 = await lastValueFrom(task.exec$("cat", { args: ["cat"] }, { io: Stdio.pipe({ stdin: of("one\n", "two\n") }) }));
+    const p1 = await lastValueFrom(
+      task.exec$("sep", { args: ["sh", "-c", "echo out; echo err >&2; exit 5"] }, { io: Stdio.pipe() }),
+    );
+    assert.deepEqual(await startAndCollect(p1).then((r) => [r.stdout.toString(), r.stderr.toString(), r.code]), [
+      "out\n",
+      "err\n",
+      5,
+    ]);
+    const p2 = await lastValueFrom(
+      task.exec$("cat", { args: ["cat"] }, { io: Stdio.pipe({ stdin: of("one\n", "two\n") }) }),
+    );
     assert.equal((await startAndCollect(p2)).stdout.toString(), "one\ntwo\n");
-    const p3 = await lastValueFrom(task.exec$("tty", { args: ["sh", "-c", "echo $((6*7)); tty"] }, { io: Stdio.terminal() }));
+    const p3 = await lastValueFrom(
+      task.exec$("tty", { args: ["sh", "-c", "echo $((6*7)); tty"] }, { io: Stdio.terminal() }),
+    );
     const r3 = await startAndCollect(p3);
     assert.match(r3.stdout.toString(), /^42\r\n\/dev\/pts\/\d+\r\n$/);
   } finally {
@@ -133,11 +167,14 @@ test("an exec with piped IO: stdout/stderr separated, stdin from an Observable",
 
 test("re-attach across processes: a second Node process reads the task's output and writes its stdin", async () => {
   const child = join(dirname(fileURLToPath(import.meta.url)), "..", "support", "attach-child.js");
-  const report = JSON.parse(execFileSync(process.execPath, [child, client.namespace, "reattach"], { encoding: "utf8" })) as
-    { pid: number; seen: string; echoed: string; stdout: string };
+  const report = JSON.parse(
+    execFileSync(process.execPath, [child, client.namespace, "reattach"], { encoding: "utf8" }),
+  ) as { pid: number; seen: string; echoed: string; stdout: string };
   assert.deepEqual([report.seen, report.echoed], ["ready\ngot first\n", "x\n"]);
   const container = await lastValueFrom(client.containers.load$("reattach"));
-  const exec = await lastValueFrom((await lastValueFrom(container.task$())).loadProcess$("cat", { attach: Stdio.pipe({ stdin: of("y\n") }) }));
+  const exec = await lastValueFrom(
+    (await lastValueFrom(container.task$())).loadProcess$("cat", { attach: Stdio.pipe({ stdin: of("y\n") }) }),
+  );
   const e = await startlessCollect(exec);
   assert.deepEqual([e.stdout.toString(), e.code], ["y\n", 0]);
   const task = await lastValueFrom(container.task$({ attach: Stdio.pipe({ stdin: of("second\n", "third\n") }) }));
@@ -167,13 +204,17 @@ test("attaching to a task whose IO is a log file is an InvalidArgumentError; a n
 
 test("clean-up: a failed newTask$, an unsubscribed newTask$ and an unsubscribed exec$ leave no FIFO directory and no fd", async () => {
   const fds = openFds();
-  const container = await lastValueFrom(client.containers.create$("nobin", { image: BUSYBOX, args: ["/no/such/binary"] }));
+  const container = await lastValueFrom(
+    client.containers.create$("nobin", { image: BUSYBOX, args: ["/no/such/binary"] }),
+  );
   const failed = await settle(lastValueFrom(container.newTask$({ io: Stdio.pipe({ stdin: of("x") }) })));
   assert.ok(failed.error, "a missing binary fails at Tasks.Create");
   assert.deepEqual(fifoSets(), setsBefore);
   await lastValueFrom(container.delete$());
   for (const delayMs of [0, 5, 20, 60]) {
-    const c = await lastValueFrom(client.containers.create$(`unsub-${delayMs}`, { image: BUSYBOX, args: ["sleep", "60"] }));
+    const c = await lastValueFrom(
+      client.containers.create$(`unsub-${delayMs}`, { image: BUSYBOX, args: ["sleep", "60"] }),
+    );
     let made: Task | undefined; // newTask$ may finish before the unsubscribe: then it is ours to delete
     const sub = c.newTask$({ io: Stdio.pipe({ stdin: true }) }).subscribe((task) => (made = task));
     await new Promise((r) => setTimeout(r, delayMs));
@@ -206,34 +247,46 @@ test("200 tasks streaming at once; /proc/self/fd is back to its count afterwards
   const script = "read go; seq 1 3000";
   const expected = Array.from({ length: 3000 }, (_, i) => `${i + 1}\n`).join("");
   const ids = Array.from({ length: N }, (_, i) => `s${i}`);
-  const tasks = await lastValueFrom(from(ids).pipe(
-    mergeMap(async (id) => {
-      const c = await lastValueFrom(client.containers.create$(id, { image: BUSYBOX, args: ["sh", "-c", script] }));
-      const task = await lastValueFrom(c.newTask$({ io: Stdio.pipe({ stdin: true }) }));
-      const out = collect(task.stdout$);
-      const exit$ = task.wait$();
-      await lastValueFrom(task.start$());
-      return { c, task, out, exit$ };
-    }, 8),
-    toArray()));
+  const tasks = await lastValueFrom(
+    from(ids).pipe(
+      mergeMap(async (id) => {
+        const c = await lastValueFrom(client.containers.create$(id, { image: BUSYBOX, args: ["sh", "-c", script] }));
+        const task = await lastValueFrom(c.newTask$({ io: Stdio.pipe({ stdin: true }) }));
+        const out = collect(task.stdout$);
+        const exit$ = task.wait$();
+        await lastValueFrom(task.start$());
+        return { c, task, out, exit$ };
+      }, 8),
+      toArray(),
+    ),
+  );
   const ready = Date.now();
   t.diagnostic(`${N} tasks created and started in ${ready - started} ms; peak open fds ${openFds()} (before: ${fds})`);
   for (const { task } of tasks) task.stdin?.end("go\n");
-  const results = await Promise.all(tasks.map(async ({ task, out, exit$ }) => {
-    const status = await lastValueFrom(exit$);
-    await lastValueFrom(task.delete$());
-    return { code: status.code, out: (await out).toString() };
-  }));
+  const results = await Promise.all(
+    tasks.map(async ({ task, out, exit$ }) => {
+      const status = await lastValueFrom(exit$);
+      await lastValueFrom(task.delete$());
+      return { code: status.code, out: (await out).toString() };
+    }),
+  );
   t.diagnostic(`all ${N} streamed ${expected.length} bytes each in ${Date.now() - ready} ms`);
   assert.equal(results.filter((r) => r.code === 0 && r.out === expected).length, N);
-  await lastValueFrom(from(tasks).pipe(mergeMap(({ c }) => c.delete$(), 8), toArray()));
+  await lastValueFrom(
+    from(tasks).pipe(
+      mergeMap(({ c }) => c.delete$(), 8),
+      toArray(),
+    ),
+  );
   assert.deepEqual(fifoSets(), setsBefore);
   assert.deepEqual(fifoFds(), [], "every FIFO fd was closed");
   assert.ok(openFds() <= fds, `no fd leaked: ${openFds()} open, ${fds} before`);
 });
 
 test("nobody reading: the pipe fills and the process blocks; a late subscriber then gets every byte", async () => {
-  const container = await lastValueFrom(client.containers.create$("blocked", { image: BUSYBOX, args: ["dd", "if=/dev/zero", "bs=64k", "count=160"] }));
+  const container = await lastValueFrom(
+    client.containers.create$("blocked", { image: BUSYBOX, args: ["dd", "if=/dev/zero", "bs=64k", "count=160"] }),
+  );
   const task = await lastValueFrom(container.newTask$({ io: Stdio.pipe({ stderr: false }) }));
   const exit$ = task.wait$();
   await lastValueFrom(task.start$());
@@ -258,10 +311,17 @@ test("Stdio.streams: a slow Node Writable applies backpressure (RSS stays flat) 
       setTimeout(done, 1); // a consumer slower than the producer
     },
   });
-  const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage.rss()); }, 20);
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  }, 20);
   const started = Date.now();
   try {
-    const container = await lastValueFrom(client.containers.create$("slow", { image: BUSYBOX, args: ["dd", "if=/dev/zero", "bs=1M", `count=${total >> 20}`] }));
+    const container = await lastValueFrom(
+      client.containers.create$("slow", {
+        image: BUSYBOX,
+        args: ["dd", "if=/dev/zero", "bs=1M", `count=${total >> 20}`],
+      }),
+    );
     const task = await lastValueFrom(container.newTask$({ io: Stdio.streams({ stdout: slow }) }));
     const exit$ = task.wait$();
     await lastValueFrom(task.start$());
@@ -274,19 +334,28 @@ test("Stdio.streams: a slow Node Writable applies backpressure (RSS stays flat) 
   await new Promise<void>((resolve) => (slow.writableLength === 0 ? resolve() : slow.once("drain", () => resolve())));
   assert.equal(received, total);
   const growth = (peakRss - baseRss) / 1048576;
-  t.diagnostic(`256 MiB through a slow Writable in ${Date.now() - started} ms; RSS ${(baseRss / 1048576).toFixed(0)} MiB -> peak ${(peakRss / 1048576).toFixed(0)} MiB (+${growth.toFixed(1)} MiB)`);
+  t.diagnostic(
+    `256 MiB through a slow Writable in ${Date.now() - started} ms; RSS ${(baseRss / 1048576).toFixed(0)} MiB -> peak ${(peakRss / 1048576).toFixed(0)} MiB (+${growth.toFixed(1)} MiB)`,
+  );
   // Without backpressure the 256 MiB would pile up in this process (RSS + 256 MiB or more). With it,
   // only the pipes' and streams' windows are held: a generous bound, far from both.
   assert.ok(growth < 96, `RSS grew by ${growth.toFixed(0)} MiB while 256 MiB went through a slow Writable`);
 });
 
 test("run$ with Stdio.pipe(): output events between started and exited, and the FIFO set is removed", async () => {
-  const events = await lastValueFrom(client.run$("run-piped", {
-    image: BUSYBOX, args: ["sh", "-c", "cat; echo oops >&2; exit 4"], io: Stdio.pipe({ stdin: of("via stdin\n") }),
-  }).pipe(toArray()));
+  const events = await lastValueFrom(
+    client
+      .run$("run-piped", {
+        image: BUSYBOX,
+        args: ["sh", "-c", "cat; echo oops >&2; exit 4"],
+        io: Stdio.pipe({ stdin: of("via stdin\n") }),
+      })
+      .pipe(toArray()),
+  );
   const kinds = events.map((e) => (e.type === "output" ? "output" : e.type));
   assert.deepEqual([kinds[0], kinds[1], kinds.at(-1)], ["created", "started", "exited"]);
-  const text = (stream: string) => events.map((e) => (e.type === "output" && e.stream === stream ? e.data.toString() : "")).join("");
+  const text = (stream: string) =>
+    events.map((e) => (e.type === "output" && e.stream === stream ? e.data.toString() : "")).join("");
   assert.deepEqual([text("stdout"), text("stderr")], ["via stdin\n", "oops\n"]); // the two streams are not ordered relative to each other
   const exited = events.at(-1);
   assert.equal(exited?.type === "exited" ? exited.status.code : -1, 4);
@@ -320,11 +389,14 @@ test("a task loaded without attach (its creator gone): delete$ still removes the
 
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms); });
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+  });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
-const ioErrors = (proc: Process): Promise<string[]> => lastValueFrom(proc.ioErrors$.pipe(toArray())).then((es) => es.map((e) => e.message));
+const ioErrors = (proc: Process): Promise<string[]> =>
+  lastValueFrom(proc.ioErrors$.pipe(toArray())).then((es) => es.map((e) => e.message));
 
 for (const how of ["errors", "closes"] as const) {
   test(`Stdio.streams: a stdout Writable that ${how} mid-output is unpiped and the rest discarded: the process exits, delete$ completes`, async () => {
@@ -334,22 +406,33 @@ for (const how of ["errors", "closes"] as const) {
       write(chunk: Buffer, _enc, cb) {
         got += chunk.length;
         if (how === "errors") cb(new Error("the HTTP client left"));
-        else { cb(); dest.destroy(); }
+        else {
+          cb();
+          dest.destroy();
+        }
       },
     });
     dest.on("error", () => undefined); // the application's own handler
-    const container = await lastValueFrom(client.containers.create$(`gone-${how}`, { image: BUSYBOX, args: ["dd", "if=/dev/zero", "bs=64k", "count=64"] }));
+    const container = await lastValueFrom(
+      client.containers.create$(`gone-${how}`, { image: BUSYBOX, args: ["dd", "if=/dev/zero", "bs=64k", "count=64"] }),
+    );
     try {
       const task = await lastValueFrom(container.newTask$({ io: Stdio.streams({ stdout: dest }) }));
       const errors = ioErrors(task);
       const exit$ = task.wait$();
       await lastValueFrom(task.start$());
-      assert.equal((await within(lastValueFrom(exit$), 20_000, "the process exits although its stdout Writable is gone")).code, 0);
+      assert.equal(
+        (await within(lastValueFrom(exit$), 20_000, "the process exits although its stdout Writable is gone")).code,
+        0,
+      );
       await within(lastValueFrom(task.delete$()), 15_000, "delete$");
       assert.ok(got > 0 && got < 4 * 1024 * 1024, `the Writable got part of the output (${got} bytes)`);
       const messages = await within(errors, 5_000, "ioErrors$ completes when the IO is closed");
       assert.equal(messages.length, 1, JSON.stringify(messages));
-      assert.match(messages[0] ?? "", how === "errors" ? /stdout Writable failed \(the HTTP client left\)/ : /stdout Writable closed/);
+      assert.match(
+        messages[0] ?? "",
+        how === "errors" ? /stdout Writable failed \(the HTTP client left\)/ : /stdout Writable closed/,
+      );
     } finally {
       await lastValueFrom(container.delete$());
     }
@@ -368,7 +451,10 @@ async function started(id: string, io: ReturnType<typeof Stdio.pipe>, args: stri
 }
 
 test("an Observable stdin that errors: stdin is closed (cat exits) and the error is reported on ioErrors$, not taken for EOF", async () => {
-  const stdin = concat(of("a\n"), throwError(() => new Error("source broke")));
+  const stdin = concat(
+    of("a\n"),
+    throwError(() => new Error("source broke")),
+  );
   const { container, task, exit$, out, errors } = await started("obs-err", Stdio.pipe({ stdin }), ["cat"]);
   assert.equal((await within(lastValueFrom(exit$), 10_000, "cat exits once stdin is closed")).code, 0);
   await lastValueFrom(task.delete$());
@@ -395,7 +481,11 @@ test("a Readable stdin that errors: stdin is closed (cat exits) and the error is
 test("a Readable stdin that never ends is unpiped and destroyed when the IO closes (delete$)", async () => {
   const source = new PassThrough();
   source.write("c\n");
-  const { container, task, exit$, out } = await started("rd-close", Stdio.pipe({ stdin: source }), ["sh", "-c", "read x; echo got $x"]);
+  const { container, task, exit$, out } = await started("rd-close", Stdio.pipe({ stdin: source }), [
+    "sh",
+    "-c",
+    "read x; echo got $x",
+  ]);
   await within(lastValueFrom(exit$), 10_000, "the process exits after one line");
   await lastValueFrom(task.delete$());
   await lastValueFrom(container.delete$());
@@ -405,7 +495,11 @@ test("a Readable stdin that never ends is unpiped and destroyed when the IO clos
 });
 
 test("task.stdin's write errors reach the user: the library adds no 'error' listener that would swallow them", async () => {
-  const { container, task, exit$, out } = await started("stdin-err", Stdio.pipe({ stdin: true }), ["sh", "-c", "read x; echo got $x"]);
+  const { container, task, exit$, out } = await started("stdin-err", Stdio.pipe({ stdin: true }), [
+    "sh",
+    "-c",
+    "read x; echo got $x",
+  ]);
   const stdin = task.stdin;
   assert.ok(stdin);
   assert.equal(stdin.listenerCount("error"), 0, "no library 'error' listener on the user's Writable");
@@ -414,14 +508,19 @@ test("task.stdin's write errors reach the user: the library adds no 'error' list
   await lastValueFrom(task.delete$());
   await lastValueFrom(container.delete$());
   const failed = new Promise<Error | null | undefined>((resolve) => stdin.write("too late\n", resolve));
-  assert.equal(((await within(failed, 5_000, "the write's callback")) as NodeJS.ErrnoException | null)?.code, "ERR_STREAM_DESTROYED");
+  assert.equal(
+    ((await within(failed, 5_000, "the write's callback")) as NodeJS.ErrnoException | null)?.code,
+    "ERR_STREAM_DESTROYED",
+  );
   assert.equal((await out).toString(), "got d\n");
 });
 
 test("a fifoDir the shim cannot see: the error says the shim could not open the FIFOs there and names fifoDir / CONTAINERD_FIFO_DIR", async () => {
   // The lab's daemon (and its shims) run with a private /run: a directory in ours is invisible to them.
   const hidden = mkdtempSync("/run/rxc-hidden-");
-  const container = await lastValueFrom(client.containers.create$("hidden", { image: BUSYBOX, args: ["sleep", "600"] }));
+  const container = await lastValueFrom(
+    client.containers.create$("hidden", { image: BUSYBOX, args: ["sleep", "600"] }),
+  );
   try {
     const r = await settle(lastValueFrom(container.newTask$({ io: Stdio.pipe({ fifoDir: hidden }) })));
     const check = (e: unknown) => {
@@ -430,7 +529,10 @@ test("a fifoDir the shim cannot see: the error says the shim could not open the 
       assert.match(err.message, new RegExp(`shim could not open the FIFOs in ${hidden}/io-`));
       assert.match(err.message, /fifoDir/);
       assert.match(err.message, /CONTAINERD_FIFO_DIR/);
-      assert.ok(ContainerdError.is(err.cause) && /failed to start io pipe copy/.test(err.cause.rawMessage), "containerd's error is the cause");
+      assert.ok(
+        ContainerdError.is(err.cause) && /failed to start io pipe copy/.test(err.cause.rawMessage),
+        "containerd's error is the cause",
+      );
     };
     check(r.error);
     const task = await lastValueFrom(container.newTask$());

@@ -10,7 +10,11 @@ let dispose: () => Promise<void>;
 before(async () => ({ client, dispose } = await labClient("labels", { image: true })));
 after(async () => dispose());
 
-const outcome = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+const outcome = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 
 test("the daemon's own limit is the one checked client-side: 4096 bytes pass, 4097 are InvalidArgument", async () => {
   const ns = client.services.namespaces;
@@ -18,26 +22,51 @@ test("the daemon's own limit is the one checked client-side: 4096 bytes pass, 40
   await lastValueFrom(ns.create$({ namespace: { name: fits, labels: { k: "v".repeat(MAX_LABEL_SIZE - 1) } } }));
   await lastValueFrom(ns.delete$({ name: fits }));
   const over = uniqueNamespace("lbl");
-  const r = await outcome(lastValueFrom(ns.create$({ namespace: { name: over, labels: { k: "v".repeat(MAX_LABEL_SIZE) } } })));
+  const r = await outcome(
+    lastValueFrom(ns.create$({ namespace: { name: over, labels: { k: "v".repeat(MAX_LABEL_SIZE) } } })),
+  );
   assert.ok(isInvalidArgument(r), `the raw RPC, unchecked: ${String(r)}`);
   // 1.7 and 2.x say the length (the client-side check follows them); 1.6 does not.
   const v = await daemonVersion(client);
-  assert.match(String(r), atLeast(v, 1, 7)
-    ? /label key and value length \(4097 bytes\) greater than maximum size \(4096 bytes\), key: k/
-    : /label key and value greater than maximum size \(4096 bytes\), key: k/);
+  assert.match(
+    String(r),
+    atLeast(v, 1, 7)
+      ? /label key and value length \(4097 bytes\) greater than maximum size \(4096 bytes\), key: k/
+      : /label key and value greater than maximum size \(4096 bytes\), key: k/,
+  );
 });
 
 test("an oversized label: containers.create$ fails with InvalidArgumentError before any RPC and leaves nothing behind", async () => {
   const started = client.callStats.started;
-  const r = await outcome(lastValueFrom(client.containers.create$("too-big", {
-    image: BUSYBOX, args: ["true"], labels: { app: "web", note: "x".repeat(MAX_LABEL_SIZE) } })));
+  const r = await outcome(
+    lastValueFrom(
+      client.containers.create$("too-big", {
+        image: BUSYBOX,
+        args: ["true"],
+        labels: { app: "web", note: "x".repeat(MAX_LABEL_SIZE) },
+      }),
+    ),
+  );
   assert.ok(isInvalidArgument(r), String(r));
-  assert.match(String(r), /container labels: label key and value length \(\d+ bytes\) greater than maximum size \(4096 bytes\), key: note/);
+  assert.match(
+    String(r),
+    /container labels: label key and value length \(\d+ bytes\) greater than maximum size \(4096 bytes\), key: note/,
+  );
   assert.equal(client.callStats.started, started, "no RPC");
   const s = client.services;
-  assert.deepEqual((await lastValueFrom(s.containers.list$({}))).containers.map((c) => c.id), [], "no container");
-  assert.deepEqual((await lastValueFrom(s.leases.list$({}))).leases.map((l) => l.id), [], "no lease");
-  const snapshots = (await lastValueFrom(s.snapshots.list$({ snapshotter: "overlayfs" }).pipe(toArray()))).flatMap((r) => r.info.map((i) => i.name));
+  assert.deepEqual(
+    (await lastValueFrom(s.containers.list$({}))).containers.map((c) => c.id),
+    [],
+    "no container",
+  );
+  assert.deepEqual(
+    (await lastValueFrom(s.leases.list$({}))).leases.map((l) => l.id),
+    [],
+    "no lease",
+  );
+  const snapshots = (await lastValueFrom(s.snapshots.list$({ snapshotter: "overlayfs" }).pipe(toArray()))).flatMap(
+    (r) => r.info.map((i) => i.name),
+  );
   assert.ok(!snapshots.includes("too-big"), "no snapshot");
 });
 
@@ -50,11 +79,17 @@ test("an oversized label: namespaces.create$ and setLabels$ fail before any RPC;
   assert.equal(client.callStats.started, started, "no RPC");
   const all = await lastValueFrom(client.namespaces.list$());
   assert.ok(!all.some((n) => n.name === name), "not created");
-  assert.deepEqual(all.find((n) => n.name === client.namespace)?.labels, { "rxcontainerd.test": "1" }, "labels unchanged");
+  assert.deepEqual(
+    all.find((n) => n.name === client.namespace)?.labels,
+    { "rxcontainerd.test": "1" },
+    "labels unchanged",
+  );
 });
 
 test("an oversized label: a container's setLabels$ and update$ fail before any RPC; its labels are unchanged", async () => {
-  const container = await lastValueFrom(client.containers.create$("labelled", { image: BUSYBOX, args: ["true"], labels: { app: "web" } }));
+  const container = await lastValueFrom(
+    client.containers.create$("labelled", { image: BUSYBOX, args: ["true"], labels: { app: "web" } }),
+  );
   try {
     const started = client.callStats.started;
     const big = { note: "x".repeat(MAX_LABEL_SIZE) };

@@ -56,13 +56,23 @@ test("kill SIGKILL -> 137; second kill NotFound; delete of running FailedPrecond
 });
 
 test("run$ emits created, started, exited and removes everything", async () => {
-  const events = await lastValueFrom(client.run$("runner", { image: BUSYBOX, args: ["sh", "-c", "exit 3"] }).pipe(toArray()));
-  assert.deepEqual(events.map((e) => e.type), ["created", "started", "exited"]);
+  const events = await lastValueFrom(
+    client.run$("runner", { image: BUSYBOX, args: ["sh", "-c", "exit 3"] }).pipe(toArray()),
+  );
+  assert.deepEqual(
+    events.map((e) => e.type),
+    ["created", "started", "exited"],
+  );
   const exited = events[2];
   assert.ok(exited?.type === "exited" && exited.status.code === 3);
   const left = await lastValueFrom(client.containers.list$());
   assert.deepEqual(left, []);
-  const snaps = await lastValueFrom(client.services.snapshots.list$({ snapshotter: "overlayfs" }).pipe(concatMap((r) => r.info), toArray()));
+  const snaps = await lastValueFrom(
+    client.services.snapshots.list$({ snapshotter: "overlayfs" }).pipe(
+      concatMap((r) => r.info),
+      toArray(),
+    ),
+  );
   assert.ok(!snaps.some((s) => s.name === "runner"), "snapshot removed");
 });
 

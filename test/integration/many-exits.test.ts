@@ -22,13 +22,19 @@ test(`${N} /bin/true tasks with wait$ before start$: every exit delivered with c
     const task = await lastValueFrom(c.newTask$());
     const exit$ = task.wait$();
     await lastValueFrom(task.start$());
-    const exit = await lastValueFrom(exit$.pipe(timeout({ first: 30_000, with: () => throwError(() => new Error(`no exit for task ${i} within 30 s`)) })));
+    const exit = await lastValueFrom(
+      exit$.pipe(
+        timeout({ first: 30_000, with: () => throwError(() => new Error(`no exit for task ${i} within 30 s`)) }),
+      ),
+    );
     codes.set(exit.code, (codes.get(exit.code) ?? 0) + 1);
     if (exit.code === 0) delivered++;
     await lastValueFrom(task.delete$());
   }
   await lastValueFrom(c.delete$());
-  t.diagnostic(`true-loop: ${delivered}/${N} exits delivered with code 0; codes ${JSON.stringify([...codes])}; event streams opened ${client.eventStreamsOpened - streamsBefore}`);
+  t.diagnostic(
+    `true-loop: ${delivered}/${N} exits delivered with code 0; codes ${JSON.stringify([...codes])}; event streams opened ${client.eventStreamsOpened - streamsBefore}`,
+  );
   assert.equal(delivered, N);
   assert.ok(client.eventStreamsOpened - streamsBefore <= 1, "waits share the client's one event stream");
 });
@@ -42,17 +48,42 @@ test(`${AT_ONCE} tasks waited at once use one events stream (count the streams) 
   const ms = (from: number) => `${((performance.now() - from) / 1000).toFixed(1)} s`;
   let t0 = performance.now();
   // Every task traps SIGTERM and exits with its own code; until then all of them are running.
-  const running = await lastValueFrom(range(0, AT_ONCE).pipe(mergeMap(async (i) => {
-    const c = await lastValueFrom(waiter.containers.create$(`at-once-${i}`, { image: BUSYBOX,
-      args: ["sh", "-c", `trap 'exit ${code(i)}' TERM; sleep 1000 & wait`] }));
-    const task = await lastValueFrom(c.newTask$());
-    const exit = settle(lastValueFrom(task.wait$().pipe(timeout({ first: 120_000, with: () => throwError(() => new Error(`no exit for at-once-${i} within 120 s`)) }))));
-    await lastValueFrom(task.start$());
-    return { i, c, task, exit };
-  }, 12), toArray()));
+  const running = await lastValueFrom(
+    range(0, AT_ONCE).pipe(
+      mergeMap(async (i) => {
+        const c = await lastValueFrom(
+          waiter.containers.create$(`at-once-${i}`, {
+            image: BUSYBOX,
+            args: ["sh", "-c", `trap 'exit ${code(i)}' TERM; sleep 1000 & wait`],
+          }),
+        );
+        const task = await lastValueFrom(c.newTask$());
+        const exit = settle(
+          lastValueFrom(
+            task
+              .wait$()
+              .pipe(
+                timeout({
+                  first: 120_000,
+                  with: () => throwError(() => new Error(`no exit for at-once-${i} within 120 s`)),
+                }),
+              ),
+          ),
+        );
+        await lastValueFrom(task.start$());
+        return { i, c, task, exit };
+      }, 12),
+      toArray(),
+    ),
+  );
   running.sort((a, b) => a.i - b.i);
   t.diagnostic(`at-once: ${AT_ONCE} containers created, tasks started and waited in ${ms(t0)}`);
-  const statuses = await lastValueFrom(from(running).pipe(mergeMap((r) => r.task.status$(), 32), toArray()));
+  const statuses = await lastValueFrom(
+    from(running).pipe(
+      mergeMap((r) => r.task.status$(), 32),
+      toArray(),
+    ),
+  );
   assert.deepEqual(new Set(statuses.map((s) => s.status)), new Set(["running"]), "all running at the same time");
   // While the waits are pending, the client holds its one events stream and no other call.
   const open = waiter.callStats.active;
@@ -60,19 +91,37 @@ test(`${AT_ONCE} tasks waited at once use one events stream (count the streams) 
   assert.equal(waiter.waitMode, "events");
   assert.equal(open, 1, "1 stream and 0 other calls while the waits are pending");
   t0 = performance.now();
-  await lastValueFrom(from(running).pipe(mergeMap((r) => r.task.kill$("SIGTERM"), 32), toArray()));
+  await lastValueFrom(
+    from(running).pipe(
+      mergeMap((r) => r.task.kill$("SIGTERM"), 32),
+      toArray(),
+    ),
+  );
   const results = await Promise.all(running.map((r) => r.exit));
-  t.diagnostic(`at-once: SIGTERM to ${AT_ONCE} tasks and every exit delivered in ${ms(t0)}; ` +
-    `event streams opened ${waiter.eventStreamsOpened}; calls started ${waiter.callStats.started}`);
-  assert.deepEqual(results.map((r) => r.error), running.map(() => undefined));
-  assert.deepEqual(results.map((r) => r.value?.code), running.map((r) => code(r.i)));
+  t.diagnostic(
+    `at-once: SIGTERM to ${AT_ONCE} tasks and every exit delivered in ${ms(t0)}; ` +
+      `event streams opened ${waiter.eventStreamsOpened}; calls started ${waiter.callStats.started}`,
+  );
+  assert.deepEqual(
+    results.map((r) => r.error),
+    running.map(() => undefined),
+  );
+  assert.deepEqual(
+    results.map((r) => r.value?.code),
+    running.map((r) => code(r.i)),
+  );
   assert.equal(waiter.eventStreamsOpened, 1, "every wait$ shares the client's one events stream");
   t0 = performance.now();
-  const deleted = await lastValueFrom(from(running).pipe(mergeMap(async (r) => {
-    const { code: c } = await lastValueFrom(r.task.delete$());
-    await lastValueFrom(r.c.delete$());
-    return c;
-  }, 16), toArray()));
+  const deleted = await lastValueFrom(
+    from(running).pipe(
+      mergeMap(async (r) => {
+        const { code: c } = await lastValueFrom(r.task.delete$());
+        await lastValueFrom(r.c.delete$());
+        return c;
+      }, 16),
+      toArray(),
+    ),
+  );
   t.diagnostic(`at-once: ${AT_ONCE} tasks and containers deleted in ${ms(t0)}`);
   assert.equal(deleted.length, AT_ONCE);
   assert.deepEqual((await lastValueFrom(waiter.services.tasks.list$({}))).tasks, [], "no task left");

@@ -36,19 +36,51 @@ before(async () => {
   const seed = randomBytes(1 << 20);
   layerDigest = bigBlobDigest(MIB, seed);
   const layer = { digest: layerDigest, size: MIB << 20 };
-  await lastValueFrom(client.content.write$(`pushmem-${layerDigest}`, Readable.from(bigBlobChunks(MIB, seed)), { expected: layer, lease }));
-  const config = Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [layerDigest] }, config: {} }));
-  const configDesc = { mediaType: "application/vnd.oci.image.config.v1+json", digest: sha(config), size: config.length };
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config: configDesc,
-    layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", ...layer }],
-  }));
-  const manifestDesc = { mediaType: "application/vnd.oci.image.manifest.v1+json", digest: sha(manifest), size: manifest.length };
-  await lastValueFrom(client.content.write$(`pushmem-${configDesc.digest}`, Readable.from([config]), { expected: configDesc, lease }));
-  await lastValueFrom(client.content.write$(`pushmem-${manifestDesc.digest}`, Readable.from([manifest]), {
-    expected: manifestDesc, lease,
-    labels: { "containerd.io/gc.ref.content.config": configDesc.digest, "containerd.io/gc.ref.content.l.0": layerDigest },
-  }));
+  await lastValueFrom(
+    client.content.write$(`pushmem-${layerDigest}`, Readable.from(bigBlobChunks(MIB, seed)), {
+      expected: layer,
+      lease,
+    }),
+  );
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: "amd64",
+      os: "linux",
+      rootfs: { type: "layers", diff_ids: [layerDigest] },
+      config: {},
+    }),
+  );
+  const configDesc = {
+    mediaType: "application/vnd.oci.image.config.v1+json",
+    digest: sha(config),
+    size: config.length,
+  };
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: "application/vnd.oci.image.manifest.v1+json",
+      config: configDesc,
+      layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", ...layer }],
+    }),
+  );
+  const manifestDesc = {
+    mediaType: "application/vnd.oci.image.manifest.v1+json",
+    digest: sha(manifest),
+    size: manifest.length,
+  };
+  await lastValueFrom(
+    client.content.write$(`pushmem-${configDesc.digest}`, Readable.from([config]), { expected: configDesc, lease }),
+  );
+  await lastValueFrom(
+    client.content.write$(`pushmem-${manifestDesc.digest}`, Readable.from([manifest]), {
+      expected: manifestDesc,
+      lease,
+      labels: {
+        "containerd.io/gc.ref.content.config": configDesc.digest,
+        "containerd.io/gc.ref.content.l.0": layerDigest,
+      },
+    }),
+  );
   await lastValueFrom(client.services.images.create$({ image: { name, target: manifestDesc } }));
 });
 
@@ -61,7 +93,9 @@ after(async () => {
 test(`push$ of a ${MIB} MiB layer to a registry reading 1 MiB / ${EVERY_MS} ms keeps RSS growth under ${BOUND_MIB} MiB`, async (t) => {
   const base = process.memoryUsage.rss();
   let peak = base;
-  const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage.rss()); }, 10);
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, 10);
   let events;
   const t0 = Date.now();
   try {
@@ -70,9 +104,14 @@ test(`push$ of a ${MIB} MiB layer to a registry reading 1 MiB / ${EVERY_MS} ms k
     clearInterval(timer);
   }
   const growth = (Math.max(peak, process.memoryUsage.rss()) - base) / (1 << 20);
-  t.diagnostic(`RSS growth while pushing ${MIB} MiB: ${growth.toFixed(1)} MiB (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  t.diagnostic(
+    `RSS growth while pushing ${MIB} MiB: ${growth.toFixed(1)} MiB (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+  );
   assert.equal(events.at(-1)?.type, "done");
   assert.ok(registry.blobs.includes(layerDigest), "the registry received the whole layer, digest verified");
   assert.equal(registry.manifests, 1);
-  assert.ok(growth < BOUND_MIB, `RSS grew by ${growth.toFixed(1)} MiB pushing a ${MIB} MiB layer (bound ${BOUND_MIB} MiB)`);
+  assert.ok(
+    growth < BOUND_MIB,
+    `RSS grew by ${growth.toFixed(1)} MiB pushing a ${MIB} MiB layer (bound ${BOUND_MIB} MiB)`,
+  );
 });

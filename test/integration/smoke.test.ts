@@ -1,7 +1,13 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { lastValueFrom } from "rxjs";
-import { isAlreadyExists, isInvalidArgument, isNotFound, isFailedPrecondition, type Containerd } from "../../src/index.js";
+import {
+  isAlreadyExists,
+  isInvalidArgument,
+  isNotFound,
+  isFailedPrecondition,
+  type Containerd,
+} from "../../src/index.js";
 import { labClient } from "../support/lab.js";
 import { settle } from "../support/settle.js";
 
@@ -21,7 +27,10 @@ test("version, server, health and plugins of the lab daemon", async () => {
   const overlay = snapshotters.find((p) => p.id === "overlayfs");
   assert.ok(overlay, "overlayfs snapshotter listed");
   assert.equal(overlay.initError, undefined);
-  assert.ok(snapshotters.every((p) => p.type === "io.containerd.snapshotter.v1"), "filter applied by the daemon");
+  assert.ok(
+    snapshotters.every((p) => p.type === "io.containerd.snapshotter.v1"),
+    "filter applied by the daemon",
+  );
 });
 
 test("namespaces round-trip: create, get, labels, list, delete", async (t) => {
@@ -37,7 +46,10 @@ test("namespaces round-trip: create, get, labels, list, delete", async (t) => {
   assert.ok((await lastValueFrom(client.namespaces.list$())).some((n) => n.name === name));
   const missing = await settle(lastValueFrom(client.namespaces.setLabels$(`${name}-nope`, { a: "1" })));
   assert.ok(isNotFound(missing.error), String(missing.error));
-  assert.ok(!(await lastValueFrom(client.namespaces.list$())).some((n) => n.name === `${name}-nope`), "no namespace created");
+  assert.ok(
+    !(await lastValueFrom(client.namespaces.list$())).some((n) => n.name === `${name}-nope`),
+    "no namespace created",
+  );
   await lastValueFrom(client.namespaces.delete$(name));
   const gone = await settle(lastValueFrom(client.namespaces.get$(name)));
   assert.ok(isNotFound(gone.error), String(gone.error));
@@ -56,7 +68,10 @@ test("a fresh namespace has no containers; a missing container is NotFound", asy
   assert.deepEqual(list.containers, []);
   const missing = await settle(lastValueFrom(client.services.containers.get$({ id: "does-not-exist" })));
   assert.ok(isNotFound(missing.error), String(missing.error));
-  assert.match((missing.error as Error).message, /container "does-not-exist" in namespace "smoke-[0-9a-f]+": not found/);
+  assert.match(
+    (missing.error as Error).message,
+    /container "does-not-exist" in namespace "smoke-[0-9a-f]+": not found/,
+  );
 });
 
 test("a namespaced RPC without a namespace header fails as containerd says", async () => {
@@ -66,6 +81,8 @@ test("a namespaced RPC without a namespace header fails as containerd says", asy
 });
 
 test("the lab's busybox image is there in the default namespace", async () => {
-  const img = await lastValueFrom(client.withNamespace("default").services.images.get$({ name: "docker.io/library/busybox:latest" }));
+  const img = await lastValueFrom(
+    client.withNamespace("default").services.images.get$({ name: "docker.io/library/busybox:latest" }),
+  );
   assert.equal(img.image?.target?.mediaType, "application/vnd.oci.image.manifest.v1+json");
 });

@@ -21,7 +21,10 @@ const pad = (n: number) => Buffer.alloc((512 - (n % 512)) % 512);
 async function* dockerSave(size: number): AsyncGenerator<Buffer> {
   const layerSize = 512 + size + pad(size).length + 1024;
   const diff = createHash("sha256");
-  const layerPart = (b: Buffer) => { diff.update(b); return b; };
+  const layerPart = (b: Buffer) => {
+    diff.update(b);
+    return b;
+  };
   yield tarHeader("l1/layer.tar", layerSize);
   yield layerPart(tarHeader("blob.bin", size));
   const block = randomBytes(MiB);
@@ -31,10 +34,24 @@ async function* dockerSave(size: number): AsyncGenerator<Buffer> {
   }
   yield layerPart(Buffer.concat([pad(size), Buffer.alloc(1024)]));
   yield pad(layerSize);
-  const config = Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", config: {}, rootfs: { type: "layers", diff_ids: [`sha256:${diff.digest("hex")}`] } }));
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: "amd64",
+      os: "linux",
+      config: {},
+      rootfs: { type: "layers", diff_ids: [`sha256:${diff.digest("hex")}`] },
+    }),
+  );
   yield Buffer.concat([tarHeader("config.json", config.length), config, pad(config.length)]);
-  const manifest = Buffer.from(JSON.stringify([{ Config: "config.json", RepoTags: ["big:1"], Layers: ["l1/layer.tar"] }]));
-  yield Buffer.concat([tarHeader("manifest.json", manifest.length), manifest, pad(manifest.length), Buffer.alloc(1024)]);
+  const manifest = Buffer.from(
+    JSON.stringify([{ Config: "config.json", RepoTags: ["big:1"], Layers: ["l1/layer.tar"] }]),
+  );
+  yield Buffer.concat([
+    tarHeader("manifest.json", manifest.length),
+    manifest,
+    pad(manifest.length),
+    Buffer.alloc(1024),
+  ]);
 }
 
 test("a 512 MiB docker-save stream imports in bounded memory", async () => {
@@ -42,9 +59,13 @@ test("a 512 MiB docker-save stream imports in bounded memory", async () => {
   global.gc?.();
   const base = process.memoryUsage().rss;
   let peak = base;
-  const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 20);
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 20);
   const t0 = Date.now();
-  const events = await lastValueFrom(client.images.import$(Readable.from(dockerSave(size), { objectMode: false })).pipe(toArray()));
+  const events = await lastValueFrom(
+    client.images.import$(Readable.from(dockerSave(size), { objectMode: false })).pipe(toArray()),
+  );
   clearInterval(timer);
   const growth = (Math.max(peak, process.memoryUsage().rss) - base) / MiB;
   console.log(`imported ${size / MiB} MiB in ${Date.now() - t0} ms, RSS growth ${growth.toFixed(0)} MiB`);

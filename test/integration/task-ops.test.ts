@@ -11,7 +11,9 @@ before(async () => ({ client, dispose } = await labClient("ops", { image: true }
 after(async () => dispose());
 
 test("pause/resume, pids, metrics (cgroup v1 decoded), update, resize, spec, checkpoint error", async () => {
-  const c = await lastValueFrom(client.containers.create$("ops", { image: BUSYBOX, args: ["sh", "-c", "while true; do sleep 1; done"] }));
+  const c = await lastValueFrom(
+    client.containers.create$("ops", { image: BUSYBOX, args: ["sh", "-c", "while true; do sleep 1; done"] }),
+  );
   const task = await lastValueFrom(c.newTask$());
   await lastValueFrom(task.start$());
   await lastValueFrom(task.pause$());
@@ -70,9 +72,16 @@ test("created task: status created, delete$ refused (pid > 0), delete({kill}) wo
 });
 
 test("container metadata: info, labels, setLabels, update, extensions, image, spec, load, list", async () => {
-  const c = await lastValueFrom(client.containers.create$("meta", {
-    image: BUSYBOX, args: ["true"], labels: { a: "1", b: "2" }, env: { FOO: "bar" }, hostname: "meta-host", user: "1000:1000",
-  }));
+  const c = await lastValueFrom(
+    client.containers.create$("meta", {
+      image: BUSYBOX,
+      args: ["true"],
+      labels: { a: "1", b: "2" },
+      env: { FOO: "bar" },
+      hostname: "meta-host",
+      user: "1000:1000",
+    }),
+  );
   const info = await lastValueFrom(c.info$());
   assert.equal(info.image, BUSYBOX);
   assert.equal(info.runtime.name, "io.containerd.runc.v2");
@@ -80,7 +89,11 @@ test("container metadata: info, labels, setLabels, update, extensions, image, sp
   assert.deepEqual(await lastValueFrom(c.setLabels$({ a: "", c: "3" })), { b: "2", c: "3" });
   const spec = await lastValueFrom(c.spec$());
   assert.equal(spec.hostname, "meta-host");
-  assert.deepEqual(spec.process?.user, { uid: 1000, gid: 1000, additionalGids: [1000, 10] }, "uid 1000 is app, a member of wheel (10) in the image's /etc/group");
+  assert.deepEqual(
+    spec.process?.user,
+    { uid: 1000, gid: 1000, additionalGids: [1000, 10] },
+    "uid 1000 is app, a member of wheel (10) in the image's /etc/group",
+  );
   assert.ok(spec.process?.env?.includes("FOO=bar") && spec.process.env.some((e) => e.startsWith("PATH=")));
   assert.equal(spec.linux?.cgroupsPath, `/${client.namespace}/meta`);
   const img = await lastValueFrom(c.image$());
@@ -89,7 +102,10 @@ test("container metadata: info, labels, setLabels, update, extensions, image, sp
   assert.deepEqual(updated.labels, { only: "this" });
   assert.deepEqual(await lastValueFrom(c.extensions$()), {});
   assert.equal((await lastValueFrom(client.containers.load$("meta"))).id, "meta");
-  assert.deepEqual((await lastValueFrom(client.containers.list$("labels.only==this"))).map((x) => x.id), ["meta"]);
+  assert.deepEqual(
+    (await lastValueFrom(client.containers.list$("labels.only==this"))).map((x) => x.id),
+    ["meta"],
+  );
   assert.deepEqual(await lastValueFrom(client.containers.list$("labels.only==that")), []);
   const missing = await settle(lastValueFrom(client.containers.load$("nope")));
   assert.ok(isNotFound(missing.error));
@@ -103,20 +119,36 @@ test("create$ rejects bad input before any RPC and rolls back on failure", async
     const r = await settle(lastValueFrom(client.containers.create$(id, { image: BUSYBOX })));
     assert.ok(isInvalidArgument(r.error), `${JSON.stringify(id)}: ${String(r.error)}`);
   }
-  const noImage = await settle(lastValueFrom(client.containers.create$("noimg", { image: "docker.io/library/nope:1" })));
+  const noImage = await settle(
+    lastValueFrom(client.containers.create$("noimg", { image: "docker.io/library/nope:1" })),
+  );
   assert.ok(isNotFound(noImage.error), String(noImage.error));
-  const named = await lastValueFrom(client.containers.create$("named", { image: BUSYBOX, args: ["true"], user: "app:wheel" }));
+  const named = await lastValueFrom(
+    client.containers.create$("named", { image: BUSYBOX, args: ["true"], user: "app:wheel" }),
+  );
   const namedSpec = await lastValueFrom(named.spec$());
-  assert.equal(namedSpec.process?.user.uid, 1000, "user name resolved from the image's /etc/passwd via the content store");
+  assert.equal(
+    namedSpec.process?.user.uid,
+    1000,
+    "user name resolved from the image's /etc/passwd via the content store",
+  );
   assert.equal(namedSpec.process?.user.gid, 10, "group name resolved from /etc/group");
   await lastValueFrom(named.delete$());
-  const badUser = await settle(lastValueFrom(client.containers.create$("baduser", { image: BUSYBOX, user: "nosuchuser" })));
+  const badUser = await settle(
+    lastValueFrom(client.containers.create$("baduser", { image: BUSYBOX, user: "nosuchuser" })),
+  );
   assert.ok(isInvalidArgument(badUser.error), String(badUser.error));
   await lastValueFrom(client.containers.create$("dup", { image: BUSYBOX, args: ["true"] }));
   const dup = await settle(lastValueFrom(client.containers.create$("dup", { image: BUSYBOX, args: ["true"] })));
   assert.ok(dup.error, "duplicate id fails");
-  assert.deepEqual((await lastValueFrom(client.containers.list$())).map((c) => c.id), ["dup"], "the original survives, nothing else left");
+  assert.deepEqual(
+    (await lastValueFrom(client.containers.list$())).map((c) => c.id),
+    ["dup"],
+    "the original survives, nothing else left",
+  );
   await lastValueFrom((await lastValueFrom(client.containers.load$("dup"))).delete$());
-  const snaps = (await lastValueFrom(client.services.snapshots.list$({ snapshotter: "overlayfs" }))).info.map((s) => s.name);
+  const snaps = (await lastValueFrom(client.services.snapshots.list$({ snapshotter: "overlayfs" }))).info.map(
+    (s) => s.name,
+  );
   assert.ok(!snaps.some((s) => ["noimg", "baduser", "dup"].includes(s)), `leftover snapshots ${JSON.stringify(snaps)}`);
 });

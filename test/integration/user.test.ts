@@ -14,7 +14,10 @@ before(async () => ({ client, dispose } = await labClient("user", { image: true 
 after(async () => dispose());
 
 const ids = async (id: string, user: string | undefined) => {
-  const r = await runPiped(client, id, Stdio.pipe(), { args: ["sh", "-c", "id -u; id -g; id -G"], ...(user ? { user } : {}) });
+  const r = await runPiped(client, id, Stdio.pipe(), {
+    args: ["sh", "-c", "id -u; id -g; id -G"],
+    ...(user ? { user } : {}),
+  });
   assert.equal(r.code, 0, r.stderr.toString());
   const [uid, gid, groups] = r.stdout.toString().trim().split("\n");
   return { uid, gid, groups: (groups ?? "").split(" ").sort() };

@@ -2,8 +2,16 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { filter, firstValueFrom, lastValueFrom, Subject, throwError, timeout } from "rxjs";
 import {
-  isEvent, isNotFound, isUnavailable, retryWithBackoff, Stdio,
-  type ConnectivityState, type Containerd, type Container, type Envelope, type Task,
+  isEvent,
+  isNotFound,
+  isUnavailable,
+  retryWithBackoff,
+  Stdio,
+  type ConnectivityState,
+  type Containerd,
+  type Container,
+  type Envelope,
+  type Task,
 } from "../../src/index.js";
 import { BUSYBOX, labClient } from "../support/lab.js";
 import { atLeast, daemonVersion } from "../support/daemon-version.js";
@@ -21,12 +29,23 @@ test("kill -9 containerd while 20 tasks are waited; restart: every wait$ emits i
   const containers: Container[] = [];
   const tasks: Task[] = [];
   for (const s of specs) {
-    const c = await lastValueFrom(client.containers.create$(s.id, { image: BUSYBOX, args: ["sh", "-c", `sleep ${s.sleep}; exit ${s.code}`] }));
+    const c = await lastValueFrom(
+      client.containers.create$(s.id, { image: BUSYBOX, args: ["sh", "-c", `sleep ${s.sleep}; exit ${s.code}`] }),
+    );
     containers.push(c);
     tasks.push(await lastValueFrom(c.newTask$()));
   }
-  const exits = tasks.map((task) => settle(lastValueFrom(task.wait$().pipe(
-    timeout({ first: 60_000, with: () => throwError(() => new Error(`no exit for ${task.id} within 60 s`)) })))));
+  const exits = tasks.map((task) =>
+    settle(
+      lastValueFrom(
+        task
+          .wait$()
+          .pipe(
+            timeout({ first: 60_000, with: () => throwError(() => new Error(`no exit for ${task.id} within 60 s`)) }),
+          ),
+      ),
+    ),
+  );
   for (const task of tasks) await lastValueFrom(task.start$());
   await lastValueFrom(tasks[0]!.status$()); // a round trip after the waits' status checks were issued
   const open = client.callStats.active;
@@ -39,15 +58,24 @@ test("kill -9 containerd while 20 tasks are waited; restart: every wait$ emits i
   startDaemon();
   const results = await Promise.all(exits);
   t.diagnostic(`calls started during the 4 s outage with 20 pending waits: ${duringOutage}`);
-  assert.ok(duringOutage < 20, `the waits retry as one (the stream's reconnects), not each on its own: ${duringOutage} calls`);
+  assert.ok(
+    duringOutage < 20,
+    `the waits retry as one (the stream's reconnects), not each on its own: ${duringOutage} calls`,
+  );
   t.diagnostic(`exit codes after restart: ${JSON.stringify(results.map((r) => r.value?.code ?? String(r.error)))}`);
   // containerd 1.7 and 2.x reap, at start-up, the shim of a task that exited while the daemon was
   // down: that task is gone (NotFound) and its exit code with it. 1.6 keeps it stopped with its code.
   const reaps = atLeast(await daemonVersion(client), 1, 7);
   const expected = specs.map((s) => (reaps && s.sleep === 1 ? [s.code, "NotFound"] : [s.code]));
   const got = results.map((r) => r.value?.code ?? (isNotFound(r.error) ? "NotFound" : String(r.error)));
-  got.forEach((g, i) => assert.ok(expected[i]?.includes(g), `task ${i}: ${String(g)}, expected one of ${JSON.stringify(expected[i])}`));
-  assert.deepEqual(got.slice(10), specs.slice(10).map((s) => s.code), "tasks running at the restart: their real codes");
+  got.forEach((g, i) =>
+    assert.ok(expected[i]?.includes(g), `task ${i}: ${String(g)}, expected one of ${JSON.stringify(expected[i])}`),
+  );
+  assert.deepEqual(
+    got.slice(10),
+    specs.slice(10).map((s) => s.code),
+    "tasks running at the restart: their real codes",
+  );
   const deleted = [];
   for (const task of tasks) {
     const d = await settle(lastValueFrom(task.delete$()));
@@ -60,7 +88,13 @@ test("kill -9 containerd while 20 tasks are waited; restart: every wait$ emits i
 test("shim killed while the daemon is down: wait$ errors with NotFoundError after the restart", async () => {
   const c = await lastValueFrom(client.containers.create$("lost", { image: BUSYBOX, args: ["sleep", "600"] }));
   const task = await lastValueFrom(c.newTask$());
-  const exit = settle(lastValueFrom(task.wait$().pipe(timeout({ first: 60_000, with: () => throwError(() => new Error("no answer for lost within 60 s")) }))));
+  const exit = settle(
+    lastValueFrom(
+      task
+        .wait$()
+        .pipe(timeout({ first: 60_000, with: () => throwError(() => new Error("no answer for lost within 60 s")) })),
+    ),
+  );
   await lastValueFrom(task.start$());
   const shims = shimPids(client.namespace, "lost");
   assert.equal(shims.length, 1, "one shim for the task");
@@ -83,19 +117,33 @@ test("an events$ with reconnect keeps delivering after the restart", async (t) =
   let failure: unknown;
   let completed = false;
   // reconnect is on by default; a short backoff keeps the test quick.
-  const sub = client.namespaceEvents$('topic=="/namespaces/update"', { reconnect: { initialDelayMs: 100, maxDelayMs: 500 } }).subscribe({
-    next: (e) => { seen.push({ phase, e }); arrivals.next(e); },
-    error: (e: unknown) => (failure = e),
-    complete: () => (completed = true),
-  });
+  const sub = client
+    .namespaceEvents$('topic=="/namespaces/update"', { reconnect: { initialDelayMs: 100, maxDelayMs: 500 } })
+    .subscribe({
+      next: (e) => {
+        seen.push({ phase, e });
+        arrivals.next(e);
+      },
+      error: (e: unknown) => (failure = e),
+      complete: () => (completed = true),
+    });
   /** Updates a label until its event comes back (the daemon registers subscribers asynchronously, so a first update may precede it). */
   const probe = async (round: string): Promise<Envelope> => {
-    const arrived = firstValueFrom(arrivals.pipe(filter((e) =>
-      isEvent(e, "containerd.events.NamespaceUpdate") && (e.event.labels["probe"] ?? "").startsWith(`${round}-`))));
+    const arrived = firstValueFrom(
+      arrivals.pipe(
+        filter(
+          (e) =>
+            isEvent(e, "containerd.events.NamespaceUpdate") && (e.event.labels["probe"] ?? "").startsWith(`${round}-`),
+        ),
+      ),
+    );
     for (let n = 0; ; n++) {
       const value = `${round}-${n}`;
       published.add(value);
-      const r = await lastValueFrom(client.namespaces.setLabels$(client.namespace, { probe: value })).then(() => undefined, (e: unknown) => e);
+      const r = await lastValueFrom(client.namespaces.setLabels$(client.namespace, { probe: value })).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       if (r !== undefined && !isUnavailable(r)) throw r; // the channel may still be reconnecting right after the restart
       const e = await Promise.race([arrived, sleep(300).then(() => undefined)]);
       if (e) return e;
@@ -109,14 +157,26 @@ test("an events$ with reconnect keeps delivering after the restart", async (t) =
   startDaemon();
   const after = await probe("after");
   sub.unsubscribe();
-  t.diagnostic(`events: ${seen.length} seen (${seen.filter((s) => s.phase === "after").length} after the restart); published ${published.size}`);
+  t.diagnostic(
+    `events: ${seen.length} seen (${seen.filter((s) => s.phase === "after").length} after the restart); published ${published.size}`,
+  );
   assert.equal(failure, undefined, "the subscription did not error");
   assert.ok(!completed, "nor complete");
   assert.equal(after.namespace, client.namespace);
-  assert.deepEqual(seen.filter((s) => s.phase === "outage"), [], "nothing emitted while the daemon was down");
+  assert.deepEqual(
+    seen.filter((s) => s.phase === "outage"),
+    [],
+    "nothing emitted while the daemon was down",
+  );
   for (const { e } of seen) {
-    assert.ok(isEvent(e, "containerd.events.NamespaceUpdate") && e.event.name === client.namespace, `unexpected ${e.topic}`);
-    assert.ok(published.has(e.event.labels["probe"] ?? ""), `an event we did not cause: ${JSON.stringify(e.event.labels)}`);
+    assert.ok(
+      isEvent(e, "containerd.events.NamespaceUpdate") && e.event.name === client.namespace,
+      `unexpected ${e.topic}`,
+    );
+    assert.ok(
+      published.has(e.event.labels["probe"] ?? ""),
+      `an event we did not cause: ${JSON.stringify(e.event.labels)}`,
+    );
   }
 });
 
@@ -132,7 +192,9 @@ test("connectivity$ shows the outage: not READY while the daemon is down, READY 
   killDaemon();
   const down = await firstValueFrom(client.connectivity$.pipe(filter((s) => s !== "READY")));
   startDaemon();
-  await lastValueFrom(client.version$().pipe(retryWithBackoff({ initialDelayMs: 100, maxDelayMs: 500, retryIf: isUnavailable })));
+  await lastValueFrom(
+    client.version$().pipe(retryWithBackoff({ initialDelayMs: 100, maxDelayMs: 500, retryIf: isUnavailable })),
+  );
   sub.unsubscribe();
   t.diagnostic(`connectivity: ${states.join(" -> ")}`);
   assert.notEqual(down, "READY");
@@ -147,7 +209,15 @@ test("piped IO flows through a daemon restart: the shim and the FIFOs never invo
   const c = await lastValueFrom(client.containers.create$("talker", { image: BUSYBOX, args: ["sh", "-c", script] }));
   const task = await lastValueFrom(c.newTask$({ io: Stdio.pipe() }));
   let out = "";
-  const eof = new Promise<void>((resolve, reject) => task.stdout$.subscribe({ next: (b) => { out += b.toString(); }, complete: resolve, error: reject }));
+  const eof = new Promise<void>((resolve, reject) =>
+    task.stdout$.subscribe({
+      next: (b) => {
+        out += b.toString();
+      },
+      complete: resolve,
+      error: reject,
+    }),
+  );
   const exit$ = task.wait$();
   await lastValueFrom(task.start$());
   await sleep(1000);
@@ -160,7 +230,11 @@ test("piped IO flows through a daemon restart: the shim and the FIFOs never invo
     await sleep(50);
   }
   // The output can be complete before the channel has reconnected: the first call may be Unavailable.
-  await lastValueFrom(task.kill$("SIGTERM").pipe(retryWithBackoff({ initialDelayMs: 100, maxDelayMs: 500, maxRetries: 40, retryIf: isUnavailable })));
+  await lastValueFrom(
+    task
+      .kill$("SIGTERM")
+      .pipe(retryWithBackoff({ initialDelayMs: 100, maxDelayMs: 500, maxRetries: 40, retryIf: isUnavailable })),
+  );
   assert.equal((await lastValueFrom(exit$)).code, 0);
   await lastValueFrom(task.delete$());
   await eof;

@@ -20,19 +20,35 @@ export interface LiveEvents {
  * Subscribes to `source` (which must let PROBE_FILTER events through, in `client`'s namespace)
  * and publishes probes until the first one arrives: from then on the daemon delivers to it.
  */
-export async function liveEvents(client: Containerd, source: Observable<Envelope>, timeoutMs = 15_000): Promise<LiveEvents> {
+export async function liveEvents(
+  client: Containerd,
+  source: Observable<Envelope>,
+  timeoutMs = 15_000,
+): Promise<LiveEvents> {
   const seen = new ReplaySubject<Envelope>();
   const sub = source.subscribe(seen);
-  const probe$ = seen.pipe(filter((e) => e.topic === PROBE_TOPIC), take(1));
+  const probe$ = seen.pipe(
+    filter((e) => e.topic === PROBE_TOPIC),
+    take(1),
+  );
   try {
     let n = 0;
-    await waitFor(async () => {
-      const arrived = firstValueFrom(probe$.pipe(timeout(250))).then(() => true, () => false);
-      await firstValueFrom(client.services.events.publish$({
-        topic: PROBE_TOPIC, event: { typeUrl: "rxcontainerd.test.Probe", value: Buffer.from(String(n++)) },
-      }));
-      return arrived;
-    }, { message: `a probe event came back through the subscription (${n} published)`, timeoutMs, intervalMs: 0 });
+    await waitFor(
+      async () => {
+        const arrived = firstValueFrom(probe$.pipe(timeout(250))).then(
+          () => true,
+          () => false,
+        );
+        await firstValueFrom(
+          client.services.events.publish$({
+            topic: PROBE_TOPIC,
+            event: { typeUrl: "rxcontainerd.test.Probe", value: Buffer.from(String(n++)) },
+          }),
+        );
+        return arrived;
+      },
+      { message: `a probe event came back through the subscription (${n} published)`, timeoutMs, intervalMs: 0 },
+    );
   } catch (e) {
     sub.unsubscribe();
     throw e;

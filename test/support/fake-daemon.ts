@@ -4,17 +4,43 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  Metadata, Server, ServerCredentials, status,
-  type ServerDuplexStream, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData,
-  type ServerReadableStream, type UntypedServiceImplementation, type ServiceDefinition,
+  Metadata,
+  Server,
+  ServerCredentials,
+  status,
+  type ServerDuplexStream,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type sendUnaryData,
+  type ServerReadableStream,
+  type UntypedServiceImplementation,
+  type ServiceDefinition,
 } from "@grpc/grpc-js";
 import { VersionService } from "../../generated/github.com/containerd/containerd/api/services/version/v1/version.js";
-import { GetRequest, GetResponse, TasksService, WaitRequest, WaitResponse } from "../../generated/github.com/containerd/containerd/api/services/tasks/v1/tasks.js";
-import { EventsService, SubscribeRequest } from "../../generated/github.com/containerd/containerd/api/services/events/v1/events.js";
+import {
+  GetRequest,
+  GetResponse,
+  TasksService,
+  WaitRequest,
+  WaitResponse,
+} from "../../generated/github.com/containerd/containerd/api/services/tasks/v1/tasks.js";
+import {
+  EventsService,
+  SubscribeRequest,
+} from "../../generated/github.com/containerd/containerd/api/services/events/v1/events.js";
 import { Envelope } from "../../generated/github.com/containerd/containerd/api/types/event.js";
-import { ContentService, WriteContentRequest, WriteContentResponse, WriteAction } from "../../generated/github.com/containerd/containerd/api/services/content/v1/content.js";
+import {
+  ContentService,
+  WriteContentRequest,
+  WriteContentResponse,
+  WriteAction,
+} from "../../generated/github.com/containerd/containerd/api/services/content/v1/content.js";
 import { Status } from "../../generated/google/rpc/status.js";
-import { GetImageRequest, GetImageResponse, ImagesService } from "../../generated/github.com/containerd/containerd/api/services/images/v1/images.js";
+import {
+  GetImageRequest,
+  GetImageResponse,
+  ImagesService,
+} from "../../generated/github.com/containerd/containerd/api/services/images/v1/images.js";
 import { Empty } from "../../generated/google/protobuf/empty.js";
 import Long from "long";
 
@@ -91,9 +117,18 @@ export async function startFakeDaemon(): Promise<FakeDaemon> {
         const code = Number(n);
         const details = `boom${suffix === "conflict" ? ": conflict" : suffix === "notmodified" ? ": not modified" : ""}`;
         const trailer = new Metadata();
-        trailer.set("grpc-status-details-bin", Buffer.from(Status.encode(Status.fromPartial({
-          code, message: details, details: [{ typeUrl: "type.googleapis.com/test.Detail", value: Buffer.from([1, 2, 3]) }],
-        })).finish()));
+        trailer.set(
+          "grpc-status-details-bin",
+          Buffer.from(
+            Status.encode(
+              Status.fromPartial({
+                code,
+                message: details,
+                details: [{ typeUrl: "type.googleapis.com/test.Detail", value: Buffer.from([1, 2, 3]) }],
+              }),
+            ).finish(),
+          ),
+        );
         trailer.set("x-trailer", "t1");
         cb({ code, details, metadata: trailer });
       }
@@ -132,7 +167,13 @@ export async function startFakeDaemon(): Promise<FakeDaemon> {
       let total = 0;
       call.on("data", (req: WriteContentRequest) => {
         total += req.data.length;
-        call.write(WriteContentResponse.fromPartial({ action: WriteAction.WRITE, offset: Long.fromNumber(total), total: req.total }));
+        call.write(
+          WriteContentResponse.fromPartial({
+            action: WriteAction.WRITE,
+            offset: Long.fromNumber(total),
+            total: req.total,
+          }),
+        );
       });
       call.on("end", () => call.end());
     },
@@ -142,7 +183,8 @@ export async function startFakeDaemon(): Promise<FakeDaemon> {
     get: (call: ServerUnaryCall<GetImageRequest, GetImageResponse>, cb: sendUnaryData<GetImageResponse>) => {
       record(seen, "images.get", call.metadata, call.getDeadline());
       onCancel(call, "images.get");
-      if (call.request.name !== "hang") cb({ code: status.NOT_FOUND, details: `image "${call.request.name}": not found` });
+      if (call.request.name !== "hang")
+        cb({ code: status.NOT_FOUND, details: `image "${call.request.name}": not found` });
     },
   };
   const collect: UntypedServiceImplementation = {
@@ -151,7 +193,9 @@ export async function startFakeDaemon(): Promise<FakeDaemon> {
       onCancel(call, "collect");
       const ids: string[] = [];
       call.on("data", (r: GetRequest) => ids.push(r.containerId));
-      call.on("end", () => cb(null, GetRequest.fromPartial({ containerId: ids.join(","), execId: String(ids.length) })));
+      call.on("end", () =>
+        cb(null, GetRequest.fromPartial({ containerId: ids.join(","), execId: String(ids.length) })),
+      );
     },
   };
   server.addService(TasksService as unknown as ServiceDefinition, tasks);
@@ -161,13 +205,22 @@ export async function startFakeDaemon(): Promise<FakeDaemon> {
   server.addService(ImagesService as unknown as ServiceDefinition, images);
   server.addService({ collect: CollectMethod } as unknown as ServiceDefinition, collect);
   await new Promise<void>((resolve, reject) =>
-    server.bindAsync(`unix:${socket}`, ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())));
+    server.bindAsync(`unix:${socket}`, ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())),
+  );
   return {
     address: socket,
     seen,
-    get cancels() { return state.cancels; },
+    get cancels() {
+      return state.cancels;
+    },
     nextCancel: () => new Promise<string>((resolve) => waiters.push(resolve)),
-    close: () => new Promise<void>((resolve) => server.tryShutdown(() => { rmSync(dir, { recursive: true, force: true }); resolve(); })),
+    close: () =>
+      new Promise<void>((resolve) =>
+        server.tryShutdown(() => {
+          rmSync(dir, { recursive: true, force: true });
+          resolve();
+        }),
+      ),
   };
 }
 

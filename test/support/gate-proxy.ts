@@ -21,29 +21,34 @@ export async function startGateProxy(upstream: string, digest: string): Promise<
   let released = false;
   let resumeHeld: (() => void) | undefined;
   let onHeld: () => void = () => undefined;
-  const held = new Promise<void>((resolve) => { onHeld = resolve; });
+  const held = new Promise<void>((resolve) => {
+    onHeld = resolve;
+  });
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const up = request({ host, port: Number(port), path: req.url, method: req.method, headers: { ...req.headers, host: upstream } }, (ur) => {
-      res.writeHead(ur.statusCode ?? 502, ur.headers);
-      const gated = req.method === "GET" && (req.url ?? "").endsWith(`/blobs/${digest}`);
-      if (gated) gets++;
-      if (!gated || gets > 1 || released) {
-        ur.pipe(res);
-        return;
-      }
-      let sent = 0;
-      ur.on("data", (chunk: Buffer) => {
-        res.write(chunk);
-        sent += chunk.length;
-        if (sent >= 1 << 20 && !released && !resumeHeld) {
-          ur.pause();
-          resumeHeld = () => ur.resume();
-          onHeld();
+    const up = request(
+      { host, port: Number(port), path: req.url, method: req.method, headers: { ...req.headers, host: upstream } },
+      (ur) => {
+        res.writeHead(ur.statusCode ?? 502, ur.headers);
+        const gated = req.method === "GET" && (req.url ?? "").endsWith(`/blobs/${digest}`);
+        if (gated) gets++;
+        if (!gated || gets > 1 || released) {
+          ur.pipe(res);
+          return;
         }
-      });
-      ur.on("end", () => res.end());
-      ur.on("error", (e) => res.destroy(e));
-    });
+        let sent = 0;
+        ur.on("data", (chunk: Buffer) => {
+          res.write(chunk);
+          sent += chunk.length;
+          if (sent >= 1 << 20 && !released && !resumeHeld) {
+            ur.pause();
+            resumeHeld = () => ur.resume();
+            onHeld();
+          }
+        });
+        ur.on("end", () => res.end());
+        ur.on("error", (e) => res.destroy(e));
+      },
+    );
     up.on("error", (e) => res.destroy(e));
     req.pipe(up);
   });
@@ -51,17 +56,20 @@ export async function startGateProxy(upstream: string, digest: string): Promise<
   const address = `127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     address,
-    get gets() { return gets; },
+    get gets() {
+      return gets;
+    },
     held,
     release: () => {
       released = true;
       resumeHeld?.();
     },
-    close: () => new Promise<void>((resolve) => {
-      released = true;
-      resumeHeld?.();
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        released = true;
+        resumeHeld?.();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -18,8 +18,12 @@ export function startDaemon(): void {
 /** Pids of the shims serving `namespace`/`id`. */
 export function shimPids(namespace: string, id: string): number[] {
   try {
-    return execFileSync("pgrep", ["-f", `containerd-shim-runc-v2 -namespace ${namespace} -id ${id} `]).toString()
-      .trim().split("\n").filter(Boolean).map(Number);
+    return execFileSync("pgrep", ["-f", `containerd-shim-runc-v2 -namespace ${namespace} -id ${id} `])
+      .toString()
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return [];
   }

@@ -13,7 +13,10 @@ const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..")
 /** The lab socket; integration tests fail (not skip) without one. */
 export function labAddress(): string {
   const address = process.env["CONTAINERD_ADDRESS"];
-  if (!address) throw new Error("CONTAINERD_ADDRESS is not set: run the suite with `npm test` (scripts/test-all.sh), which starts the lab");
+  if (!address)
+    throw new Error(
+      "CONTAINERD_ADDRESS is not set: run the suite with `npm test` (scripts/test-all.sh), which starts the lab",
+    );
   return address;
 }
 
@@ -36,7 +39,8 @@ export async function labClient(prefix?: string, options: { image?: boolean } = 
   const namespace = uniqueNamespace(prefix);
   const client = new Containerd({ address: labAddress(), namespace });
   await lastValueFrom(client.namespaces.create$(namespace, { labels: { "rxcontainerd.test": "1" } }));
-  if (options.image) execFileSync("bash", [join(repoRoot, "scripts", "lab"), "import", namespace], { stdio: "inherit" });
+  if (options.image)
+    execFileSync("bash", [join(repoRoot, "scripts", "lab"), "import", namespace], { stdio: "inherit" });
   return {
     client,
     dispose: async () => {
@@ -48,7 +52,9 @@ export async function labClient(prefix?: string, options: { image?: boolean } = 
       const leases = (await lastValueFrom(s.leases.list$({}))).leases.map((l) => l.id);
       client.close();
       if (leftovers.length > 0 || leases.length > 0) {
-        throw new Error(`namespace ${namespace} leaked containers ${JSON.stringify(leftovers)} / leases ${JSON.stringify(leases)}`);
+        throw new Error(
+          `namespace ${namespace} leaked containers ${JSON.stringify(leftovers)} / leases ${JSON.stringify(leases)}`,
+        );
       }
       const admin = new Containerd({ address: labAddress(), namespace });
       await lastValueFrom(admin.namespaces.delete$(namespace)).finally(() => admin.close());

@@ -15,8 +15,11 @@ export function tarOf(files: Readonly<Record<string, string | Buffer>>): Buffer 
       mkdirSync(dirname(join(dir, name)), { recursive: true });
       writeFileSync(join(dir, name), body);
     }
-    return execFileSync("tar", ["-C", dir, "--owner=0", "--group=0", "--sort=name", "--mtime=@0", "-cf", "-", ...Object.keys(files)],
-      { maxBuffer: 1 << 30 });
+    return execFileSync(
+      "tar",
+      ["-C", dir, "--owner=0", "--group=0", "--sort=name", "--mtime=@0", "-cf", "-", ...Object.keys(files)],
+      { maxBuffer: 1 << 30 },
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -42,7 +45,11 @@ export interface LayoutImage {
 /** What {@link writeLayout} wrote: digests per image (in order) and of the root. */
 export interface Layout {
   readonly root: string;
-  readonly images: readonly { readonly manifest: string; readonly config: string; readonly layers: readonly string[] }[];
+  readonly images: readonly {
+    readonly manifest: string;
+    readonly config: string;
+    readonly layers: readonly string[];
+  }[];
 }
 
 /**
@@ -63,34 +70,65 @@ export function writeLayout(dir: string, images: readonly LayoutImage[], options
     const compression = img.compression ?? "gzip";
     const layers = img.layers.map((l) => {
       const tar = Buffer.isBuffer(l) ? l : tarOf(l as Record<string, string | Buffer>);
-      const blob = compression === "gzip" ? gzipSync(tar) : compression === "zstd" ? execFileSync("zstd", ["-q", "-c"], { input: tar, maxBuffer: 1 << 30 }) : tar;
+      const blob =
+        compression === "gzip"
+          ? gzipSync(tar)
+          : compression === "zstd"
+            ? execFileSync("zstd", ["-q", "-c"], { input: tar, maxBuffer: 1 << 30 })
+            : tar;
       return { diffId: sha256(tar), desc: { mediaType: LAYER_TYPES[compression], ...put(blob) } };
     });
-    const config = put(Buffer.from(JSON.stringify({ ...img.platform, ...img.config,
-      rootfs: { type: "layers", diff_ids: layers.map((l) => l.diffId) } })));
-    const manifest = put(Buffer.from(JSON.stringify({
-      schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
-      config: { mediaType: "application/vnd.oci.image.config.v1+json", ...config }, layers: layers.map((l) => l.desc),
-    })));
+    const config = put(
+      Buffer.from(
+        JSON.stringify({
+          ...img.platform,
+          ...img.config,
+          rootfs: { type: "layers", diff_ids: layers.map((l) => l.diffId) },
+        }),
+      ),
+    );
+    const manifest = put(
+      Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: "application/vnd.oci.image.manifest.v1+json",
+          config: { mediaType: "application/vnd.oci.image.config.v1+json", ...config },
+          layers: layers.map((l) => l.desc),
+        }),
+      ),
+    );
     out.push({ manifest: manifest.digest, config: config.digest, layers: layers.map((l) => l.desc.digest) });
     return { mediaType: "application/vnd.oci.image.manifest.v1+json", ...manifest, platform: img.platform };
   });
   let root: { mediaType: string; digest: string; size: number };
   if (options.index) {
-    root = { mediaType: "application/vnd.oci.image.index.v1+json",
-      ...put(Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: descs }))) };
+    root = {
+      mediaType: "application/vnd.oci.image.index.v1+json",
+      ...put(
+        Buffer.from(
+          JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: descs }),
+        ),
+      ),
+    };
   } else {
     const only = descs[0];
     if (!only || descs.length !== 1) throw new Error("a layout without index has exactly one image");
     root = { mediaType: only.mediaType, digest: only.digest, size: only.size };
   }
   writeFileSync(join(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-  writeFileSync(join(dir, "index.json"), JSON.stringify({ schemaVersion: 2,
-    manifests: [{ ...root, annotations: { "org.opencontainers.image.ref.name": "latest" } }] }));
+  writeFileSync(
+    join(dir, "index.json"),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [{ ...root, annotations: { "org.opencontainers.image.ref.name": "latest" } }],
+    }),
+  );
   return { root: root.digest, images: out };
 }
 
 /** The layout at `dir` as an OCI archive (a tar of oci-layout, index.json and blobs/). */
 export function layoutArchive(dir: string): Buffer {
-  return execFileSync("tar", ["-C", dir, "--owner=0", "--group=0", "-cf", "-", "oci-layout", "index.json", "blobs"], { maxBuffer: 1 << 30 });
+  return execFileSync("tar", ["-C", dir, "--owner=0", "--group=0", "-cf", "-", "oci-layout", "index.json", "blobs"], {
+    maxBuffer: 1 << 30,
+  });
 }

@@ -11,8 +11,9 @@ export interface Collected {
 
 /** Concatenates every chunk (a Promise that settles at completion). */
 export const collect = (chunks$: Observable<Buffer>): Promise<Buffer> =>
-  lastValueFrom(chunks$.pipe(reduce((acc: Buffer[], c: Buffer) => (acc.push(c), acc), [])), { defaultValue: [] })
-    .then((parts) => Buffer.concat(parts));
+  lastValueFrom(chunks$.pipe(reduce((acc: Buffer[], c: Buffer) => (acc.push(c), acc), [])), { defaultValue: [] }).then(
+    (parts) => Buffer.concat(parts),
+  );
 
 /** Subscribes to stdout$/stderr$ and wait$ before start$, then deletes (which drains) and collects. */
 export async function startAndCollect(proc: Process): Promise<Collected> {
@@ -26,8 +27,12 @@ export async function startAndCollect(proc: Process): Promise<Collected> {
 }
 
 /** create$ -> newTask$({ io }) -> startAndCollect -> container delete. */
-export async function runPiped(client: Containerd, id: string, io: IOCreator,
-  options: CreateContainerOptions): Promise<Collected> {
+export async function runPiped(
+  client: Containerd,
+  id: string,
+  io: IOCreator,
+  options: CreateContainerOptions,
+): Promise<Collected> {
   const container = await lastValueFrom(client.containers.create$(id, { image: BUSYBOX, ...options }));
   try {
     const task = await lastValueFrom(container.newTask$({ io }));

@@ -15,7 +15,10 @@ const script = join(repoRoot, "scripts", "registry");
 /** Starts a registry; returns `127.0.0.1:<port>`. */
 export function registryUp(options: { htpasswd?: string } = {}): string {
   const args = options.htpasswd ? ["--htpasswd", options.htpasswd] : [];
-  return execFileSync("bash", [script, "up", ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
+  return execFileSync("bash", [script, "up", ...args], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  }).trim();
 }
 
 /** Stops a registry started by {@link registryUp}. */
@@ -24,19 +27,30 @@ export function registryDown(address: string): void {
 }
 
 /** `skopeo copy SOURCE docker://ADDRESS/TARGET` through scripts/registry seed. */
-export function registrySeed(address: string, source: string, target: string, options: { creds?: string; all?: boolean } = {}): void {
+export function registrySeed(
+  address: string,
+  source: string,
+  target: string,
+  options: { creds?: string; all?: boolean } = {},
+): void {
   const extra = [...(options.creds ? ["--creds", options.creds] : []), ...(options.all ? ["--all"] : [])];
   execFileSync("bash", [script, "seed", address, source, target, ...extra], { stdio: "inherit" });
 }
 
 /** Runs skopeo and returns its stdout. */
 export function skopeo(...args: string[]): string {
-  return execFileSync("skopeo", ["--insecure-policy", ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20 });
+  return execFileSync("skopeo", ["--insecure-policy", ...args], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    maxBuffer: 64 << 20,
+  });
 }
 
 /** Builds the lab's busybox OCI archive into `dir`; returns its path. */
 export function buildBusybox(dir: string): string {
-  execFileSync("bash", [join(repoRoot, "scripts", "build-image.sh"), dir, "docker.io/library/busybox:latest"], { stdio: "inherit" });
+  execFileSync("bash", [join(repoRoot, "scripts", "build-image.sh"), dir, "docker.io/library/busybox:latest"], {
+    stdio: "inherit",
+  });
   return join(dir, "busybox-oci.tar");
 }
 
@@ -62,26 +76,52 @@ export function writeMultiArchLayout(dir: string): MultiArch {
     return { digest, size: b.length };
   };
   const manifests: Record<string, string> = {};
-  const entries = [["linux", "amd64", undefined], ["linux", "arm64", "v8"], ["linux", "arm", "v7"], ["linux", "arm", "v6"]] as const;
+  const entries = [
+    ["linux", "amd64", undefined],
+    ["linux", "arm64", "v8"],
+    ["linux", "arm", "v7"],
+    ["linux", "arm", "v6"],
+  ] as const;
   const descs = entries.map(([os, architecture, variant]) => {
     const raw = Buffer.from(`layer for ${os}/${architecture}/${variant ?? ""}\n`);
     const layer = put(gzipSync(raw));
-    const config = put(JSON.stringify({ architecture, os, ...(variant ? { variant } : {}), rootfs: { type: "layers", diff_ids: [sha256(raw)] } }));
-    const manifest = put(JSON.stringify({
-      schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
-      config: { mediaType: "application/vnd.oci.image.config.v1+json", ...config },
-      layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", ...layer }],
-    }));
+    const config = put(
+      JSON.stringify({
+        architecture,
+        os,
+        ...(variant ? { variant } : {}),
+        rootfs: { type: "layers", diff_ids: [sha256(raw)] },
+      }),
+    );
+    const manifest = put(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: "application/vnd.oci.image.manifest.v1+json",
+        config: { mediaType: "application/vnd.oci.image.config.v1+json", ...config },
+        layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", ...layer }],
+      }),
+    );
     const platform = { architecture, os, ...(variant ? { variant } : {}) };
     manifests[[os, architecture, variant].filter(Boolean).join("/")] = manifest.digest;
     return { mediaType: "application/vnd.oci.image.manifest.v1+json", ...manifest, platform };
   });
-  const index = put(JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: descs }));
+  const index = put(
+    JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: descs }),
+  );
   writeFileSync(join(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-  writeFileSync(join(dir, "index.json"), JSON.stringify({
-    schemaVersion: 2,
-    manifests: [{ mediaType: "application/vnd.oci.image.index.v1+json", ...index, annotations: { "org.opencontainers.image.ref.name": "latest" } }],
-  }));
+  writeFileSync(
+    join(dir, "index.json"),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: "application/vnd.oci.image.index.v1+json",
+          ...index,
+          annotations: { "org.opencontainers.image.ref.name": "latest" },
+        },
+      ],
+    }),
+  );
   return { indexDigest: index.digest, manifests };
 }
 
@@ -101,7 +141,12 @@ export interface RegistryLab {
 }
 
 /** Starts a {@link RegistryLab}; `basicUser:basicPass` guards `basic`, `proxyUsers` get tokens from the proxy. */
-export async function registryLab(prefix: string, basicUser: string, basicPass: string, proxyUsers: Record<string, string>): Promise<RegistryLab> {
+export async function registryLab(
+  prefix: string,
+  basicUser: string,
+  basicPass: string,
+  proxyUsers: Record<string, string>,
+): Promise<RegistryLab> {
   const tmp = mkdtempSync(join(tmpdir(), `${prefix}-`));
   const started: string[] = [];
   try {
@@ -116,7 +161,12 @@ export async function registryLab(prefix: string, basicUser: string, basicPass: 
     registrySeed(anon, `oci:${join(tmp, "multi")}:latest`, "multi:latest", { all: true });
     const proxy = await startTokenProxy({ upstream: anon, users: proxyUsers });
     return {
-      tmp, archive, anon, basic, multi, proxy,
+      tmp,
+      archive,
+      anon,
+      basic,
+      multi,
+      proxy,
       down: async () => {
         await proxy.close();
         for (const r of started) registryDown(r);

@@ -18,7 +18,12 @@ export interface SlowRegistry {
 }
 
 /** Reads `req` at most `bytesPer` bytes per `everyMs`; resolves with the body's sha256 digest and size. */
-function readSlowly(req: IncomingMessage, bytesPer: number, everyMs: number, onBytes: (n: number) => void): Promise<{ digest: string; size: number }> {
+function readSlowly(
+  req: IncomingMessage,
+  bytesPer: number,
+  everyMs: number,
+  onBytes: (n: number) => void,
+): Promise<{ digest: string; size: number }> {
   return new Promise((resolve, reject) => {
     const hash = createHash("sha256");
     let size = 0;
@@ -34,8 +39,14 @@ function readSlowly(req: IncomingMessage, bytesPer: number, everyMs: number, onB
       budget -= c.length;
       if (budget <= 0) req.pause();
     });
-    req.on("end", () => { clearInterval(timer); resolve({ digest: `sha256:${hash.digest("hex")}`, size }); });
-    req.on("error", (e) => { clearInterval(timer); reject(e); });
+    req.on("end", () => {
+      clearInterval(timer);
+      resolve({ digest: `sha256:${hash.digest("hex")}`, size });
+    });
+    req.on("error", (e) => {
+      clearInterval(timer);
+      reject(e);
+    });
     req.on("close", () => clearInterval(timer));
   });
 }
@@ -60,19 +71,29 @@ export async function startSlowRegistry(options: { mibPer?: number; everyMs?: nu
     }
     if (req.method === "PUT" && url.pathname.startsWith("/upload/")) {
       const want = url.searchParams.get("digest") ?? "";
-      readSlowly(req, bytesPer, everyMs, (n) => { state.received += n; }).then(({ digest }) => {
-        if (digest !== want) {
-          res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ errors: [{ code: "DIGEST_INVALID", message: digest }] }));
-          return;
-        }
-        state.blobs.push(digest);
-        res.writeHead(201, { "docker-content-digest": digest }).end();
-      }, () => res.destroy());
+      readSlowly(req, bytesPer, everyMs, (n) => {
+        state.received += n;
+      }).then(
+        ({ digest }) => {
+          if (digest !== want) {
+            res
+              .writeHead(400, { "content-type": "application/json" })
+              .end(JSON.stringify({ errors: [{ code: "DIGEST_INVALID", message: digest }] }));
+            return;
+          }
+          state.blobs.push(digest);
+          res.writeHead(201, { "docker-content-digest": digest }).end();
+        },
+        () => res.destroy(),
+      );
       return;
     }
     if (req.method === "PUT" && /^\/v2\/.+\/manifests\//.test(url.pathname)) {
       req.resume();
-      req.on("end", () => { state.manifests++; res.writeHead(201).end(); });
+      req.on("end", () => {
+        state.manifests++;
+        res.writeHead(201).end();
+      });
       return;
     }
     res.writeHead(404).end();
@@ -80,7 +101,11 @@ export async function startSlowRegistry(options: { mibPer?: number; everyMs?: nu
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   return Object.assign(state, {
     address: `127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   });
 }
 

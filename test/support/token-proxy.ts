@@ -23,10 +23,19 @@ export interface TokenProxy {
 /** Size of the `slow` blob: far more than a test ever reads. */
 export const SLOW_SIZE = 256 << 20;
 
-export async function startTokenProxy(options: { upstream: string; users: Record<string, string> }): Promise<TokenProxy> {
+export async function startTokenProxy(options: {
+  upstream: string;
+  users: Record<string, string>;
+}): Promise<TokenProxy> {
   const tokens = new Map<string, Set<string>>();
   let n = 0;
-  const state: Omit<TokenProxy, "address" | "close"> = { tokenRequests: [], redirects: 0, slowAborted: 0, slowStarted: 0, authorizedPaths: [] };
+  const state: Omit<TokenProxy, "address" | "close"> = {
+    tokenRequests: [],
+    redirects: 0,
+    slowAborted: 0,
+    slowStarted: 0,
+    authorizedPaths: [],
+  };
   const server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
       res.statusCode = 500;
@@ -38,7 +47,9 @@ export async function startTokenProxy(options: { upstream: string; users: Record
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", `http://${self()}`);
     if (url.pathname === "/token") {
-      const [user, pass] = Buffer.from((req.headers.authorization ?? "").replace(/^Basic /, ""), "base64").toString().split(":");
+      const [user, pass] = Buffer.from((req.headers.authorization ?? "").replace(/^Basic /, ""), "base64")
+        .toString()
+        .split(":");
       const granted = user !== undefined && options.users[user] === pass && url.searchParams.get("account") === user;
       state.tokenRequests.push({ query: url.searchParams, granted });
       if (!granted) {
@@ -53,18 +64,26 @@ export async function startTokenProxy(options: { upstream: string; users: Record
     const m = /^\/v2\/(.+?)\/(manifests|blobs|tags)\/(.*)$/.exec(url.pathname);
     if (m?.[1] === "slow" && m[2] === "blobs") return slow(req, res);
     if (m?.[1] === "corrupt" && m[2] === "blobs") {
-      res.writeHead(200, { "content-type": "application/octet-stream" }).end("these are not the bytes you are looking for");
+      res
+        .writeHead(200, { "content-type": "application/octet-stream" })
+        .end("these are not the bytes you are looking for");
       return;
     }
     const repo = m?.[1] ?? "";
     const need = `repository:${repo}:pull`;
     const auth = req.headers.authorization ?? "";
     const granted = tokens.get(auth.replace(/^Bearer /, ""));
-    if (!auth.startsWith("Bearer ") || !granted || ![...granted].some((s) => s === need || s === `repository:${repo}:pull,push`)) {
-      res.writeHead(401, {
-        "www-authenticate": `Bearer realm="http://${self()}/token",service="rxc-test",scope="${need}"`,
-        "content-type": "application/json",
-      }).end(JSON.stringify({ errors: [{ code: "UNAUTHORIZED", message: "authentication required" }] }));
+    if (
+      !auth.startsWith("Bearer ") ||
+      !granted ||
+      ![...granted].some((s) => s === need || s === `repository:${repo}:pull,push`)
+    ) {
+      res
+        .writeHead(401, {
+          "www-authenticate": `Bearer realm="http://${self()}/token",service="rxc-test",scope="${need}"`,
+          "content-type": "application/json",
+        })
+        .end(JSON.stringify({ errors: [{ code: "UNAUTHORIZED", message: "authentication required" }] }));
       return;
     }
     state.authorizedPaths.push(url.pathname);
@@ -92,7 +111,11 @@ export async function startTokenProxy(options: { upstream: string; users: Record
     const chunk = Buffer.alloc(64 << 10, 7);
     let sent = 0;
     const timer = setInterval(() => {
-      if (sent >= SLOW_SIZE) { clearInterval(timer); res.end(); return; }
+      if (sent >= SLOW_SIZE) {
+        clearInterval(timer);
+        res.end();
+        return;
+      }
       res.write(chunk);
       sent += chunk.length;
     }, 20);
@@ -106,6 +129,10 @@ export async function startTokenProxy(options: { upstream: string; users: Record
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return Object.assign(state, {
     address: self(),
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   }) as TokenProxy;
 }

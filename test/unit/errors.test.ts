@@ -1,8 +1,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  CanceledError, Code, ContainerdError, NotFoundError, UnknownError, ConflictError,
-  isContainerdError, isNotFound, isConflict, isFailedPrecondition, isUnknown,
+  CanceledError,
+  Code,
+  ContainerdError,
+  NotFoundError,
+  UnknownError,
+  ConflictError,
+  isContainerdError,
+  isNotFound,
+  isConflict,
+  isFailedPrecondition,
+  isUnknown,
 } from "../../src/index.js";
 
 test("message is prefixed with the class; rawMessage is the daemon's text", () => {
@@ -16,7 +25,10 @@ test("message is prefixed with the class; rawMessage is the daemon's text", () =
 });
 
 test("guards recognise errors from another copy of the package (brand, not instanceof)", () => {
-  const foreign = Object.assign(new Error("x"), { [Symbol.for("rxcontainerd.ContainerdError")]: true, kind: "not-found" });
+  const foreign = Object.assign(new Error("x"), {
+    [Symbol.for("rxcontainerd.ContainerdError")]: true,
+    kind: "not-found",
+  });
   assert.ok(isNotFound(foreign));
   assert.ok(!isConflict(foreign));
   assert.ok(!isNotFound(new Error("not found")), "plain errors are never containerd errors");
@@ -24,7 +36,10 @@ test("guards recognise errors from another copy of the package (brand, not insta
 });
 
 test("isContainerdError: any kind, from any copy; never a plain error or a look-alike", () => {
-  const foreign = Object.assign(new Error("x"), { [Symbol.for("rxcontainerd.ContainerdError")]: true, kind: "unavailable" });
+  const foreign = Object.assign(new Error("x"), {
+    [Symbol.for("rxcontainerd.ContainerdError")]: true,
+    kind: "unavailable",
+  });
   assert.ok(isContainerdError(foreign));
   assert.ok(isContainerdError(new NotFoundError("x")));
   assert.ok(isContainerdError(new CanceledError("x")));

@@ -7,12 +7,22 @@ import { Observable, type Subscriber } from "rxjs";
 import { TestScheduler } from "rxjs/testing";
 import { TaskExit } from "../../generated/github.com/containerd/containerd/api/events/task.js";
 import { PermissionDeniedError, UnavailableError, NotFoundError, isNotFound } from "../../src/index.js";
-import { EventHub, PROBE_TOPIC_PREFIX, PROBE_TYPE_URL, type EventHubOptions } from "../../src/observables/tasks/wait/exit-hub.js";
+import {
+  EventHub,
+  PROBE_TOPIC_PREFIX,
+  PROBE_TYPE_URL,
+  type EventHubOptions,
+} from "../../src/observables/tasks/wait/exit-hub.js";
 import { ExitWait } from "../../src/observables/tasks/wait/wait.js";
 import type { EventsApi } from "../../src/services/events.js";
 import type { TasksApi } from "../../src/services/tasks.js";
 
-type Raw = { timestamp: Date | undefined; namespace: string; topic: string; event: { typeUrl: string; value: Buffer } | undefined };
+type Raw = {
+  timestamp: Date | undefined;
+  namespace: string;
+  topic: string;
+  event: { typeUrl: string; value: Buffer } | undefined;
+};
 type Runner = Parameters<Parameters<TestScheduler["run"]>[0]>[0];
 
 const scheduler = () => new TestScheduler((actual, expected) => assert.deepEqual(actual, expected));
@@ -30,33 +40,57 @@ function fakeExchange(sch: TestScheduler, registerDelay: number) {
     /** Mutation switch: the exchange delivers nothing. */
     deliverNothing: false,
     api: {
-      subscribe$: (req?: { filters?: string[] }) => new Observable<Raw>((s) => {
-        log.push(`subscribe@${sch.now()}`);
-        if (ex.down) {
-          s.error(new UnavailableError("connection refused"));
-          return undefined;
-        }
-        assert.ok(req?.filters?.some((f) => f.includes(PROBE_TOPIC_PREFIX)), "the probe topic is in the hub's filter");
-        const h = sch.schedule(() => registered.add(s), registerDelay);
-        return () => { h.unsubscribe(); registered.delete(s); };
-      }),
-      publish$: (req?: { topic?: string; event?: { typeUrl?: string } }, options?: { namespace?: string }) => new Observable<object>((s) => {
-        log.push(`publish@${sch.now()}`);
-        if (ex.publishError) return s.error(ex.publishError);
-        assert.equal(req?.event?.typeUrl, PROBE_TYPE_URL);
-        assert.equal(options?.namespace, "ns1");
-        ex.send({ timestamp: new Date(0), namespace: "ns1", topic: req?.topic ?? "", event: { typeUrl: PROBE_TYPE_URL, value: Buffer.alloc(0) } });
-        s.next({});
-        s.complete();
-      }),
+      subscribe$: (req?: { filters?: string[] }) =>
+        new Observable<Raw>((s) => {
+          log.push(`subscribe@${sch.now()}`);
+          if (ex.down) {
+            s.error(new UnavailableError("connection refused"));
+            return undefined;
+          }
+          assert.ok(
+            req?.filters?.some((f) => f.includes(PROBE_TOPIC_PREFIX)),
+            "the probe topic is in the hub's filter",
+          );
+          const h = sch.schedule(() => registered.add(s), registerDelay);
+          return () => {
+            h.unsubscribe();
+            registered.delete(s);
+          };
+        }),
+      publish$: (req?: { topic?: string; event?: { typeUrl?: string } }, options?: { namespace?: string }) =>
+        new Observable<object>((s) => {
+          log.push(`publish@${sch.now()}`);
+          if (ex.publishError) return s.error(ex.publishError);
+          assert.equal(req?.event?.typeUrl, PROBE_TYPE_URL);
+          assert.equal(options?.namespace, "ns1");
+          ex.send({
+            timestamp: new Date(0),
+            namespace: "ns1",
+            topic: req?.topic ?? "",
+            event: { typeUrl: PROBE_TYPE_URL, value: Buffer.alloc(0) },
+          });
+          s.next({});
+          s.complete();
+        }),
     } as unknown as Pick<EventsApi, "subscribe$" | "publish$">,
     send(raw: Raw) {
       if (ex.deliverNothing) return;
       for (const s of [...registered]) s.next(raw);
     },
     exit(namespace: string, containerId: string, id: string, pid: number, exitStatus: number) {
-      ex.send({ timestamp: new Date(0), namespace, topic: "/tasks/exit", event: { typeUrl: "containerd.events.TaskExit",
-        value: Buffer.from(TaskExit.encode(TaskExit.fromPartial({ containerId, id, pid, exitStatus, exitedAt: new Date(1000) })).finish()) } });
+      ex.send({
+        timestamp: new Date(0),
+        namespace,
+        topic: "/tasks/exit",
+        event: {
+          typeUrl: "containerd.events.TaskExit",
+          value: Buffer.from(
+            TaskExit.encode(
+              TaskExit.fromPartial({ containerId, id, pid, exitStatus, exitedAt: new Date(1000) }),
+            ).finish(),
+          ),
+        },
+      });
     },
     /** Every stream fails (the daemon went away). */
     failAll() {
@@ -68,8 +102,13 @@ function fakeExchange(sch: TestScheduler, registerDelay: number) {
 }
 
 const hubOptions = (sch: TestScheduler, extra: Partial<EventHubOptions> = {}): EventHubOptions => ({
-  namespace: "ns1", scheduler: sch, probeId: "t1", probeDelayMs: 100, lingerMs: 2000,
-  backoff: { initialDelayMs: 100, maxDelayMs: 400, jitter: 0 }, ...extra,
+  namespace: "ns1",
+  scheduler: sch,
+  probeId: "t1",
+  probeDelayMs: 100,
+  lingerMs: 2000,
+  backoff: { initialDelayMs: 100, maxDelayMs: 400, jitter: 0 },
+  ...extra,
 });
 
 test("hub: the stream is trusted only once a probe came back; a probe lost to the registration race is re-published", () => {
@@ -81,7 +120,11 @@ test("hub: the stream is trusted only once a probe came back; a probe lost to th
     // published at 0 (lost), 100 (lost), 300 (100 + 200, doubling): live at 300
     expectObservable(hub.ready$, "^ 999ms !").toBe("300ms a", { a: { mode: "events", epoch: 1 } });
     sch.schedule(() => {
-      assert.deepEqual(ex.log, ["subscribe@0", "publish@0", "publish@100", "publish@300"], "no probe after the stream is live");
+      assert.deepEqual(
+        ex.log,
+        ["subscribe@0", "publish@0", "publish@100", "publish@300"],
+        "no probe after the stream is live",
+      );
       assert.equal(hub.mode, "events");
       assert.equal(hub.probeTopic, "/rxcontainerd/probe/t1");
     }, 900);
@@ -95,8 +138,14 @@ test("hub: demultiplexes exits by namespace, container and process id; one strea
     const hub = new EventHub(ex.api, hubOptions(sch));
     const at = (ms: number, f: () => void) => sch.schedule(f, ms);
     const pick = (ns: string, c: string, id: string) => hub.exits$(ns, c, id);
-    const values = (code: number, pid: number, c = "c1", id = c, namespace = "ns1") =>
-      ({ namespace, containerId: c, id, pid, exitStatus: code, exitedAt: new Date(1000) });
+    const values = (code: number, pid: number, c = "c1", id = c, namespace = "ns1") => ({
+      namespace,
+      containerId: c,
+      id,
+      pid,
+      exitStatus: code,
+      exitedAt: new Date(1000),
+    });
     const init$ = pick("ns1", "c1", "c1");
     const exec$ = pick("ns1", "c1", "e1");
     const other$ = pick("ns2", "c1", "c1");
@@ -107,7 +156,13 @@ test("hub: demultiplexes exits by namespace, container and process id; one strea
     expectObservable(init$, "^ 99ms !").toBe("70ms a", { a: values(5, 10) });
     expectObservable(exec$, "^ 99ms !").toBe("50ms a", { a: values(3, 11, "c1", "e1") });
     expectObservable(other$, "^ 99ms !").toBe("60ms a", { a: values(4, 12, "c1", "c1", "ns2") });
-    at(99, () => assert.deepEqual(ex.log.filter((l) => l.startsWith("subscribe")), ["subscribe@0"], "one stream"));
+    at(99, () =>
+      assert.deepEqual(
+        ex.log.filter((l) => l.startsWith("subscribe")),
+        ["subscribe@0"],
+        "one stream",
+      ),
+    );
   });
 });
 
@@ -117,13 +172,34 @@ test("hub: after the stream fails it re-subscribes once, with backoff, and a new
     const ex = fakeExchange(sch, 20);
     const hub = new EventHub(ex.api, hubOptions(sch));
     sch.schedule(() => hub.exits$("ns1", "c1", "c1").subscribe(), 0);
-    sch.schedule(() => { ex.down = true; ex.failAll(); }, 500); // retries at 600, 800, 1200 fail
-    sch.schedule(() => { ex.down = false; }, 1300); // the retry at 1200 + 400 = 1600 succeeds
+    sch.schedule(() => {
+      ex.down = true;
+      ex.failAll();
+    }, 500); // retries at 600, 800, 1200 fail
+    sch.schedule(() => {
+      ex.down = false;
+    }, 1300); // the retry at 1200 + 400 = 1600 succeeds
     // epoch 1: publish@0 lost (registered at 20), publish@100 arrives. Epoch 2: subscribe at 1600,
     // publish@1600 lost, publish@1700 arrives.
-    expectObservable(hub.ready$, "^ 2999ms !").toBe("100ms a 1599ms b", { a: { mode: "events", epoch: 1 }, b: { mode: "events", epoch: 2 } });
-    sch.schedule(() => assert.deepEqual(ex.log, ["subscribe@0", "publish@0", "publish@100",
-      "subscribe@600", "subscribe@800", "subscribe@1200", "subscribe@1600", "publish@1600", "publish@1700"]), 2900);
+    expectObservable(hub.ready$, "^ 2999ms !").toBe("100ms a 1599ms b", {
+      a: { mode: "events", epoch: 1 },
+      b: { mode: "events", epoch: 2 },
+    });
+    sch.schedule(
+      () =>
+        assert.deepEqual(ex.log, [
+          "subscribe@0",
+          "publish@0",
+          "publish@100",
+          "subscribe@600",
+          "subscribe@800",
+          "subscribe@1200",
+          "subscribe@1600",
+          "publish@1600",
+          "publish@1700",
+        ]),
+      2900,
+    );
   });
 });
 
@@ -149,9 +225,15 @@ test("hub: closes the stream lingerMs after its last listener; close() errors pe
     sch.schedule(() => assert.equal(ex.registered.size, 1, "still open while lingering"), 2099);
     sch.schedule(() => assert.equal(ex.registered.size, 0, "closed after lingering"), 2101);
     const seen: string[] = [];
-    sch.schedule(() => hub.exits$("ns1", "c9", "c9").subscribe({ error: (e: unknown) => seen.push(`${sch.now()} ${String(e)}`) }), 2500);
+    sch.schedule(
+      () => hub.exits$("ns1", "c9", "c9").subscribe({ error: (e: unknown) => seen.push(`${sch.now()} ${String(e)}`) }),
+      2500,
+    );
     sch.schedule(() => hub.close(), 3000);
-    sch.schedule(() => assert.deepEqual(seen, ["3000 CanceledError: [Canceled] the client was closed while waiting for the exit"]), 3001);
+    sch.schedule(
+      () => assert.deepEqual(seen, ["3000 CanceledError: [Canceled] the client was closed while waiting for the exit"]),
+      3001,
+    );
   });
 });
 
@@ -161,16 +243,20 @@ type GetAnswer = { status: number; exitStatus?: number } | Error;
 function fakeTasks(sch: TestScheduler, answer: (n: number) => GetAnswer) {
   const calls: string[] = [];
   const api = {
-    get$: () => new Observable((s) => {
-      const n = calls.filter((c) => c.startsWith("get")).length;
-      calls.push(`get@${sch.now()}`);
-      const a = answer(n);
-      if (a instanceof Error) return s.error(a);
-      s.next({ process: { status: a.status, exitStatus: a.exitStatus ?? 0, exitedAt: new Date(2000) } });
-      s.complete();
-      return undefined;
-    }),
-    wait$: () => new Observable(() => { calls.push(`wait@${sch.now()}`); }),
+    get$: () =>
+      new Observable((s) => {
+        const n = calls.filter((c) => c.startsWith("get")).length;
+        calls.push(`get@${sch.now()}`);
+        const a = answer(n);
+        if (a instanceof Error) return s.error(a);
+        s.next({ process: { status: a.status, exitStatus: a.exitStatus ?? 0, exitedAt: new Date(2000) } });
+        s.complete();
+        return undefined;
+      }),
+    wait$: () =>
+      new Observable(() => {
+        calls.push(`wait@${sch.now()}`);
+      }),
   } as unknown as TasksApi;
   return { api, calls };
 }
@@ -187,7 +273,11 @@ test("wait: registers, waits for the live stream, checks the status once, then t
     sch.schedule(() => ex.exit("ns1", "c1", "c1", 41, 9), 400); // an earlier task's late exit: another pid
     sch.schedule(() => ex.exit("ns1", "c1", "c1", 42, 7), 500);
     expectObservable(w.exit$).toBe("500ms (a|)", { a: { code: 7, exitedAt: new Date(1000) } });
-    sch.schedule(() => assert.deepEqual(tasks.calls, ["get@300"], "one status check, once the probe came back at 300; no Wait RPC"), 600);
+    sch.schedule(
+      () =>
+        assert.deepEqual(tasks.calls, ["get@300"], "one status check, once the probe came back at 300; no Wait RPC"),
+      600,
+    );
   });
 });
 
@@ -197,7 +287,9 @@ test("wait: a process already stopped is answered by the status check", () => {
     const ex = fakeExchange(sch, 5);
     const hub = new EventHub(ex.api, hubOptions(sch));
     const tasks = fakeTasks(sch, () => ({ status: 3, exitStatus: 4 }));
-    expectObservable(new ExitWait(tasks.api, hub, target("c1")).exit$).toBe("100ms (a|)", { a: { code: 4, exitedAt: new Date(2000) } });
+    expectObservable(new ExitWait(tasks.api, hub, target("c1")).exit$).toBe("100ms (a|)", {
+      a: { code: 4, exitedAt: new Date(2000) },
+    });
   });
 });
 
@@ -208,7 +300,9 @@ test("wait: the hub delivers nothing -> a running process is never reported exit
     const hub = new EventHub(ex.api, hubOptions(sch));
     const tasks = fakeTasks(sch, () => ({ status: 2 }));
     const w = new ExitWait(tasks.api, hub, target("c1"));
-    sch.schedule(() => { ex.deliverNothing = true; }, 200);
+    sch.schedule(() => {
+      ex.deliverNothing = true;
+    }, 200);
     sch.schedule(() => ex.exit("ns1", "c1", "c1", 42, 7), 300);
     expectObservable(w.exit$, "^ 999ms !").toBe("");
   });
@@ -224,14 +318,24 @@ test("wait: during an outage no wait retries on its own; after the reconnect eac
       const tasks = fakeTasks(sch, (n) => (n === 0 ? { status: 2 } : { status: 3, exitStatus: i }));
       return { tasks, w: new ExitWait(tasks.api, hub, target(`c${i}`)) };
     });
-    sch.schedule(() => { ex.down = true; ex.failAll(); }, 500);
-    sch.schedule(() => { ex.down = false; }, 5000); // retries at 600, 800, 1200, 1600, ... 4800, 5200
+    sch.schedule(() => {
+      ex.down = true;
+      ex.failAll();
+    }, 500);
+    sch.schedule(() => {
+      ex.down = false;
+    }, 5000); // retries at 600, 800, 1200, 1600, ... 4800, 5200
     for (const [i, { w }] of waits.entries()) {
       expectObservable(w.exit$).toBe("5300ms (a|)", { a: { code: i, exitedAt: new Date(2000) } });
     }
     sch.schedule(() => {
-      for (const { tasks } of waits) assert.deepEqual(tasks.calls, ["get@100", "get@5300"], "one check per live epoch, none during the outage");
-      assert.equal(ex.log.filter((l) => l.startsWith("subscribe")).length, 14, "one stream retry for all waits: 0, 600, 800, then every 400 ms to 5200");
+      for (const { tasks } of waits)
+        assert.deepEqual(tasks.calls, ["get@100", "get@5300"], "one check per live epoch, none during the outage");
+      assert.equal(
+        ex.log.filter((l) => l.startsWith("subscribe")).length,
+        14,
+        "one stream retry for all waits: 0, 600, 800, then every 400 ms to 5200",
+      );
     }, 6000);
   });
 });
@@ -248,7 +352,10 @@ test("wait: NotFound from the status check (task gone, e.g. reaped at a restart)
     sch.schedule(() => {
       assert.equal(errors.length, 1);
       assert.ok(isNotFound(errors[0]));
-      assert.match(String((errors[0] as Error).message), /task "c1" not found in namespace "ns1": it was deleted, or containerd removed it because its shim was lost/);
+      assert.match(
+        String((errors[0] as Error).message),
+        /task "c1" not found in namespace "ns1": it was deleted, or containerd removed it because its shim was lost/,
+      );
     }, 200);
   });
 });

@@ -3,12 +3,23 @@ import assert from "node:assert/strict";
 import { isInvalidArgument, isNotImplemented, Stdio, type IOTarget } from "../../src/index.js";
 
 const target: IOTarget = { namespace: "ns", containerId: "c", execId: "", closeStdin: async () => undefined };
-const rejection = async (p: Promise<unknown>): Promise<unknown> => p.then(() => assert.fail("resolved"), (e: unknown) => e);
+const rejection = async (p: Promise<unknown>): Promise<unknown> =>
+  p.then(
+    () => assert.fail("resolved"),
+    (e: unknown) => e,
+  );
 
 test("log IO: paths and URIs are validated when the IO is created (so newTask$ errors, nothing throws)", async () => {
-  assert.deepEqual((await Stdio.logFile("/var/log/x.log").create(target)).config,
-    { stdin: "", stdout: "file:///var/log/x.log", stderr: "file:///var/log/x.log", terminal: false });
-  assert.equal((await Stdio.binary("/usr/bin/logger", { tag: "a b" }).create(target)).config.stdout, "binary:///usr/bin/logger?tag=a+b");
+  assert.deepEqual((await Stdio.logFile("/var/log/x.log").create(target)).config, {
+    stdin: "",
+    stdout: "file:///var/log/x.log",
+    stderr: "file:///var/log/x.log",
+    terminal: false,
+  });
+  assert.equal(
+    (await Stdio.binary("/usr/bin/logger", { tag: "a b" }).create(target)).config.stdout,
+    "binary:///usr/bin/logger?tag=a+b",
+  );
   assert.ok(isInvalidArgument(await rejection(Stdio.logFile("relative.log").create(target))));
   assert.ok(isInvalidArgument(await rejection(Stdio.logURI("http://x/y").create(target))));
   assert.ok(isInvalidArgument(await rejection(Stdio.binary("bin/logger").create(target))));
@@ -18,7 +29,14 @@ test("null IO has no streams: stdout$ errors with FailedPrecondition, wait/close
   const io = await Stdio.null().create(target);
   assert.deepEqual(io.config, { stdin: "", stdout: "", stderr: "", terminal: false });
   assert.equal(io.stdin, undefined);
-  await new Promise<void>((resolve) => io.stdout$.subscribe({ error: (e: unknown) => { assert.match(String(e), /FailedPrecondition/); resolve(); } }));
+  await new Promise<void>((resolve) =>
+    io.stdout$.subscribe({
+      error: (e: unknown) => {
+        assert.match(String(e), /FailedPrecondition/);
+        resolve();
+      },
+    }),
+  );
   await io.wait();
   await io.close();
 });

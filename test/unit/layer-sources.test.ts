@@ -33,7 +33,9 @@ test("openArchive: gzip is detected when the source's first chunk holds a single
   const gz = gzipSync(tar);
   for (const split of [1, 2, 3]) {
     // A Readable whose first chunk is `split` bytes (1: the magic's two bytes arrive apart).
-    const source = Readable.from([gz.subarray(0, split), gz.subarray(split, split + 1), gz.subarray(split + 1)], { objectMode: false });
+    const source = Readable.from([gz.subarray(0, split), gz.subarray(split, split + 1), gz.subarray(split + 1)], {
+      objectMode: false,
+    });
     const archive = await openArchive(source);
     const bytes = await readAll(archive.chunks);
     archive.close();
@@ -49,9 +51,14 @@ test("extractTarFiles with zstd: decompresses where Node can, else NotImplemente
   const tar = tarOf({ passwd: "root:x:0:0:root:/root:/bin/sh\n" });
   const zst = execFileSync("zstd", ["-q", "-c"], { input: tar });
   let subscribed = false;
-  const source = defer(() => { subscribed = true; return from([zst]); });
+  const source = defer(() => {
+    subscribed = true;
+    return from([zst]);
+  });
   const r = await lastValueFrom(extractTarFiles(source, ["passwd"], { compression: "zstd" })).then(
-    (v) => ({ v, e: undefined }), (e: unknown) => ({ v: undefined, e }));
+    (v) => ({ v, e: undefined }),
+    (e: unknown) => ({ v: undefined, e }),
+  );
   if (ZSTD_SUPPORTED) {
     assert.equal(r.v?.files.get("passwd")?.toString(), "root:x:0:0:root:/root:/bin/sh\n");
   } else {

@@ -2,7 +2,16 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { lastValueFrom, type Observable } from "rxjs";
 import { TestScheduler } from "rxjs/testing";
-import { hot, isNotFound, lifecycle$, NotFoundError, withCleanup, type Container, type ExitStatus, type Task } from "../../src/index.js";
+import {
+  hot,
+  isNotFound,
+  lifecycle$,
+  NotFoundError,
+  withCleanup,
+  type Container,
+  type ExitStatus,
+  type Task,
+} from "../../src/index.js";
 import { transaction$ } from "../../src/observables/rx/transaction.js";
 import { Inflight } from "../../src/observables/client/inflight.js";
 
@@ -44,7 +53,10 @@ test("withCleanup(): clean-up after completion, error and unsubscribe; the resul
     expectObservable(withCleanup(cold("-a#"), () => onError)).toBe("-a--#");
     expectSubscriptions(onError.subscriptions).toBe("--^-!");
     const onUnsub = cold("--|");
-    expectObservable(withCleanup(cold("-a---b|"), () => onUnsub), "^--!").toBe("-a--");
+    expectObservable(
+      withCleanup(cold("-a---b|"), () => onUnsub),
+      "^--!",
+    ).toBe("-a--");
     expectSubscriptions(onUnsub.subscriptions).toBe("---^-!");
   });
 });
@@ -84,10 +96,16 @@ test("lifecycle$: unsubscribing while running removes the container (which kills
   scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
     const waitSource = cold<ExitStatus>("--------x|", { x: { code: 0, exitedAt: new Date(0) } });
     const task = { wait$: () => hot(waitSource), start$: () => cold<number>("-p|", { p: 7 }) } as unknown as Task;
-    const container = { id: "c2", newTask$: (): Observable<Task> => cold<Task>("-t|", { t: task }) } as unknown as Container;
+    const container = {
+      id: "c2",
+      newTask$: (): Observable<Task> => cold<Task>("-t|", { t: task }),
+    } as unknown as Container;
     const remove = cold("-|");
     const out = lifecycle$(cold<Container>("-c|", { c: container }), {}, () => remove);
-    expectObservable(out, "^-----!").toBe("-c-s--", { c: { type: "created", containerId: "c2" }, s: { type: "started", containerId: "c2", pid: 7 } });
+    expectObservable(out, "^-----!").toBe("-c-s--", {
+      c: { type: "created", containerId: "c2" },
+      s: { type: "started", containerId: "c2", pid: 7 },
+    });
     expectSubscriptions(remove.subscriptions).toBe("------^!");
   });
 });
@@ -102,8 +120,17 @@ test("lifecycle$ with piped IO: output events after started, exited only after t
     const b = Buffer.from("b");
     const stdout = cold<Buffer>("-a---a|", { a });
     const stderr = cold<Buffer>("--b|", { b });
-    const io = { config: { stdin: "", stdout: "/fifo/x-stdout", stderr: "/fifo/x-stderr", terminal: false }, close: async () => void closed++ };
-    const task = { io, wait$: () => hot(waitSource), start$: () => start, stdout$: stdout, stderr$: stderr } as unknown as Task;
+    const io = {
+      config: { stdin: "", stdout: "/fifo/x-stdout", stderr: "/fifo/x-stderr", terminal: false },
+      close: async () => void closed++,
+    };
+    const task = {
+      io,
+      wait$: () => hot(waitSource),
+      start$: () => start,
+      stdout$: stdout,
+      stderr$: stderr,
+    } as unknown as Task;
     const container = { id: "c3", newTask$: () => cold<Task>("-t|", { t: task }) } as unknown as Container;
     const remove = cold("-|");
     const out = lifecycle$(cold<Container>("-c|", { c: container }), {}, () => remove);
@@ -165,14 +192,18 @@ test("transaction$: unsubscribed mid-step: the step finishes, then rollbacks new
   const fin = cold("--|");
   const reported: AggregateError[] = [];
   const seen: string[] = [];
-  const sub = transaction$(async (tx) => {
-    await tx.step(step1);
-    tx.onRollback(() => undoA);
-    tx.onFinally(() => fin);
-    await tx.step(step2);
-    tx.onRollback(() => undoB);
-    return "made";
-  }, undefined, { onCleanupError: (e) => reported.push(e) }).subscribe({ next: (v) => seen.push(v), complete: () => seen.push("complete") });
+  const sub = transaction$(
+    async (tx) => {
+      await tx.step(step1);
+      tx.onRollback(() => undoA);
+      tx.onFinally(() => fin);
+      await tx.step(step2);
+      tx.onRollback(() => undoB);
+      return "made";
+    },
+    undefined,
+    { onCleanupError: (e) => reported.push(e) },
+  ).subscribe({ next: (v) => seen.push(v), complete: () => seen.push("complete") });
   sch.schedule(() => sub.unsubscribe(), 30);
   await drive(sch);
   // frames of 10: step2 ends at 80, then B (80-90), A (90-110), and the finally-step last (110-130)
@@ -191,13 +222,17 @@ test("transaction$: a rollback that fails after an unsubscribe is reported to on
   const undoA = cold("-|");
   const undoB = cold("--#", undefined, new Error("snapshot busy"));
   const reported: AggregateError[] = [];
-  const sub = transaction$(async (tx) => {
-    await tx.step(cold("-a|"));
-    tx.onRollback(() => undoA);
-    tx.onRollback(() => undoB);
-    await tx.step(cold("--b|"));
-    return 1;
-  }, undefined, { onCleanupError: (e) => reported.push(e) }).subscribe();
+  const sub = transaction$(
+    async (tx) => {
+      await tx.step(cold("-a|"));
+      tx.onRollback(() => undoA);
+      tx.onRollback(() => undoB);
+      await tx.step(cold("--b|"));
+      return 1;
+    },
+    undefined,
+    { onCleanupError: (e) => reported.push(e) },
+  ).subscribe();
   sch.schedule(() => sub.unsubscribe(), 30);
   await drive(sch);
   sch.expectSubscriptions(undoB.subscriptions).toBe("-----^-!");
@@ -205,7 +240,10 @@ test("transaction$: a rollback that fails after an unsubscribe is reported to on
   sch.flush();
   assert.equal(reported.length, 1, "one report");
   assert.ok(reported[0] instanceof AggregateError);
-  assert.deepEqual(reported[0].errors.map((e: Error) => e.message), ["snapshot busy"]);
+  assert.deepEqual(
+    reported[0].errors.map((e: Error) => e.message),
+    ["snapshot busy"],
+  );
 });
 
 test("transaction$: a failed step: rollbacks, then finally-steps, then the error with the clean-up failures as cause", async () => {
@@ -228,7 +266,10 @@ test("transaction$: a failed step: rollbacks, then finally-steps, then the error
   assert.ok(isNotFound(errors[0]));
   const cause = (errors[0] as Error).cause;
   assert.ok(cause instanceof AggregateError);
-  assert.deepEqual(cause.errors.map((e: Error) => e.message), ["undo failed"]);
+  assert.deepEqual(
+    cause.errors.map((e: Error) => e.message),
+    ["undo failed"],
+  );
 });
 
 test("transaction$: a subscriber that stays gets the result after the finally-steps; no rollback", async () => {
@@ -253,7 +294,12 @@ test("Inflight: settled() waits for what was tracked on that container so far, a
   const { sch, cold } = txScheduler();
   const inflight = new Inflight();
   const at: string[] = [];
-  const track = (id: string, m: string) => inflight.track("ns", id, lastValueFrom(cold(m), { defaultValue: undefined }).then(() => undefined));
+  const track = (id: string, m: string) =>
+    inflight.track(
+      "ns",
+      id,
+      lastValueFrom(cold(m), { defaultValue: undefined }).then(() => undefined),
+    );
   track("c1", "--|");
   track("c1", "-----|");
   track("c2", "---------|");
@@ -262,5 +308,9 @@ test("Inflight: settled() waits for what was tracked on that container so far, a
   sch.schedule(() => void inflight.settled("ns", "c3").then(() => at.push(`c3 settled at ${sch.now()}`)), 30);
   await drive(sch);
   assert.deepEqual(at, ["c3 settled at 30", "c1 settled at 50"]);
-  assert.equal((inflight as unknown as { running: Map<string, unknown> }).running.size, 0, "nothing kept after everything settled");
+  assert.equal(
+    (inflight as unknown as { running: Map<string, unknown> }).running.size,
+    0,
+    "nothing kept after everything settled",
+  );
 });

@@ -7,14 +7,21 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { Observable, lastValueFrom, timeout, toArray } from "rxjs";
 import {
-  Registry, isDataLoss, isInvalidArgument, isNotFound, isResourceExhausted, isUnauthenticated,
+  Registry,
+  isDataLoss,
+  isInvalidArgument,
+  isNotFound,
+  isResourceExhausted,
+  isUnauthenticated,
 } from "../../src/index.js";
 import { MAX_TOKEN_RESPONSE } from "../../src/registry.js";
 import { settle } from "../support/settle.js";
 import { bigBlobDigest, startSlowRegistry } from "../support/slow-registry.js";
 
 const MiB = 1 << 20;
-const MANIFEST = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config: {}, layers: [] }));
+const MANIFEST = Buffer.from(
+  JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config: {}, layers: [] }),
+);
 const digest = (alg: string, b: Uint8Array) => `${alg}:${createHash(alg).update(b).digest("hex")}`;
 const OCI = "application/vnd.oci.image.manifest.v1+json";
 
@@ -30,11 +37,17 @@ function endless(req: IncomingMessage, res: ServerResponse, first = "", max = 25
   let sent = 0;
   const key = req.url ?? "";
   res.on("close", () => sentAtClose.set(key, sent));
-  if (first) { res.write(first); sent += first.length; }
+  if (first) {
+    res.write(first);
+    sent += first.length;
+  }
   const more = (): void => {
     while (sent < max && !res.destroyed) {
       sent += chunk.length;
-      if (!res.write(chunk)) { res.once("drain", more); return; }
+      if (!res.write(chunk)) {
+        res.once("drain", more);
+        return;
+      }
     }
     res.end();
   };
@@ -49,13 +62,22 @@ before(async () => {
     if (path === "/v2/huge/manifests/v1") {
       // No Docker-Content-Digest: the resolver falls back to GET, which never ends.
       res.writeHead(200, { "content-type": OCI });
-      if (req.method === "HEAD") { res.end(); return; }
+      if (req.method === "HEAD") {
+        res.end();
+        return;
+      }
       endless(req, res, "{");
       return;
     }
     if (path === "/v2/declared/manifests/v1") {
-      res.writeHead(200, { "content-type": OCI, ...(req.method === "HEAD" ? {} : { "content-length": String(64 * MiB) }) });
-      if (req.method === "HEAD") { res.end(); return; }
+      res.writeHead(200, {
+        "content-type": OCI,
+        ...(req.method === "HEAD" ? {} : { "content-length": String(64 * MiB) }),
+      });
+      if (req.method === "HEAD") {
+        res.end();
+        return;
+      }
       endless(req, res, "", 64 * MiB);
       return;
     }
@@ -78,7 +100,16 @@ before(async () => {
       return;
     }
     if (path.startsWith("/v2/tokened/")) {
-      if (req.headers.authorization === "Bearer t") { res.writeHead(200, { "content-type": OCI, "docker-content-digest": digest("sha256", MANIFEST), "content-length": String(MANIFEST.length) }).end(); return; }
+      if (req.headers.authorization === "Bearer t") {
+        res
+          .writeHead(200, {
+            "content-type": OCI,
+            "docker-content-digest": digest("sha256", MANIFEST),
+            "content-length": String(MANIFEST.length),
+          })
+          .end();
+        return;
+      }
       res.writeHead(401, { "www-authenticate": `Bearer realm="http://${addr}/token",service="s"` }).end();
       return;
     }
@@ -96,10 +127,29 @@ before(async () => {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   addr = `127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-after(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+after(
+  () =>
+    new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    }),
+);
 
 /** The Observable's outcome, failing the test (not hanging) after 20 s. */
-const outcome = <T>(o: Observable<T>) => settle(lastValueFrom(o.pipe(toArray(), timeout({ first: 20_000, with: () => { throw new Error("no outcome within 20 s"); } }))));
+const outcome = <T>(o: Observable<T>) =>
+  settle(
+    lastValueFrom(
+      o.pipe(
+        toArray(),
+        timeout({
+          first: 20_000,
+          with: () => {
+            throw new Error("no outcome within 20 s");
+          },
+        }),
+      ),
+    ),
+  );
 
 /** Waits (bounded) until the server saw the client hang up on `path`; returns the bytes it had sent. */
 async function hungUp(path: string): Promise<number> {
@@ -141,7 +191,13 @@ test("the token response is bounded (1 MiB)", async () => {
 });
 
 test("an error response's body is read only far enough for the registry's error codes", async () => {
-  const r = await outcome(new Registry().fetchManifest$(`${addr}/errbody`, { mediaType: OCI, digest: digest("sha256", MANIFEST), size: MANIFEST.length }));
+  const r = await outcome(
+    new Registry().fetchManifest$(`${addr}/errbody`, {
+      mediaType: OCI,
+      digest: digest("sha256", MANIFEST),
+      size: MANIFEST.length,
+    }),
+  );
   assert.ok(isNotFound(r.error), String(r.error));
   assert.match(String(r.error), /MANIFEST_UNKNOWN: gone|404/);
   const sent = await hungUp(`/v2/errbody/manifests/${digest("sha256", MANIFEST)}`);
@@ -166,7 +222,11 @@ test("manifests and blobs are verified with sha256, sha384 and sha512; an unknow
   }
   const n = requests.length;
   const md5 = { mediaType: OCI, digest: `md5:${"0".repeat(32)}`, size: MANIFEST.length };
-  for (const o of [registry.fetchManifest$(`${addr}/ok`, md5), registry.fetchBlob$(`${addr}/ok`, md5), registry.pushBlob$(`${addr}/ok`, md5, MANIFEST)] as Observable<unknown>[]) {
+  for (const o of [
+    registry.fetchManifest$(`${addr}/ok`, md5),
+    registry.fetchBlob$(`${addr}/ok`, md5),
+    registry.pushBlob$(`${addr}/ok`, md5, MANIFEST),
+  ] as Observable<unknown>[]) {
     const r = await outcome(o);
     assert.ok(isInvalidArgument(r.error), String(r.error));
   }
@@ -176,7 +236,11 @@ test("manifests and blobs are verified with sha256, sha384 and sha512; an unknow
 test("malformed URLs are InvalidArgumentError in the error channel, never a synchronous TypeError", async () => {
   const registry = new Registry();
   let request$: Observable<unknown> | undefined;
-  assert.doesNotThrow(() => { request$ = registry.client.request$({ domain: addr, repository: "a", method: "GET", path: "http://[bad" }, () => { throw new Error("no response expected"); }); });
+  assert.doesNotThrow(() => {
+    request$ = registry.client.request$({ domain: addr, repository: "a", method: "GET", path: "http://[bad" }, () => {
+      throw new Error("no response expected");
+    });
+  });
   const direct = await outcome(request$ as Observable<unknown>);
   assert.ok(isInvalidArgument(direct.error), String(direct.error));
   const mapped = await outcome(new Registry({ host: () => "bad host^" }).resolve$("registry.example/app:1"));
@@ -194,14 +258,15 @@ test("pushBlob$ with a RangeSource reads the next range only as the slow registr
     let read = 0;
     let maxAhead = 0;
     const source = {
-      read: (offset: number, length: number) => new Observable<Uint8Array>((sub) => {
-        const c = Buffer.from(seed); // the chunks of bigBlobChunks, made on demand
-        c.writeUInt32BE(offset / MiB, 0);
-        read += length;
-        maxAhead = Math.max(maxAhead, read - slow.received);
-        sub.next(c.subarray(0, length));
-        sub.complete();
-      }),
+      read: (offset: number, length: number) =>
+        new Observable<Uint8Array>((sub) => {
+          const c = Buffer.from(seed); // the chunks of bigBlobChunks, made on demand
+          c.writeUInt32BE(offset / MiB, 0);
+          read += length;
+          maxAhead = Math.max(maxAhead, read - slow.received);
+          sub.next(c.subarray(0, length));
+          sub.complete();
+        }),
     };
     const d = { mediaType: "application/octet-stream", digest: bigBlobDigest(mib, seed), size: mib * MiB };
     const r = await outcome(new Registry().pushBlob$(`${slow.address}/app`, d, source));

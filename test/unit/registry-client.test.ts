@@ -4,8 +4,17 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { from, lastValueFrom, type Observable } from "rxjs";
 import {
-  Registry, isAlreadyExists, isInvalidArgument, isNotFound, isPermissionDenied, isResourceExhausted,
-  isUnauthenticated, isUnavailable, NotFoundError, PermissionDeniedError, UnavailableError,
+  Registry,
+  isAlreadyExists,
+  isInvalidArgument,
+  isNotFound,
+  isPermissionDenied,
+  isResourceExhausted,
+  isUnauthenticated,
+  isUnavailable,
+  NotFoundError,
+  PermissionDeniedError,
+  UnavailableError,
 } from "../../src/index.js";
 import { sha256Digest } from "../../src/oci.js";
 import { RegistryClient, classForHttpStatus } from "../../src/registry.js";
@@ -17,14 +26,19 @@ const seen: { url: string; headers: IncomingHttpHeaders }[] = [];
 const D = `sha256:${"a".repeat(64)}`;
 const BIG = Buffer.alloc(8 << 20, 7);
 const BIG_DIGEST = sha256Digest(BIG);
-const NO_DIGEST_BODY = JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: [] });
+const NO_DIGEST_BODY = JSON.stringify({
+  schemaVersion: 2,
+  mediaType: "application/vnd.oci.image.index.v1+json",
+  manifests: [],
+});
 
 before(async () => {
   server = createServer((req, res) => {
     seen.push({ url: req.url ?? "", headers: req.headers });
     const status = /\/status(\d+)\//.exec(req.url ?? "")?.[1];
     if (status) {
-      res.writeHead(Number(status), { "content-type": "application/json" })
+      res
+        .writeHead(Number(status), { "content-type": "application/json" })
         .end(JSON.stringify({ errors: [{ code: "DENIED", message: `status ${status}` }] }));
       return;
     }
@@ -36,7 +50,9 @@ before(async () => {
     if (req.url === "/v2/nodigest/manifests/v1") {
       // A registry (or proxy) that sends no Docker-Content-Digest: the resolver must GET and hash.
       const accept = req.headers.accept ?? "";
-      const ok = accept.includes("application/vnd.oci.image.index.v1+json") && accept.includes("application/vnd.docker.distribution.manifest.list.v2+json");
+      const ok =
+        accept.includes("application/vnd.oci.image.index.v1+json") &&
+        accept.includes("application/vnd.docker.distribution.manifest.list.v2+json");
       res.writeHead(ok ? 200 : 406, { "content-type": "application/vnd.oci.image.index.v1+json; charset=utf-8" });
       res.end(req.method === "HEAD" ? undefined : NO_DIGEST_BODY);
       return;
@@ -49,7 +65,10 @@ before(async () => {
         while (off < BIG.length) {
           const ok = res.write(BIG.subarray(off, off + 65536));
           off += 65536;
-          if (!ok) { res.once("drain", more); return; }
+          if (!ok) {
+            res.once("drain", more);
+            return;
+          }
         }
         res.end();
       };
@@ -92,13 +111,21 @@ test("HTTP statuses map to typed errors", () => {
 test("registry errors arrive typed, with the registry's error code in the message", async () => {
   const registry = new Registry();
   const cases: [number, (e: unknown) => boolean][] = [
-    [403, isPermissionDenied], [404, isNotFound], [409, isAlreadyExists], [429, isResourceExhausted], [503, isUnavailable],
-    [401, isUnauthenticated], [400, isInvalidArgument],
+    [403, isPermissionDenied],
+    [404, isNotFound],
+    [409, isAlreadyExists],
+    [429, isResourceExhausted],
+    [503, isUnavailable],
+    [401, isUnauthenticated],
+    [400, isInvalidArgument],
   ];
   for (const [status, guard] of cases) {
     const r = await settle(lastValueFrom(registry.fetchBlob$(`${addr}/status${status}/x`, { digest: D })));
     assert.ok(guard(r.error), `${status}: ${String(r.error)}`);
-    assert.match((r.error as Error).message, new RegExp(`GET http://${addr}/v2/status${status}/x/blobs/${D}: ${status} .*DENIED: status ${status}`));
+    assert.match(
+      (r.error as Error).message,
+      new RegExp(`GET http://${addr}/v2/status${status}/x/blobs/${D}: ${status} .*DENIED: status ${status}`),
+    );
   }
 });
 
@@ -155,9 +182,14 @@ test("credentials are never sent to another host named by an absolute URL", asyn
   const registry = new Registry({ auth: { [addr]: { token: "secret-token" } } });
   const other = `http://localhost:${addr.split(":")[1]}/landed`;
   const own = `http://${addr}/landed`;
-  for (const [path, want] of [[other, undefined], [own, "Bearer secret-token"]] as const) {
+  for (const [path, want] of [
+    [other, undefined],
+    [own, "Bearer secret-token"],
+  ] as const) {
     const n = seen.length;
-    await lastValueFrom(registry.client.request$({ domain: addr, repository: "app", method: "GET", path }, (res) => from(res.text())));
+    await lastValueFrom(
+      registry.client.request$({ domain: addr, repository: "app", method: "GET", path }, (res) => from(res.text())),
+    );
     assert.equal(seen[n]?.headers.authorization, want, path);
   }
 });
@@ -168,8 +200,16 @@ test("fetchBlob$ with pace: the body is read only as fast as the consumer's prom
   let gate = new Promise<void>((r) => (release = r));
   let chunks = 0;
   let bytes = 0;
-  const done = new Promise<void>((resolve, reject) => registry.fetchBlob$(`${addr}/big`, { digest: BIG_DIGEST, size: BIG.length }, { pace: () => gate })
-    .subscribe({ next: (c) => { chunks++; bytes += c.length; }, error: reject, complete: resolve }));
+  const done = new Promise<void>((resolve, reject) =>
+    registry.fetchBlob$(`${addr}/big`, { digest: BIG_DIGEST, size: BIG.length }, { pace: () => gate }).subscribe({
+      next: (c) => {
+        chunks++;
+        bytes += c.length;
+      },
+      error: reject,
+      complete: resolve,
+    }),
+  );
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(chunks, 1, "one chunk, then nothing until the consumer's promise settles");
   release();

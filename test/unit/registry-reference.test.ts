@@ -13,7 +13,14 @@ test("normalizes like docker's ParseDockerRef", () => {
     ["busybox:1.36", "docker.io/library/busybox:1.36", "docker.io", "library/busybox", "1.36", undefined],
     ["library/busybox", "docker.io/library/busybox:latest", "docker.io", "library/busybox", "latest", undefined],
     ["user/app", "docker.io/user/app:latest", "docker.io", "user/app", "latest", undefined],
-    ["index.docker.io/busybox", "docker.io/library/busybox:latest", "docker.io", "library/busybox", "latest", undefined],
+    [
+      "index.docker.io/busybox",
+      "docker.io/library/busybox:latest",
+      "docker.io",
+      "library/busybox",
+      "latest",
+      undefined,
+    ],
     ["docker.io/busybox", "docker.io/library/busybox:latest", "docker.io", "library/busybox", "latest", undefined],
     ["localhost/app", "localhost/app:latest", "localhost", "app", "latest", undefined],
     ["localhost:5000/ns/app:v1", "localhost:5000/ns/app:v1", "localhost:5000", "ns/app", "v1", undefined],
@@ -36,11 +43,34 @@ test("normalizes like docker's ParseDockerRef", () => {
 
 test("rejects invalid references with InvalidArgumentError", () => {
   for (const bad of [
-    "", "Busybox", "docker.io/Library/busybox", "a//b", "/a", "a/", "a:", "a@", "a@sha256:abc", `a@sha256:${"A".repeat(64)}`,
-    `a@md5:${"a".repeat(32)}`, "a:-tag", `a:${"t".repeat(129)}`, "a b", "-a", "a-", "a..b", `${"a".repeat(64).replace(/a/g, "f")}`,
-    `x/${"a".repeat(260)}`, "host:port/x", ":tag", "a/b:c/d",
+    "",
+    "Busybox",
+    "docker.io/Library/busybox",
+    "a//b",
+    "/a",
+    "a/",
+    "a:",
+    "a@",
+    "a@sha256:abc",
+    `a@sha256:${"A".repeat(64)}`,
+    `a@md5:${"a".repeat(32)}`,
+    "a:-tag",
+    `a:${"t".repeat(129)}`,
+    "a b",
+    "-a",
+    "a-",
+    "a..b",
+    `${"a".repeat(64).replace(/a/g, "f")}`,
+    `x/${"a".repeat(260)}`,
+    "host:port/x",
+    ":tag",
+    "a/b:c/d",
   ]) {
-    assert.throws(() => parseReference(bad), (e: unknown) => isInvalidArgument(e), JSON.stringify(bad));
+    assert.throws(
+      () => parseReference(bad),
+      (e: unknown) => isInvalidArgument(e),
+      JSON.stringify(bad),
+    );
   }
 });
 
@@ -50,8 +80,10 @@ test("docker.io is served by registry-1.docker.io; others as named", () => {
 });
 
 test("isLocalhost like containerd's docker.IsLocalhost", () => {
-  for (const h of ["localhost", "localhost:5000", "127.0.0.1", "127.0.0.1:5000", "127.1.2.3:1", "[::1]:5000", "::1"]) assert.ok(isLocalhost(h), h);
-  for (const h of ["example.com", "10.0.0.1:5000", "localhost.example.com", "[::2]:5000", "128.0.0.1"]) assert.ok(!isLocalhost(h), h);
+  for (const h of ["localhost", "localhost:5000", "127.0.0.1", "127.0.0.1:5000", "127.1.2.3:1", "[::1]:5000", "::1"])
+    assert.ok(isLocalhost(h), h);
+  for (const h of ["example.com", "10.0.0.1:5000", "localhost.example.com", "[::2]:5000", "128.0.0.1"])
+    assert.ok(!isLocalhost(h), h);
 });
 
 test("fuzz: parseReference returns a consistent reference or throws InvalidArgumentError, nothing else", () => {
@@ -59,17 +91,25 @@ test("fuzz: parseReference returns a consistent reference or throws InvalidArgum
   const arb = fc.oneof(
     fc.string({ unit: fc.constantFrom(...chars), maxLength: 40 }),
     fc.string({ unit: "binary", maxLength: 40 }),
-    fc.tuple(fc.string({ unit: fc.constantFrom(..."ab/:.".split("")), maxLength: 12 }), fc.constantFrom("", "@" + D, ":t@" + D)).map(([a, b]) => a + b),
+    fc
+      .tuple(
+        fc.string({ unit: fc.constantFrom(..."ab/:.".split("")), maxLength: 12 }),
+        fc.constantFrom("", "@" + D, ":t@" + D),
+      )
+      .map(([a, b]) => a + b),
   );
-  fc.assert(fc.property(arb, (s) => {
-    let r;
-    try {
-      r = parseReference(s);
-    } catch (e) {
-      assert.ok(e instanceof InvalidArgumentError && isInvalidArgument(e), `threw ${String(e)}`);
-      return;
-    }
-    // Normalization is idempotent.
-    assert.equal(parseReference(r.string).string, r.string);
-  }), { numRuns: 3000 });
+  fc.assert(
+    fc.property(arb, (s) => {
+      let r;
+      try {
+        r = parseReference(s);
+      } catch (e) {
+        assert.ok(e instanceof InvalidArgumentError && isInvalidArgument(e), `threw ${String(e)}`);
+        return;
+      }
+      // Normalization is idempotent.
+      assert.equal(parseReference(r.string).string, r.string);
+    }),
+    { numRuns: 3000 },
+  );
 });

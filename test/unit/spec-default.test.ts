@@ -1,11 +1,28 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { InvalidArgumentError } from "../../src/errors/containerd-error.js";
-import { DEFAULT_UNIX_CAPABILITIES, OCI_VERSION, defaultMounts, defaultSpec } from "../../src/observables/spec/default-spec.js";
+import {
+  DEFAULT_UNIX_CAPABILITIES,
+  OCI_VERSION,
+  defaultMounts,
+  defaultSpec,
+} from "../../src/observables/spec/default-spec.js";
 
 const CAPS = [
-  "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID",
-  "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
+  "CAP_CHOWN",
+  "CAP_DAC_OVERRIDE",
+  "CAP_FSETID",
+  "CAP_FOWNER",
+  "CAP_MKNOD",
+  "CAP_NET_RAW",
+  "CAP_SETGID",
+  "CAP_SETUID",
+  "CAP_SETFCAP",
+  "CAP_SETPCAP",
+  "CAP_NET_BIND_SERVICE",
+  "CAP_SYS_CHROOT",
+  "CAP_KILL",
+  "CAP_AUDIT_WRITE",
 ];
 
 test("defaultSpec: top level, root and process", () => {
@@ -44,10 +61,24 @@ test("defaultSpec: linux section", () => {
   assert.ok(l);
   assert.equal(l.cgroupsPath, "/ns/id");
   assert.deepEqual(l.resources, { devices: [{ allow: false, access: "rwm" }] });
-  assert.deepEqual(l.namespaces, [{ type: "pid" }, { type: "ipc" }, { type: "uts" }, { type: "mount" }, { type: "network" }]);
+  assert.deepEqual(l.namespaces, [
+    { type: "pid" },
+    { type: "ipc" },
+    { type: "uts" },
+    { type: "mount" },
+    { type: "network" },
+  ]);
   assert.deepEqual(l.maskedPaths, [
-    "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
-    "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi",
+    "/proc/acpi",
+    "/proc/asound",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/sys/firmware",
+    "/proc/scsi",
   ]);
   assert.deepEqual(l.readonlyPaths, ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]);
   assert.equal(l.seccomp, undefined);
@@ -57,12 +88,32 @@ test("defaultSpec: exactly the 7 default mounts with their options", () => {
   const mounts = defaultSpec("default", "web").mounts;
   assert.deepEqual(mounts, [
     { destination: "/proc", type: "proc", source: "proc", options: ["nosuid", "noexec", "nodev"] },
-    { destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"] },
-    { destination: "/dev/pts", type: "devpts", source: "devpts", options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"] },
-    { destination: "/dev/shm", type: "tmpfs", source: "shm", options: ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"] },
+    {
+      destination: "/dev",
+      type: "tmpfs",
+      source: "tmpfs",
+      options: ["nosuid", "strictatime", "mode=755", "size=65536k"],
+    },
+    {
+      destination: "/dev/pts",
+      type: "devpts",
+      source: "devpts",
+      options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"],
+    },
+    {
+      destination: "/dev/shm",
+      type: "tmpfs",
+      source: "shm",
+      options: ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"],
+    },
     { destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"] },
     { destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"] },
-    { destination: "/run", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"] },
+    {
+      destination: "/run",
+      type: "tmpfs",
+      source: "tmpfs",
+      options: ["nosuid", "strictatime", "mode=755", "size=65536k"],
+    },
   ]);
   assert.deepEqual(defaultMounts(), mounts);
 });
@@ -84,11 +135,20 @@ test("defaultSpec: JSON has the keys containerd writes and nothing else", () => 
   const json = JSON.parse(JSON.stringify(defaultSpec("default", "web"))) as Record<string, unknown>;
   assert.deepEqual(Object.keys(json), ["ociVersion", "process", "root", "mounts", "linux"]);
   assert.deepEqual(Object.keys(json.process as object), ["user", "cwd", "capabilities", "rlimits", "noNewPrivileges"]);
-  assert.deepEqual(Object.keys(json.linux as object), ["resources", "cgroupsPath", "namespaces", "maskedPaths", "readonlyPaths"]);
+  assert.deepEqual(Object.keys(json.linux as object), [
+    "resources",
+    "cgroupsPath",
+    "namespaces",
+    "maskedPaths",
+    "readonlyPaths",
+  ]);
 });
 
 test("defaultSpec: rejects a bad namespace or id", () => {
-  assert.throws(() => defaultSpec("", "id"), (e) => e instanceof InvalidArgumentError && /namespace/.test(e.message));
+  assert.throws(
+    () => defaultSpec("", "id"),
+    (e) => e instanceof InvalidArgumentError && /namespace/.test(e.message),
+  );
   assert.throws(() => defaultSpec("ns", "../etc"), InvalidArgumentError);
   assert.throws(() => defaultSpec("ns", "a/b"), InvalidArgumentError);
 });

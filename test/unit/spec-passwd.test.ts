@@ -1,6 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { findGroup, findUser, parseGroup, parseId, parsePasswd, supplementaryGids } from "../../src/observables/spec/passwd.js";
+import {
+  findGroup,
+  findUser,
+  parseGroup,
+  parseId,
+  parsePasswd,
+  supplementaryGids,
+} from "../../src/observables/spec/passwd.js";
 
 const PASSWD = `root:x:0:0:root:/root:/bin/sh
 daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin
@@ -23,9 +30,18 @@ users:x:100:
 
 test("parsePasswd: fields, blank/comment/malformed lines skipped, short lines padded", () => {
   const users = parsePasswd(PASSWD);
-  assert.deepEqual(users.map((u) => u.name), ["root", "daemon", "app", "short", "spaced"]);
+  assert.deepEqual(
+    users.map((u) => u.name),
+    ["root", "daemon", "app", "short", "spaced"],
+  );
   assert.deepEqual(users[2], {
-    name: "app", password: "x", uid: 1000, gid: 1000, gecos: "App User,,,", home: "/home/app", shell: "/bin/bash",
+    name: "app",
+    password: "x",
+    uid: 1000,
+    gid: 1000,
+    gecos: "App User,,,",
+    home: "/home/app",
+    shell: "/bin/bash",
   });
   assert.deepEqual(users[3], { name: "short", password: "x", uid: 1001, gid: 1001, gecos: "", home: "", shell: "" });
   assert.equal(users[4]?.uid, 1002);
@@ -36,7 +52,10 @@ test("parsePasswd: fields, blank/comment/malformed lines skipped, short lines pa
 
 test("parseGroup: members split and trimmed, empty list is []", () => {
   const groups = parseGroup(GROUP);
-  assert.deepEqual(groups.map((g) => g.name), ["root", "wheel", "app", "docker", "users"]);
+  assert.deepEqual(
+    groups.map((g) => g.name),
+    ["root", "wheel", "app", "docker", "users"],
+  );
   assert.deepEqual(groups[0], { name: "root", password: "x", gid: 0, members: [] });
   assert.deepEqual(groups[1]?.members, ["root", "app"]);
   assert.deepEqual(groups[3]?.members, ["ci", "app"]);

@@ -19,8 +19,11 @@ function readAll(buf: Buffer, step: number): { files: Map<string, Buffer>; types
   let current = "";
   let parts: Buffer[] = [];
   const handle = (ev: TarEvent) => {
-    if (ev.kind === "entry") { current = ev.header.path; parts = []; types.set(current, ev.header.type); }
-    else if (ev.kind === "data") parts.push(Buffer.from(ev.data));
+    if (ev.kind === "entry") {
+      current = ev.header.path;
+      parts = [];
+      types.set(current, ev.header.type);
+    } else if (ev.kind === "data") parts.push(Buffer.from(ev.data));
     else files.set(current, Buffer.concat(parts));
   };
   for (let i = 0; i < buf.length; i += step) t.push(buf.subarray(i, i + step)).forEach(handle);
@@ -38,7 +41,9 @@ test("TarStream streams members of a GNU tar (long names, PAX, empty files) in a
     writeFileSync(join(dir, "empty"), "");
     writeFileSync(join(dir, "small"), "hello");
     for (const format of ["gnu", "pax"]) {
-      const tar = execFileSync("tar", ["-C", dir, `--format=${format}`, "--sort=name", "-cf", "-", "."], { maxBuffer: 1 << 24 });
+      const tar = execFileSync("tar", ["-C", dir, `--format=${format}`, "--sort=name", "-cf", "-", "."], {
+        maxBuffer: 1 << 24,
+      });
       for (const step of [1, 511, 512, 4096, tar.length]) {
         const { files, types } = readAll(tar, step);
         assert.ok(files.get(`./${long}`)?.equals(big), `${format}/${step}: long name body`);
@@ -62,13 +67,25 @@ test("TarStream rejects non-tar input and truncation with InvalidArgumentError",
 
 test("tarHeader writes headers GNU tar reads back (file and dir)", () => {
   const body = Buffer.from("x".repeat(700));
-  const tar = Buffer.concat([tarHeader("blobs/", 0, "5"), tarHeader("blobs/f", body.length), body, Buffer.alloc(1024 - 700), Buffer.alloc(1024)]);
+  const tar = Buffer.concat([
+    tarHeader("blobs/", 0, "5"),
+    tarHeader("blobs/f", body.length),
+    body,
+    Buffer.alloc(1024 - 700),
+    Buffer.alloc(1024),
+  ]);
   const listing = execFileSync("tar", ["-tvf", "-"], { input: tar, encoding: "utf8" });
   assert.match(listing, /blobs\/f/);
   assert.match(listing, /700/);
   const { files } = readAll(tar, 100);
   assert.ok(files.get("blobs/f")?.equals(body));
-  assert.equal(createHash("sha256").update(tarHeader("a", 8 ** 11 + 5)).digest("hex").length, 64, "base-256 sizes ≥ 8 GiB do not throw");
+  assert.equal(
+    createHash("sha256")
+      .update(tarHeader("a", 8 ** 11 + 5))
+      .digest("hex").length,
+    64,
+    "base-256 sizes ≥ 8 GiB do not throw",
+  );
 });
 
 test("normalizeReference and ociRefName follow docker's rules", () => {
@@ -83,14 +100,21 @@ test("normalizeReference and ociRefName follow docker's rules", () => {
 
 test("childGcLabels and platformMatches", () => {
   const d = (mediaType: string, n: number) => ({ mediaType, digest: `sha256:${String(n).repeat(64)}` });
-  assert.deepEqual(childGcLabels([d("application/vnd.oci.image.config.v1+json", 1), d("application/vnd.oci.image.layer.v1.tar+gzip", 2),
-    d("application/vnd.docker.image.rootfs.diff.tar", 3)]), {
-    "containerd.io/gc.ref.content.config": d("", 1).digest,
-    "containerd.io/gc.ref.content.l.1": d("", 2).digest,
-    "containerd.io/gc.ref.content.l.2": d("", 3).digest,
-  });
+  assert.deepEqual(
+    childGcLabels([
+      d("application/vnd.oci.image.config.v1+json", 1),
+      d("application/vnd.oci.image.layer.v1.tar+gzip", 2),
+      d("application/vnd.docker.image.rootfs.diff.tar", 3),
+    ]),
+    {
+      "containerd.io/gc.ref.content.config": d("", 1).digest,
+      "containerd.io/gc.ref.content.l.1": d("", 2).digest,
+      "containerd.io/gc.ref.content.l.2": d("", 3).digest,
+    },
+  );
   assert.deepEqual(childGcLabels([d("application/vnd.oci.image.manifest.v1+json", 4), d("text/plain", 5)]), {
-    "containerd.io/gc.ref.content.m.0": d("", 4).digest, "containerd.io/gc.ref.content.1": d("", 5).digest,
+    "containerd.io/gc.ref.content.m.0": d("", 4).digest,
+    "containerd.io/gc.ref.content.1": d("", 5).digest,
   });
   const amd = { os: "linux", architecture: "amd64" };
   assert.ok(platformMatches(undefined, amd));

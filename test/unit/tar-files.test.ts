@@ -43,17 +43,24 @@ function chunked(buf: Buffer, sizes: readonly number[]): Buffer[] {
   return out;
 }
 
-async function extract(buf: Buffer, wanted: readonly string[], sizes: readonly number[] = [], gzip = false): Promise<TarLayerFiles> {
+async function extract(
+  buf: Buffer,
+  wanted: readonly string[],
+  sizes: readonly number[] = [],
+  gzip = false,
+): Promise<TarLayerFiles> {
   const values = await lastValueFrom(extractTarFiles(from(chunked(buf, sizes)), wanted, { gzip }).pipe(toArray()));
   assert.equal(values.length, 1, "exactly one TarLayerFiles value");
   return values[0] as TarLayerFiles;
 }
 
-const isInvalid = (pattern: RegExp) => (e: unknown): boolean => {
-  assert.ok(e instanceof InvalidArgumentError, `expected InvalidArgumentError, got ${String(e)}`);
-  assert.match(e.message, pattern);
-  return true;
-};
+const isInvalid =
+  (pattern: RegExp) =>
+  (e: unknown): boolean => {
+    assert.ok(e instanceof InvalidArgumentError, `expected InvalidArgumentError, got ${String(e)}`);
+    assert.match(e.message, pattern);
+    return true;
+  };
 
 const PASSWD = "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n";
 const GROUP = "root:x:0:\napp:x:1000:\n";
@@ -91,7 +98,13 @@ for (const [format, longPath, marker] of [
       assert.equal(layer.files.get("etc/passwd-hard")?.toString("utf8"), PASSWD);
       assert.equal(layer.files.get("etc/group")?.toString("utf8"), GROUP);
       assert.equal(layer.files.get(longPath)?.toString("utf8"), `content of ${longPath}\n`);
-      assert.deepEqual(layer.links, new Map([["etc/localtime", "/usr/share/zoneinfo/UTC"], ["etc/alias", "passwd"]]));
+      assert.deepEqual(
+        layer.links,
+        new Map([
+          ["etc/localtime", "/usr/share/zoneinfo/UTC"],
+          ["etc/alias", "passwd"],
+        ]),
+      );
       assert.equal(layer.whiteouts.size + layer.opaqueDirs.size, 0);
     }
   });
@@ -116,9 +129,16 @@ test("extractTarFiles: gzip (tar -z and zlib) in every chunking", async () => {
 });
 
 test("extractTarFiles: whiteouts and opaque directories", async () => {
-  const tar = makeTar({
-    ".wh.tmp": "", "etc/.wh.shadow": "", "var/cache/.wh..wh..opq": "", ".wh..wh..opq": "", "etc/passwd": PASSWD,
-  }, ["--format=pax"]);
+  const tar = makeTar(
+    {
+      ".wh.tmp": "",
+      "etc/.wh.shadow": "",
+      "var/cache/.wh..wh..opq": "",
+      ".wh..wh..opq": "",
+      "etc/passwd": PASSWD,
+    },
+    ["--format=pax"],
+  );
   for (const wanted of [["etc/passwd", "etc/shadow"], []]) {
     const layer = await extract(tar, wanted, [7]);
     assert.deepEqual([...layer.whiteouts].sort(), ["etc/shadow", "tmp"]);
@@ -141,12 +161,18 @@ test("extractTarFiles: base-256 size field", async () => {
 });
 
 test("extractTarFiles: completes early and unsubscribes from a synchronous source", async () => {
-  const tar = makeTar({ "etc/passwd": PASSWD, "etc/group": GROUP, "filler.bin": randomBytes(2 << 20) },
-    ["--format=gnu"], ["etc/group", "etc/passwd", "filler.bin"]);
+  const tar = makeTar(
+    { "etc/passwd": PASSWD, "etc/group": GROUP, "filler.bin": randomBytes(2 << 20) },
+    ["--format=gnu"],
+    ["etc/group", "etc/passwd", "filler.bin"],
+  );
   const chunks = chunked(tar, [512]);
   let pulled = 0;
   let finalized = false;
-  const source: Observable<Buffer> = from(chunks).pipe(tap(() => pulled++), finalize(() => (finalized = true)));
+  const source: Observable<Buffer> = from(chunks).pipe(
+    tap(() => pulled++),
+    finalize(() => (finalized = true)),
+  );
   const layer = await lastValueFrom(extractTarFiles(source, ["etc/passwd", "etc/group"]));
   assert.equal(layer.files.get("etc/passwd")?.toString("utf8"), PASSWD);
   assert.ok(finalized, "source torn down");
@@ -154,12 +180,17 @@ test("extractTarFiles: completes early and unsubscribes from a synchronous sourc
 });
 
 test("extractTarFiles: completes early through gzip and unsubscribes from a Subject", async () => {
-  const gz = gzipSync(makeTar({ "etc/passwd": PASSWD, "filler.bin": randomBytes(2 << 20) }, [], ["etc/passwd", "filler.bin"]));
+  const gz = gzipSync(
+    makeTar({ "etc/passwd": PASSWD, "filler.bin": randomBytes(2 << 20) }, [], ["etc/passwd", "filler.bin"]),
+  );
   const chunks = chunked(gz, [4096]);
   const subject = new Subject<Buffer>();
   const results: TarLayerFiles[] = [];
   let completed = false;
-  extractTarFiles(subject, ["etc/passwd"], { gzip: true }).subscribe({ next: (v) => results.push(v), complete: () => (completed = true) });
+  extractTarFiles(subject, ["etc/passwd"], { gzip: true }).subscribe({
+    next: (v) => results.push(v),
+    complete: () => (completed = true),
+  });
   let pushed = 0;
   for (const chunk of chunks) {
     if (completed) break;
@@ -178,8 +209,11 @@ test("extractTarFiles: unsubscribing mid-way tears down gunzip and the source", 
   const gz = gzipSync(makeTar(baseTree(VERY_LONG), []));
   const subject = new Subject<Buffer>();
   const events: string[] = [];
-  const sub = extractTarFiles(subject, ["etc/passwd", "nope"], { gzip: true })
-    .subscribe({ next: () => events.push("next"), error: () => events.push("error"), complete: () => events.push("complete") });
+  const sub = extractTarFiles(subject, ["etc/passwd", "nope"], { gzip: true }).subscribe({
+    next: () => events.push("next"),
+    error: () => events.push("error"),
+    complete: () => events.push("complete"),
+  });
   subject.next(gz.subarray(0, 1000));
   await tick();
   sub.unsubscribe();
@@ -215,28 +249,75 @@ test("extractTarFiles: a wanted file over 1 MiB is refused; 1 MiB or unwanted is
 
 test("extractTarFiles: source errors pass through unchanged; nothing is thrown synchronously", async () => {
   const boom = new Error("boom");
-  await assert.rejects(lastValueFrom(extractTarFiles(throwError(() => boom), ["etc/passwd"])), (e) => e === boom);
+  await assert.rejects(
+    lastValueFrom(
+      extractTarFiles(
+        throwError(() => boom),
+        ["etc/passwd"],
+      ),
+    ),
+    (e) => e === boom,
+  );
   const layer = await extract(Buffer.alloc(0), ["etc/passwd"]);
   assert.equal(layer.files.size, 0);
 });
 
 test("resolveLayerFiles: top-most layer wins; whiteouts and opaque dirs hide lower layers; links resolve once", () => {
-  const layer = (files: Record<string, string>, links: Record<string, string> = {}, whiteouts: string[] = [], opaque: string[] = []): TarLayerFiles => ({
+  const layer = (
+    files: Record<string, string>,
+    links: Record<string, string> = {},
+    whiteouts: string[] = [],
+    opaque: string[] = [],
+  ): TarLayerFiles => ({
     files: new Map(Object.entries(files).map(([k, v]) => [k, Buffer.from(v)])),
     links: new Map(Object.entries(links)),
     whiteouts: new Set(whiteouts),
     opaqueDirs: new Set(opaque),
   });
-  const top = layer({ "etc/passwd": "top" }, { "etc/localtime": "/usr/share/zoneinfo/UTC", "etc/alias": "../data/alias", "etc/hard": "/etc/passwd", "etc/loop": "loop2", "etc/loop2": "passwd" });
+  const top = layer(
+    { "etc/passwd": "top" },
+    {
+      "etc/localtime": "/usr/share/zoneinfo/UTC",
+      "etc/alias": "../data/alias",
+      "etc/hard": "/etc/passwd",
+      "etc/loop": "loop2",
+      "etc/loop2": "passwd",
+    },
+  );
   const mid = layer({ "etc/hosts": "mid" }, {}, ["etc/group", "opt", "etc"], ["var/lib"]);
   const bottom = layer({
-    "etc/passwd": "bottom", "etc/group": "g", "etc/hosts": "h", "etc/shadow": "s", "var/lib/x": "x", "var/y": "y",
-    "opt/a": "a", "usr/share/zoneinfo/UTC": "utc", "data/alias": "alias",
+    "etc/passwd": "bottom",
+    "etc/group": "g",
+    "etc/hosts": "h",
+    "etc/shadow": "s",
+    "var/lib/x": "x",
+    "var/y": "y",
+    "opt/a": "a",
+    "usr/share/zoneinfo/UTC": "utc",
+    "data/alias": "alias",
   });
-  const wanted = ["/etc/passwd", "etc/group", "etc/hosts", "etc/shadow", "var/lib/x", "var/y", "opt/a", "etc/localtime", "etc/alias", "etc/hard", "etc/loop", "nope"];
+  const wanted = [
+    "/etc/passwd",
+    "etc/group",
+    "etc/hosts",
+    "etc/shadow",
+    "var/lib/x",
+    "var/y",
+    "opt/a",
+    "etc/localtime",
+    "etc/alias",
+    "etc/hard",
+    "etc/loop",
+    "nope",
+  ];
   const got = resolveLayerFiles([top, mid, bottom], wanted);
   assert.deepEqual(Object.fromEntries([...got].map(([k, v]) => [k, v.toString("utf8")])), {
-    "/etc/passwd": "top", "etc/hosts": "mid", "var/y": "y", "etc/localtime": "utc", "etc/alias": "alias", "etc/hard": "top",
+    "/etc/passwd": "top",
+    "etc/hosts": "mid",
+    "var/y": "y",
+    "etc/localtime": "utc",
+    "etc/alias": "alias",
+    "etc/hard": "top",
   });
   assert.equal(resolveLayerFiles([bottom], ["etc/group"]).get("etc/group")?.toString("utf8"), "g");
   assert.equal(resolveLayerFiles([], ["etc/passwd"]).size, 0);

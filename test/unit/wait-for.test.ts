@@ -10,6 +10,9 @@ test("waitFor resolves with the first truthy value of a sync or async condition"
 
 test("waitFor fails with its message after the bound instead of hanging", async () => {
   const started = Date.now();
-  await assert.rejects(waitFor(() => false, { message: "never true", timeoutMs: 50, intervalMs: 5 }), /waitFor: never true \(not within 50 ms/);
+  await assert.rejects(
+    waitFor(() => false, { message: "never true", timeoutMs: 50, intervalMs: 5 }),
+    /waitFor: never true \(not within 50 ms/,
+  );
   assert.ok(Date.now() - started < 5_000, "gave up near its bound");
 });

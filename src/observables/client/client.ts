@@ -170,7 +170,10 @@ export class Containerd implements AsyncDisposable {
     if (checkIdentifier("namespace", namespace)) {
       throw new InvalidArgumentError(`invalid namespace ${JSON.stringify(namespace)}`);
     }
-    return new Containerd({ address: this.address, namespace }, { transport: this.transport, hub: this.hub, inflight: this.inflight });
+    return new Containerd(
+      { address: this.address, namespace },
+      { transport: this.transport, hub: this.hub, inflight: this.inflight },
+    );
   }
 
   /**
@@ -200,8 +203,12 @@ export class Containerd implements AsyncDisposable {
     const ctx = this.context;
     const { io, runtimeOptions, ...create } = options;
     const what = `run$ teardown of container ${JSON.stringify(id)} (namespace ${JSON.stringify(this.namespace)})`;
-    return lifecycle$(this.containers.create$(id, create), { ...(io ? { io } : {}), ...(runtimeOptions ? { runtimeOptions } : {}) },
-      () => forceRemove$(ctx, id), (done) => this.inflight.cleanup(what, done));
+    return lifecycle$(
+      this.containers.create$(id, create),
+      { ...(io ? { io } : {}), ...(runtimeOptions ? { runtimeOptions } : {}) },
+      () => forceRemove$(ctx, id),
+      (done) => this.inflight.cleanup(what, done),
+    );
   }
 
   /**
@@ -264,7 +271,9 @@ export class Containerd implements AsyncDisposable {
   }
 
   /** How `wait$` learns of exits: `"events"` (confirmed stream + status check), `"rpc"` (Tasks.Wait fallback), undefined before the first wait. See docs/lifecycle.md. */
-  get waitMode(): WaitMode | undefined { return this.hub.mode; }
+  get waitMode(): WaitMode | undefined {
+    return this.hub.mode;
+  }
 
   /** Emits the daemon's version once (`Version.Version`). UnavailableError if unreachable. */
   version$(options?: CallOptions): Observable<Version> {
@@ -281,11 +290,19 @@ export class Containerd implements AsyncDisposable {
    * filter strings (ORed), e.g. `type==io.containerd.snapshotter.v1`.
    */
   plugins$(filters: readonly string[] = [], options?: CallOptions): Observable<Plugin[]> {
-    return this.services.introspection.plugins$({ filters }, options).pipe(map((r) => r.plugins.map((p) => ({
-      type: p.type, id: p.id, requires: p.requires, exports: p.exports, capabilities: p.capabilities,
-      platforms: p.platforms.map(({ os, architecture, variant }) => ({ os, architecture, variant })),
-      ...(p.initErr ? { initError: p.initErr.message } : {}),
-    }))));
+    return this.services.introspection.plugins$({ filters }, options).pipe(
+      map((r) =>
+        r.plugins.map((p) => ({
+          type: p.type,
+          id: p.id,
+          requires: p.requires,
+          exports: p.exports,
+          capabilities: p.capabilities,
+          platforms: p.platforms.map(({ os, architecture, variant }) => ({ os, architecture, variant })),
+          ...(p.initErr ? { initError: p.initErr.message } : {}),
+        })),
+      ),
+    );
   }
 
   /**
@@ -360,10 +377,11 @@ export class Containerd implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     const report = await new Promise<CloseReport>((resolve) => this.close$().subscribe(resolve));
     if (!report.clean) {
-      process.emitWarning(`rxcontainerd: close left ${report.leftovers.length} clean-up(s) unfinished: ` +
-        report.leftovers.map((l) => `${l.what} (${l.reason}${l.error ? `: ${l.error.message}` : ""})`).join("; "),
-      { code: "RXCONTAINERD_LEFTOVERS" });
+      process.emitWarning(
+        `rxcontainerd: close left ${report.leftovers.length} clean-up(s) unfinished: ` +
+          report.leftovers.map((l) => `${l.what} (${l.reason}${l.error ? `: ${l.error.message}` : ""})`).join("; "),
+        { code: "RXCONTAINERD_LEFTOVERS" },
+      );
     }
   }
 }
-

@@ -14,7 +14,9 @@ export function checkIdentifier(what: string, id: unknown) {
     return new InvalidArgumentError(`${what} must not be empty`);
   }
   if (id.length > MAX_IDENTIFIER_LENGTH) {
-    return new InvalidArgumentError(`${what} ${JSON.stringify(id.slice(0, 20))}… is longer than ${MAX_IDENTIFIER_LENGTH} characters`);
+    return new InvalidArgumentError(
+      `${what} ${JSON.stringify(id.slice(0, 20))}… is longer than ${MAX_IDENTIFIER_LENGTH} characters`,
+    );
   }
   if (!IDENTIFIER.test(id)) {
     return new InvalidArgumentError(`${what} ${JSON.stringify(id)} must match ${IDENTIFIER.source}`);

@@ -91,7 +91,9 @@ export class Inflight {
     } finally {
       clearTimeout(timer);
     }
-    const failed = this.failures.splice(0).map((e): Leftover => ({ what: e.what, reason: "failed", ...(e.failure ? { error: e.failure } : {}) }));
+    const failed = this.failures
+      .splice(0)
+      .map((e): Leftover => ({ what: e.what, reason: "failed", ...(e.failure ? { error: e.failure } : {}) }));
     const late = [...this.all].map((e): Leftover => ({ what: e.what, reason: "timeout" }));
     return [...failed, ...late];
   }

@@ -18,7 +18,10 @@ export const MAX_LABEL_SIZE = 4096;
  * checkLabels("container labels", { big: "x".repeat(4096) });  // InvalidArgumentError
  * ```
  */
-export function checkLabels(what: string, labels: Readonly<Record<string, string>> | undefined): InvalidArgumentError | undefined {
+export function checkLabels(
+  what: string,
+  labels: Readonly<Record<string, string>> | undefined,
+): InvalidArgumentError | undefined {
   for (const [key, value] of Object.entries(labels ?? {})) {
     if (typeof value !== "string") {
       return new InvalidArgumentError(`${what}: label ${JSON.stringify(key.slice(0, 40))} must have a string value`);
@@ -26,7 +29,9 @@ export function checkLabels(what: string, labels: Readonly<Record<string, string
     const size = Buffer.byteLength(key) + Buffer.byteLength(value);
     if (size > MAX_LABEL_SIZE) {
       const shown = Buffer.byteLength(key) > 10 ? Buffer.from(key).subarray(0, 10).toString() : key;
-      return new InvalidArgumentError(`${what}: label key and value length (${size} bytes) greater than maximum size (${MAX_LABEL_SIZE} bytes), key: ${shown}`);
+      return new InvalidArgumentError(
+        `${what}: label key and value length (${size} bytes) greater than maximum size (${MAX_LABEL_SIZE} bytes), key: ${shown}`,
+      );
     }
   }
   return undefined;

@@ -44,8 +44,13 @@ export class Namespaces {
    */
   create$(name: string, options: CreateNamespaceOptions = {}): Observable<Namespace> {
     const { labels = {}, ...call } = options;
-    return validated(() => checkIdentifier("namespace", name) ?? checkLabels("namespace labels", labels),
-      () => this.api.create$({ namespace: { name, labels: { ...labels } } }, call).pipe(map((r) => toNamespace(r.namespace))));
+    return validated(
+      () => checkIdentifier("namespace", name) ?? checkLabels("namespace labels", labels),
+      () =>
+        this.api
+          .create$({ namespace: { name, labels: { ...labels } } }, call)
+          .pipe(map((r) => toNamespace(r.namespace))),
+    );
   }
 
   /**
@@ -53,11 +58,17 @@ export class Namespaces {
    * containerd 1.6's Namespaces.Get answers for any name, existing or not.
    */
   get$(name: string, options?: CallOptions): Observable<Namespace> {
-    return validated(() => checkIdentifier("namespace", name), () => this.list$(options).pipe(map((all) => {
-      const found = all.find((n) => n.name === name);
-      if (!found) throw new NotFoundError(`namespace "${name}": not found`);
-      return found;
-    })));
+    return validated(
+      () => checkIdentifier("namespace", name),
+      () =>
+        this.list$(options).pipe(
+          map((all) => {
+            const found = all.find((n) => n.name === name);
+            if (!found) throw new NotFoundError(`namespace "${name}": not found`);
+            return found;
+          }),
+        ),
+    );
   }
 
   /** Emits all namespaces, as one array. */
@@ -75,9 +86,14 @@ export class Namespaces {
   setLabels$(name: string, labels: Record<string, string>, options?: CallOptions): Observable<Namespace> {
     const paths = Object.keys(labels).map((k) => `labels.${k}`);
     const set = Object.fromEntries(Object.entries(labels).filter(([, v]) => v !== ""));
-    return validated(() => checkIdentifier("namespace", name) ?? checkLabels("namespace labels", labels), () => this.get$(name, options).pipe(
-      concatMap(() => this.api.update$({ namespace: { name, labels: set }, updateMask: paths }, options)),
-      concatMap(() => this.get$(name, options))));
+    return validated(
+      () => checkIdentifier("namespace", name) ?? checkLabels("namespace labels", labels),
+      () =>
+        this.get$(name, options).pipe(
+          concatMap(() => this.api.update$({ namespace: { name, labels: set }, updateMask: paths }, options)),
+          concatMap(() => this.get$(name, options)),
+        ),
+    );
   }
 
   /**
@@ -85,7 +101,9 @@ export class Namespaces {
    * it still holds containers, images, snapshots or content; NotFoundError if it does not exist.
    */
   delete$(name: string, options?: CallOptions): Observable<void> {
-    return validated(() => checkIdentifier("namespace", name),
-      () => this.api.delete$({ name }, options).pipe(map(() => undefined)));
+    return validated(
+      () => checkIdentifier("namespace", name),
+      () => this.api.delete$({ name }, options).pipe(map(() => undefined)),
+    );
   }
 }

@@ -28,11 +28,16 @@ export interface ContainerInfo {
 export function toContainerInfo(c: ContainerRecord | undefined): ContainerInfo {
   if (!c) throw new InvalidArgumentError("daemon returned no container");
   return {
-    id: c.id, labels: { ...c.labels }, image: c.image,
+    id: c.id,
+    labels: { ...c.labels },
+    image: c.image,
     runtime: { name: c.runtime?.name ?? "", ...(c.runtime?.options ? { options: c.runtime.options } : {}) },
-    snapshotter: c.snapshotter, snapshotKey: c.snapshotKey,
-    ...(c.createdAt ? { createdAt: c.createdAt } : {}), ...(c.updatedAt ? { updatedAt: c.updatedAt } : {}),
-    extensions: { ...c.extensions }, ...(c.spec ? { spec: c.spec } : {}),
+    snapshotter: c.snapshotter,
+    snapshotKey: c.snapshotKey,
+    ...(c.createdAt ? { createdAt: c.createdAt } : {}),
+    ...(c.updatedAt ? { updatedAt: c.updatedAt } : {}),
+    extensions: { ...c.extensions },
+    ...(c.spec ? { spec: c.spec } : {}),
   };
 }
 

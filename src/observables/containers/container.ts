@@ -70,10 +70,15 @@ export interface Container {
 
 /** @internal */
 export class ContainerImpl implements Container {
-  constructor(private readonly ctx: DomainContext, readonly id: string) {}
+  constructor(
+    private readonly ctx: DomainContext,
+    readonly id: string,
+  ) {}
 
   info$(options?: CallOptions): Observable<ContainerInfo> {
-    return this.ctx.services.containers.get$({ id: this.id }, nsOptions(this.ctx, options)).pipe(map((r) => toContainerInfo(r.container)));
+    return this.ctx.services.containers
+      .get$({ id: this.id }, nsOptions(this.ctx, options))
+      .pipe(map((r) => toContainerInfo(r.container)));
   }
 
   spec$(options?: CallOptions): Observable<Spec> {
@@ -81,12 +86,23 @@ export class ContainerImpl implements Container {
   }
 
   image$(options?: CallOptions): Observable<ImageRecord> {
-    return this.info$(options).pipe(concatMap((info) => info.image
-      ? this.ctx.services.images.get$({ name: info.image }, nsOptions(this.ctx, options)).pipe(map(({ image }) => ({
-        name: image?.name ?? info.image, labels: { ...image?.labels },
-        target: { mediaType: image?.target?.mediaType ?? "", digest: image?.target?.digest ?? "", size: image?.target?.size.toNumber() ?? 0 },
-      })))
-      : throwError(() => new NotFoundError("container not created from an image"))));
+    return this.info$(options).pipe(
+      concatMap((info) =>
+        info.image
+          ? this.ctx.services.images.get$({ name: info.image }, nsOptions(this.ctx, options)).pipe(
+              map(({ image }) => ({
+                name: image?.name ?? info.image,
+                labels: { ...image?.labels },
+                target: {
+                  mediaType: image?.target?.mediaType ?? "",
+                  digest: image?.target?.digest ?? "",
+                  size: image?.target?.size.toNumber() ?? 0,
+                },
+              })),
+            )
+          : throwError(() => new NotFoundError("container not created from an image")),
+      ),
+    );
   }
 
   labels$(options?: CallOptions): Observable<Record<string, string>> {
@@ -94,10 +110,22 @@ export class ContainerImpl implements Container {
   }
 
   setLabels$(labels: Readonly<Record<string, string>>, options?: CallOptions): Observable<Record<string, string>> {
-    return validated(() => checkLabels("container labels", labels), () => this.ctx.services.containers.update$({
-      container: { id: this.id, labels: Object.fromEntries(Object.entries(labels).filter(([, v]) => v !== "")) },
-      updateMask: Object.keys(labels).map((k) => `labels.${k}`),
-    }, nsOptions(this.ctx, options)).pipe(map((r) => ({ ...r.container?.labels }))));
+    return validated(
+      () => checkLabels("container labels", labels),
+      () =>
+        this.ctx.services.containers
+          .update$(
+            {
+              container: {
+                id: this.id,
+                labels: Object.fromEntries(Object.entries(labels).filter(([, v]) => v !== "")),
+              },
+              updateMask: Object.keys(labels).map((k) => `labels.${k}`),
+            },
+            nsOptions(this.ctx, options),
+          )
+          .pipe(map((r) => ({ ...r.container?.labels }))),
+    );
   }
 
   extensions$(options?: CallOptions): Observable<Record<string, AnyValue>> {
@@ -106,33 +134,51 @@ export class ContainerImpl implements Container {
 
   update$(u: ContainerUpdate, options?: CallOptions): Observable<ContainerInfo> {
     const call = nsOptions(this.ctx, options);
-    return validated(() => checkLabels("container labels", u.labels), () => this.ctx.services.containers.get$({ id: this.id }, call).pipe(concatMap(({ container: c }) => {
-      if (!c) return throwError(() => new NotFoundError(`container "${this.id}": not found`));
-      const next = {
-        ...c,
-        ...(u.labels ? { labels: { ...u.labels } } : {}),
-        ...(u.spec ? { spec: jsonAny(SPEC_TYPE_URL, u.spec) } : {}),
-        ...(u.image !== undefined ? { image: u.image } : {}),
-        ...(u.snapshotKey !== undefined ? { snapshotKey: u.snapshotKey } : {}),
-        ...(u.snapshotter !== undefined ? { snapshotter: u.snapshotter } : {}),
-        ...(u.runtime ? { runtime: { name: u.runtime.name, options: u.runtime.options && toAny(u.runtime.options) } } : {}),
-        ...(u.extensions ? { extensions: Object.fromEntries(Object.entries(u.extensions).map(([k, v]) => [k, toAny(v)])) } : {}),
-      };
-      return this.ctx.services.containers.update$({ container: next }, call);
-    }), map((r) => toContainerInfo(r.container))));
+    return validated(
+      () => checkLabels("container labels", u.labels),
+      () =>
+        this.ctx.services.containers.get$({ id: this.id }, call).pipe(
+          concatMap(({ container: c }) => {
+            if (!c) return throwError(() => new NotFoundError(`container "${this.id}": not found`));
+            const next = {
+              ...c,
+              ...(u.labels ? { labels: { ...u.labels } } : {}),
+              ...(u.spec ? { spec: jsonAny(SPEC_TYPE_URL, u.spec) } : {}),
+              ...(u.image !== undefined ? { image: u.image } : {}),
+              ...(u.snapshotKey !== undefined ? { snapshotKey: u.snapshotKey } : {}),
+              ...(u.snapshotter !== undefined ? { snapshotter: u.snapshotter } : {}),
+              ...(u.runtime
+                ? { runtime: { name: u.runtime.name, options: u.runtime.options && toAny(u.runtime.options) } }
+                : {}),
+              ...(u.extensions
+                ? { extensions: Object.fromEntries(Object.entries(u.extensions).map(([k, v]) => [k, toAny(v)])) }
+                : {}),
+            };
+            return this.ctx.services.containers.update$({ container: next }, call);
+          }),
+          map((r) => toContainerInfo(r.container)),
+        ),
+    );
   }
 
   delete$(options: { readonly cleanupSnapshot?: boolean } & CallOptions = {}): Observable<void> {
     return cancellable(async (c) => {
       await c.until(this.ctx.inflight.settled(this.ctx.namespace, this.id));
       const call = c.call(nsOptions(this.ctx, options));
-      const task = await lastValueFrom(this.ctx.services.tasks.get$({ containerId: this.id }, call))
-        .catch((e: unknown) => { if (isNotFound(e)) return undefined; throw e; });
+      const task = await lastValueFrom(this.ctx.services.tasks.get$({ containerId: this.id }, call)).catch(
+        (e: unknown) => {
+          if (isNotFound(e)) return undefined;
+          throw e;
+        },
+      );
       if (task) throw new FailedPreconditionError(`cannot delete running task ${this.id}`);
       const { container } = await lastValueFrom(this.ctx.services.containers.get$({ id: this.id }, call));
       if (options.cleanupSnapshot !== false && container?.snapshotKey && container.snapshotter) {
-        await lastValueFrom(this.ctx.services.snapshots.remove$({ snapshotter: container.snapshotter, key: container.snapshotKey }, call))
-          .catch((e: unknown) => { if (!isNotFound(e)) throw e; });
+        await lastValueFrom(
+          this.ctx.services.snapshots.remove$({ snapshotter: container.snapshotter, key: container.snapshotKey }, call),
+        ).catch((e: unknown) => {
+          if (!isNotFound(e)) throw e;
+        });
       }
       await lastValueFrom(this.ctx.services.containers.delete$({ id: this.id }, call));
     });
@@ -146,11 +192,17 @@ export class ContainerImpl implements Container {
     return this.ctx.services.tasks.get$({ containerId: this.id }, nsOptions(this.ctx, options)).pipe(
       mapNotFound(`no running task found: task ${this.id} not found`),
       concatMap(async ({ process: p }) => {
-        const io = options.attach && p && p.status !== 0
-          ? await options.attach.attach(ioTarget(this.ctx, this.id, ""),
-            { stdin: p.stdin, stdout: p.stdout, stderr: p.stderr, terminal: p.terminal })
-          : undefined;
+        const io =
+          options.attach && p && p.status !== 0
+            ? await options.attach.attach(ioTarget(this.ctx, this.id, ""), {
+                stdin: p.stdin,
+                stdout: p.stdout,
+                stderr: p.stderr,
+                terminal: p.terminal,
+              })
+            : undefined;
         return new TaskImpl(this.ctx, this.id, "", p?.pid ?? 0, io);
-      }));
+      }),
+    );
   }
 }

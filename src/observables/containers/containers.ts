@@ -34,13 +34,19 @@ export class Containers {
 
   /** Containers.Get; emits the container. NotFoundError if it does not exist. */
   load$(id: string, options?: CallOptions): Observable<Container> {
-    return validated(() => checkIdentifier("container id", id), () => this.ctx.services.containers.get$({ id }, nsOptions(this.ctx, options))
-      .pipe(map(() => new ContainerImpl(this.ctx, id))));
+    return validated(
+      () => checkIdentifier("container id", id),
+      () =>
+        this.ctx.services.containers
+          .get$({ id }, nsOptions(this.ctx, options))
+          .pipe(map(() => new ContainerImpl(this.ctx, id))),
+    );
   }
 
   /** Containers.List with containerd filters (ORed), e.g. `labels.app==web`; emits one array. */
   list$(filters: string | readonly string[] = [], options?: CallOptions): Observable<Container[]> {
-    return this.ctx.services.containers.list$({ filters: filterList(filters) }, nsOptions(this.ctx, options))
+    return this.ctx.services.containers
+      .list$({ filters: filterList(filters) }, nsOptions(this.ctx, options))
       .pipe(map((r) => r.containers.map((c) => new ContainerImpl(this.ctx, c.id))));
   }
 }

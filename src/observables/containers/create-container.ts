@@ -70,69 +70,103 @@ function specOpts(o: CreateContainerOptions, fromImage: boolean): SpecOpt[] {
  * snapshot) on failure or unsubscribe; the lease is always deleted at the end.
  * @internal
  */
-export function createContainer$(ctx: DomainContext, id: string, o: CreateContainerOptions,
-  options?: CallOptions): Observable<string> {
-  return transaction$(async (tx) => {
-    const bad: ContainerdError | undefined = checkIdentifier("container id", id) ?? checkLabels("container labels", o.labels);
-    if (bad) throw bad;
-    const { services } = ctx;
-    const lease = await temporaryLease(tx, services, ctx.namespace);
-    const call = nsOptions(ctx, { ...options, lease });
-    const snapshotter = o.snapshotter ?? "overlayfs";
-    let specCtx: SpecContext = { namespace: ctx.namespace, id };
-    let snapshotKey = "";
-    if (o.image) {
-      const platform = typeof o.platform === "string" ? parsePlatform(o.platform) : o.platform;
-      const image = await resolveImage(services, o.image, platform, call);
-      const stat = await lastValueFrom(services.snapshots.stat$({ snapshotter, key: image.chainId }, call))
-        .catch((e: unknown) => { if (isNotFound(e)) return undefined; throw e; });
-      if (!stat) {
-        throw new FailedPreconditionError(`image "${o.image}" is not unpacked for snapshotter "${snapshotter}" ` +
-          `(no snapshot ${image.chainId}); unpack it first`);
+export function createContainer$(
+  ctx: DomainContext,
+  id: string,
+  o: CreateContainerOptions,
+  options?: CallOptions,
+): Observable<string> {
+  return transaction$(
+    async (tx) => {
+      const bad: ContainerdError | undefined =
+        checkIdentifier("container id", id) ?? checkLabels("container labels", o.labels);
+      if (bad) throw bad;
+      const { services } = ctx;
+      const lease = await temporaryLease(tx, services, ctx.namespace);
+      const call = nsOptions(ctx, { ...options, lease });
+      const snapshotter = o.snapshotter ?? "overlayfs";
+      let specCtx: SpecContext = { namespace: ctx.namespace, id };
+      let snapshotKey = "";
+      if (o.image) {
+        const platform = typeof o.platform === "string" ? parsePlatform(o.platform) : o.platform;
+        const image = await resolveImage(services, o.image, platform, call);
+        const stat = await lastValueFrom(services.snapshots.stat$({ snapshotter, key: image.chainId }, call)).catch(
+          (e: unknown) => {
+            if (isNotFound(e)) return undefined;
+            throw e;
+          },
+        );
+        if (!stat) {
+          throw new FailedPreconditionError(
+            `image "${o.image}" is not unpacked for snapshotter "${snapshotter}" ` +
+              `(no snapshot ${image.chainId}); unpack it first`,
+          );
+        }
+        const config = image.config.config ?? {};
+        // Any user needs the image's files, a numeric one too: containerd's WithUserID takes the gid
+        // of the uid's /etc/passwd entry (0 only when there is none), and WithAdditionalGIDs reads
+        // /etc/group for the supplementary groups of that user.
+        const users = [o.user, config.User].filter((u): u is string => typeof u === "string" && u !== "");
+        if (users.length > 0) {
+          // Numeric ids still work when the layers cannot be read here (zstd on an older Node):
+          // then no lookup is made, as before. A name cannot do without the files.
+          const numericOnly = users.every((u) => /^\d+(:\d+)?$/.test(u));
+          const files = await readImageFiles(services, image, ["etc/passwd", "etc/group"], call).catch((e: unknown) => {
+            if (numericOnly && isNotImplemented(e)) return new Map<string, Buffer>();
+            throw e;
+          });
+          const passwd = files.get("etc/passwd")?.toString("utf8");
+          const group = files.get("etc/group")?.toString("utf8");
+          specCtx = { ...specCtx, image: { config, ...(passwd ? { passwd } : {}), ...(group ? { group } : {}) } };
+        } else {
+          specCtx = { ...specCtx, image: { config } };
+        }
+        const spec = applySpecOpts(defaultSpec(ctx.namespace, id), specCtx, specOpts(o, true));
+        await tx.step(
+          services.snapshots
+            .prepare$({ snapshotter, key: id, parent: image.chainId }, call)
+            .pipe(catchError((e: unknown) => (isAlreadyExists(e) ? duplicate(e) : throwError(() => e)))),
+        );
+        tx.onRollback(() => services.snapshots.remove$({ snapshotter, key: id }, nsOptions(ctx)));
+        snapshotKey = id;
+        return create(spec);
       }
-      const config = image.config.config ?? {};
-      // Any user needs the image's files, a numeric one too: containerd's WithUserID takes the gid
-      // of the uid's /etc/passwd entry (0 only when there is none), and WithAdditionalGIDs reads
-      // /etc/group for the supplementary groups of that user.
-      const users = [o.user, config.User].filter((u): u is string => typeof u === "string" && u !== "");
-      if (users.length > 0) {
-        // Numeric ids still work when the layers cannot be read here (zstd on an older Node):
-        // then no lookup is made, as before. A name cannot do without the files.
-        const numericOnly = users.every((u) => /^\d+(:\d+)?$/.test(u));
-        const files = await readImageFiles(services, image, ["etc/passwd", "etc/group"], call)
-          .catch((e: unknown) => { if (numericOnly && isNotImplemented(e)) return new Map<string, Buffer>(); throw e; });
-        const passwd = files.get("etc/passwd")?.toString("utf8");
-        const group = files.get("etc/group")?.toString("utf8");
-        specCtx = { ...specCtx, image: { config, ...(passwd ? { passwd } : {}), ...(group ? { group } : {}) } };
-      } else {
-        specCtx = { ...specCtx, image: { config } };
+      return create(applySpecOpts(defaultSpec(ctx.namespace, id), specCtx, specOpts(o, false)));
+
+      /** The snapshot is keyed by the container id: say so when the container is what exists. */
+      function duplicate(e: ContainerdError): Observable<never> {
+        return services.containers.get$({ id }, call).pipe(
+          catchError(() => throwError(() => e)),
+          concatMap(() => throwError(() => new AlreadyExistsError(`container "${id}" already exists`, { cause: e }))),
+        );
       }
-      const spec = applySpecOpts(defaultSpec(ctx.namespace, id), specCtx, specOpts(o, true));
-      await tx.step(services.snapshots.prepare$({ snapshotter, key: id, parent: image.chainId }, call)
-        .pipe(catchError((e: unknown) => (isAlreadyExists(e) ? duplicate(e) : throwError(() => e)))));
-      tx.onRollback(() => services.snapshots.remove$({ snapshotter, key: id }, nsOptions(ctx)));
-      snapshotKey = id;
-      return create(spec);
-    }
-    return create(applySpecOpts(defaultSpec(ctx.namespace, id), specCtx, specOpts(o, false)));
 
-    /** The snapshot is keyed by the container id: say so when the container is what exists. */
-    function duplicate(e: ContainerdError): Observable<never> {
-      return services.containers.get$({ id }, call).pipe(
-        catchError(() => throwError(() => e)),
-        concatMap(() => throwError(() => new AlreadyExistsError(`container "${id}" already exists`, { cause: e }))));
-    }
-
-    async function create(spec: unknown): Promise<string> {
-      const runtime = typeof o.runtime === "string" || o.runtime === undefined
-        ? { name: o.runtime ?? "io.containerd.runc.v2" } : o.runtime;
-      await tx.step(services.containers.create$({ container: {
-        id, image: o.image ?? "", labels: { ...o.labels }, runtime: { name: runtime.name, options: runtime.options && toAny(runtime.options) },
-        spec: jsonAny(SPEC_TYPE_URL, spec), snapshotter: snapshotKey ? snapshotter : "", snapshotKey,
-        extensions: Object.fromEntries(Object.entries(o.extensions ?? {}).map(([k, v]) => [k, toAny(v)])),
-      } }, call));
-      tx.onRollback(() => services.containers.delete$({ id }, nsOptions(ctx)));
-      return id;
-    }
-  }, (done) => ctx.inflight.track(ctx.namespace, id, done));
+      async function create(spec: unknown): Promise<string> {
+        const runtime =
+          typeof o.runtime === "string" || o.runtime === undefined
+            ? { name: o.runtime ?? "io.containerd.runc.v2" }
+            : o.runtime;
+        await tx.step(
+          services.containers.create$(
+            {
+              container: {
+                id,
+                image: o.image ?? "",
+                labels: { ...o.labels },
+                runtime: { name: runtime.name, options: runtime.options && toAny(runtime.options) },
+                spec: jsonAny(SPEC_TYPE_URL, spec),
+                snapshotter: snapshotKey ? snapshotter : "",
+                snapshotKey,
+                extensions: Object.fromEntries(Object.entries(o.extensions ?? {}).map(([k, v]) => [k, toAny(v)])),
+              },
+            },
+            call,
+          ),
+        );
+        tx.onRollback(() => services.containers.delete$({ id }, nsOptions(ctx)));
+        return id;
+      }
+    },
+    (done) => ctx.inflight.track(ctx.namespace, id, done),
+  );
 }

@@ -16,7 +16,10 @@ export function forceRemove$(ctx: DomainContext, id: string): Observable<void> {
     const call = nsOptions(ctx);
     const tasks = ctx.services.tasks;
     for (let attempt = 0; ; attempt++) {
-      const got = await lastValueFrom(tasks.get$({ containerId: id }, call)).catch((e: unknown) => { ignoreNotFound(e); return undefined; });
+      const got = await lastValueFrom(tasks.get$({ containerId: id }, call)).catch((e: unknown) => {
+        ignoreNotFound(e);
+        return undefined;
+      });
       if (got?.process) await removeTask(ctx, id);
       try {
         await lastValueFrom(new ContainerImpl(ctx, id).delete$({ cleanupSnapshot: true }));

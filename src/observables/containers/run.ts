@@ -1,4 +1,18 @@
-import { catchError, concat, concatMap, defer, EMPTY, from, ignoreElements, map, merge, of, tap, throwError, type Observable } from "rxjs";
+import {
+  catchError,
+  concat,
+  concatMap,
+  defer,
+  EMPTY,
+  from,
+  ignoreElements,
+  map,
+  merge,
+  of,
+  tap,
+  throwError,
+  type Observable,
+} from "rxjs";
 import { isFailedPrecondition } from "../../errors/guards.js";
 import { withCleanup } from "../rx/cleanup.js";
 import type { Container } from "./container.js";
@@ -11,7 +25,12 @@ export type RunEvent =
   | { readonly type: "created"; readonly containerId: string }
   | { readonly type: "started"; readonly containerId: string; readonly pid: number }
   /** With piped IO (`io: Stdio.pipe()` / `Stdio.terminal()`): a chunk of output, in order per stream. */
-  | { readonly type: "output"; readonly containerId: string; readonly stream: "stdout" | "stderr"; readonly data: Buffer }
+  | {
+      readonly type: "output";
+      readonly containerId: string;
+      readonly stream: "stdout" | "stderr";
+      readonly data: Buffer;
+    }
   | { readonly type: "exited"; readonly containerId: string; readonly status: ExitStatus };
 
 /**
@@ -28,37 +47,59 @@ export type RunEvent =
  * lifecycle$(client.containers.create$("job", { image, args: ["true"] }), {}, () => client.containers.load$("job").pipe(mergeMap((c) => c.delete$())));
  * ```
  */
-export function lifecycle$(create$: Observable<Container>, taskOptions: NewTaskOptions,
-  remove: () => Observable<unknown>, track?: (done: Promise<void>) => void): Observable<RunEvent> {
+export function lifecycle$(
+  create$: Observable<Container>,
+  taskOptions: NewTaskOptions,
+  remove: () => Observable<unknown>,
+  track?: (done: Promise<void>) => void,
+): Observable<RunEvent> {
   let created = false;
   let task: Task | undefined;
   const body$ = create$.pipe(
     tap(() => (created = true)),
-    concatMap((container) => concat(
-      of<RunEvent>({ type: "created", containerId: container.id }),
-      container.newTask$(taskOptions).pipe(concatMap((t) => {
-        task = t;
-        const exit$ = t.wait$();
-        return concat(
-          t.start$().pipe(map((pid): RunEvent => ({ type: "started", containerId: container.id, pid }))),
-          output$(t, container.id), // read from here on: the FIFOs hold what was written since Start
-          exit$.pipe(map((status): RunEvent => ({ type: "exited", containerId: container.id, status }))),
-        );
-      })),
-    )),
+    concatMap((container) =>
+      concat(
+        of<RunEvent>({ type: "created", containerId: container.id }),
+        container.newTask$(taskOptions).pipe(
+          concatMap((t) => {
+            task = t;
+            const exit$ = t.wait$();
+            return concat(
+              t.start$().pipe(map((pid): RunEvent => ({ type: "started", containerId: container.id, pid }))),
+              output$(t, container.id), // read from here on: the FIFOs hold what was written since Start
+              exit$.pipe(map((status): RunEvent => ({ type: "exited", containerId: container.id, status }))),
+            );
+          }),
+        ),
+      ),
+    ),
   );
   const closeIO$ = defer(() => (task?.io ? from(task.io.close()) : EMPTY)).pipe(ignoreElements());
-  return withCleanup(body$, () => concat(
-    defer(() => (created ? remove() : EMPTY)).pipe(catchError((e: unknown) => concat(closeIO$, throwError(() => e)))),
-    closeIO$,
-  ), track);
+  return withCleanup(
+    body$,
+    () =>
+      concat(
+        defer(() => (created ? remove() : EMPTY)).pipe(
+          catchError((e: unknown) =>
+            concat(
+              closeIO$,
+              throwError(() => e),
+            ),
+          ),
+        ),
+        closeIO$,
+      ),
+    track,
+  );
 }
 
 /** A task's piped output as `output` events (none for IO that is not FIFOs). */
 function output$(task: Task, containerId: string): Observable<RunEvent> {
   if (!task.io?.config.stdout.startsWith("/")) return EMPTY;
-  const stream = (name: "stdout" | "stderr", chunks$: Observable<Buffer>) => chunks$.pipe(
-    map((data): RunEvent => ({ type: "output", containerId, stream: name, data })),
-    catchError((e: unknown) => (isFailedPrecondition(e) ? EMPTY : throwError(() => e))));
+  const stream = (name: "stdout" | "stderr", chunks$: Observable<Buffer>) =>
+    chunks$.pipe(
+      map((data): RunEvent => ({ type: "output", containerId, stream: name, data })),
+      catchError((e: unknown) => (isFailedPrecondition(e) ? EMPTY : throwError(() => e))),
+    );
   return merge(stream("stdout", task.stdout$), stream("stderr", task.stderr$));
 }

@@ -31,7 +31,8 @@ export interface ExpectedBlob {
 /** InvalidArgumentError for a malformed expected descriptor, else undefined. @internal */
 export function checkExpected(e: ExpectedBlob | undefined): InvalidArgumentError | undefined {
   if (e?.digest !== undefined && !isSha256Digest(e.digest)) return sha256DigestError(e.digest);
-  if (e?.size !== undefined && !(Number.isSafeInteger(e.size) && e.size >= 0)) return new InvalidArgumentError(`invalid size ${String(e.size)}`);
+  if (e?.size !== undefined && !(Number.isSafeInteger(e.size) && e.size >= 0))
+    return new InvalidArgumentError(`invalid size ${String(e.size)}`);
   return undefined;
 }
 
@@ -57,8 +58,12 @@ export class BlobWriter {
   /** The prefix the daemon holds was accepted unseen: the daemon verifies the digest at commit. */
   private trustedPrefix = false;
 
-  constructor(private readonly services: Services, readonly ref: string, private readonly expected: ExpectedBlob,
-    private readonly options: CallOptions | undefined) {}
+  constructor(
+    private readonly services: Services,
+    readonly ref: string,
+    private readonly expected: ExpectedBlob,
+    private readonly options: CallOptions | undefined,
+  ) {}
 
   /** Opens the stream and sends Stat; resolves "exists" when the expected blob is already stored. */
   async open(): Promise<"exists" | "ready"> {
@@ -70,15 +75,23 @@ export class BlobWriter {
     });
     let stat: WriteContentResponse;
     try {
-      stat = await this.send({ action: WriteAction.STAT, ref: this.ref, total: this.expected.size ?? 0, expected: this.expected.digest ?? "" });
+      stat = await this.send({
+        action: WriteAction.STAT,
+        ref: this.ref,
+        total: this.expected.size ?? 0,
+        expected: this.expected.digest ?? "",
+      });
     } catch (e) {
       if (isAlreadyExists(e) && this.expected.digest) return "exists";
       throw e;
     }
     const offset = stat.offset.toNumber();
     // Resume only a write of the same blob; anything else is overwritten (offset 0 truncates).
-    const sameBlob = this.expected.digest !== undefined && stat.digest !== "" && offset > 0
-      && (this.expected.size === undefined || offset <= this.expected.size);
+    const sameBlob =
+      this.expected.digest !== undefined &&
+      stat.digest !== "" &&
+      offset > 0 &&
+      (this.expected.size === undefined || offset <= this.expected.size);
     if (sameBlob) {
       this.resumeFrom = offset;
       this.serverPrefixDigest = stat.digest;
@@ -113,7 +126,9 @@ export class BlobWriter {
         this.sent = this.resumeFrom;
         const local = `sha256:${this.hash.copy().digest("hex")}`;
         if (local !== this.serverPrefixDigest) {
-          throw new DataLossError(`content write ${this.ref}: the interrupted write's first ${this.resumeFrom} bytes differ from this data`);
+          throw new DataLossError(
+            `content write ${this.ref}: the interrupted write's first ${this.resumeFrom} bytes differ from this data`,
+          );
         }
       }
       if (chunk.length === 0) return;
@@ -129,21 +144,32 @@ export class BlobWriter {
   async commit(labels: Readonly<Record<string, string>> = {}): Promise<WrittenBlob> {
     if (this.failure !== undefined) throw this.failure;
     if (this.received < this.resumeFrom) {
-      throw new DataLossError(`content write ${this.ref}: source ended after ${this.received} bytes, before the resume offset ${this.resumeFrom}`);
+      throw new DataLossError(
+        `content write ${this.ref}: source ended after ${this.received} bytes, before the resume offset ${this.resumeFrom}`,
+      );
     }
-    const digest = this.trustedPrefix ? this.expected.digest ?? "" : `sha256:${this.hash.digest("hex")}`;
+    const digest = this.trustedPrefix ? (this.expected.digest ?? "") : `sha256:${this.hash.digest("hex")}`;
     const size = this.received;
     if (this.expected.size !== undefined && size !== this.expected.size) {
       throw new DataLossError(`content write ${this.ref}: got ${size} bytes, expected ${this.expected.size}`);
     }
     if (this.expected.digest !== undefined && digest !== this.expected.digest) {
-      throw new DataLossError(`content write ${this.ref}: digest mismatch: got ${digest}, expected ${this.expected.digest}`);
+      throw new DataLossError(
+        `content write ${this.ref}: digest mismatch: got ${digest}, expected ${this.expected.digest}`,
+      );
     }
     while (this.buffered > CHUNK) await this.flush(CHUNK);
     const data = this.take(this.buffered);
     await Promise.all(this.inflight.splice(0));
     try {
-      await this.send({ action: WriteAction.COMMIT, offset: this.sent, data, total: size, expected: digest, labels: { ...labels } });
+      await this.send({
+        action: WriteAction.COMMIT,
+        offset: this.sent,
+        data,
+        total: size,
+        expected: digest,
+        labels: { ...labels },
+      });
     } catch (e) {
       if (isAlreadyExists(e)) return { digest, size, existed: true };
       throw e;
@@ -162,7 +188,9 @@ export class BlobWriter {
   async abort(): Promise<void> {
     this.close();
     await new Promise<void>((resolve) => {
-      this.services.content.abort$({ ref: this.ref }, this.options).subscribe({ error: () => resolve(), complete: () => resolve() });
+      this.services.content
+        .abort$({ ref: this.ref }, this.options)
+        .subscribe({ error: () => resolve(), complete: () => resolve() });
     });
   }
 
@@ -175,7 +203,7 @@ export class BlobWriter {
   }
 
   private take(n: number): Buffer {
-    const all = this.buffer.length === 1 ? this.buffer[0] ?? Buffer.alloc(0) : Buffer.concat(this.buffer);
+    const all = this.buffer.length === 1 ? (this.buffer[0] ?? Buffer.alloc(0)) : Buffer.concat(this.buffer);
     const out = all.subarray(0, n);
     const rest = all.subarray(n);
     this.buffer = rest.length > 0 ? [rest] : [];
@@ -239,9 +267,15 @@ function delay(ms: number, signals: readonly (AbortSignal | undefined)[]): Promi
  * passed (the lock's UnavailableError). A daemon that cannot be reached (UnavailableError without
  * a lock) is retried 5 times. @internal
  */
-export async function openBlobWriter(services: Services, ref: string, expected: ExpectedBlob,
-  options?: CallOptions, wait: WriterWait = {}): Promise<BlobWriter | "exists"> {
-  const deadline = options?.timeoutMs !== undefined && Number.isFinite(options.timeoutMs) ? Date.now() + options.timeoutMs : Infinity;
+export async function openBlobWriter(
+  services: Services,
+  ref: string,
+  expected: ExpectedBlob,
+  options?: CallOptions,
+  wait: WriterWait = {},
+): Promise<BlobWriter | "exists"> {
+  const deadline =
+    options?.timeoutMs !== undefined && Number.isFinite(options.timeoutMs) ? Date.now() + options.timeoutMs : Infinity;
   let bound = wait.initialDelayMs ?? 16;
   let locked = 0;
   let unreachable = 0;
@@ -265,28 +299,48 @@ export async function openBlobWriter(services: Services, ref: string, expected: 
       }
       // A just-cancelled stream of our own may also hold the ref for a moment; a daemon going away is retried briefly.
       if (isUnavailable(e) && unreachable < 5) {
-        if (!(await delay(50 << unreachable++, [wait.signal, options?.signal]))) throw new CanceledError(`content write ${ref}: cancelled`, { cause: e });
+        if (!(await delay(50 << unreachable++, [wait.signal, options?.signal])))
+          throw new CanceledError(`content write ${ref}: cancelled`, { cause: e });
         continue;
       }
       throw e;
     }
-    if (state === "exists") { w.close(); return "exists"; }
+    if (state === "exists") {
+      w.close();
+      return "exists";
+    }
     return w;
   }
 }
 
 /** Content.Update of a blob's labels (nothing to do for none). @internal */
-export async function labelBlob(services: Services, digest: string, labels: Readonly<Record<string, string>>, call: CallOptions): Promise<void> {
+export async function labelBlob(
+  services: Services,
+  digest: string,
+  labels: Readonly<Record<string, string>>,
+  call: CallOptions,
+): Promise<void> {
   if (Object.keys(labels).length === 0) return;
-  await lastValueFrom(services.content.update$({ info: { digest, labels: { ...labels } }, updateMask: Object.keys(labels).map((k) => `labels.${k}`) }, call));
+  await lastValueFrom(
+    services.content.update$(
+      { info: { digest, labels: { ...labels } }, updateMask: Object.keys(labels).map((k) => `labels.${k}`) },
+      call,
+    ),
+  );
 }
 
 /**
  * Stores a small blob held in memory (a manifest, an index) with `labels`; when the store has it
  * already, only the labels are set. @internal
  */
-export async function writeBlob(services: Services, ref: string, blob: { readonly digest: string; readonly size: number }, data: Uint8Array,
-  labels: Readonly<Record<string, string>>, call: CallOptions): Promise<void> {
+export async function writeBlob(
+  services: Services,
+  ref: string,
+  blob: { readonly digest: string; readonly size: number },
+  data: Uint8Array,
+  labels: Readonly<Record<string, string>>,
+  call: CallOptions,
+): Promise<void> {
   const w = await openBlobWriter(services, ref, blob, call);
   if (w === "exists") return labelBlob(services, blob.digest, labels, call);
   try {
@@ -296,4 +350,3 @@ export async function writeBlob(services: Services, ref: string, blob: { readonl
     w.close();
   }
 }
-

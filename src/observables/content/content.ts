@@ -46,12 +46,24 @@ export interface ContentReadOptions extends CallOptions {
   readonly size?: number;
 }
 
-const checkRef = (r: string) => (typeof r === "string" && r !== "" ? undefined : new InvalidArgumentError("content ref must not be empty"));
+const checkRef = (r: string) =>
+  typeof r === "string" && r !== "" ? undefined : new InvalidArgumentError("content ref must not be empty");
 
-type RawInfo = { digest: string; size: { toNumber(): number }; createdAt: Date | undefined; updatedAt: Date | undefined; labels: { [k: string]: string } };
+type RawInfo = {
+  digest: string;
+  size: { toNumber(): number };
+  createdAt: Date | undefined;
+  updatedAt: Date | undefined;
+  labels: { [k: string]: string };
+};
 function toInfo(i: RawInfo | undefined): ContentInfo {
-  return { digest: i?.digest ?? "", size: i?.size.toNumber() ?? 0, ...(i?.createdAt ? { createdAt: i.createdAt } : {}),
-    ...(i?.updatedAt ? { updatedAt: i.updatedAt } : {}), labels: { ...(i?.labels ?? {}) } };
+  return {
+    digest: i?.digest ?? "",
+    size: i?.size.toNumber() ?? 0,
+    ...(i?.createdAt ? { createdAt: i.createdAt } : {}),
+    ...(i?.updatedAt ? { updatedAt: i.updatedAt } : {}),
+    labels: { ...(i?.labels ?? {}) },
+  };
 }
 
 /**
@@ -67,7 +79,10 @@ function toInfo(i: RawInfo | undefined): ContentInfo {
  */
 export class ContentStore {
   /** @internal */
-  constructor(private readonly services: Services, private readonly namespace: string) {}
+  constructor(
+    private readonly services: Services,
+    private readonly namespace: string,
+  ) {}
 
   private call(options?: CallOptions): CallOptions {
     return { ...options, namespace: this.namespace };
@@ -75,13 +90,18 @@ export class ContentStore {
 
   /** Content.Info; emits the blob's metadata. NotFoundError if absent. */
   info$(digest: string, options?: CallOptions): Observable<ContentInfo> {
-    return validated(() => sha256DigestError(digest),
-      () => this.services.content.info$({ digest }, this.call(options)).pipe(map((r) => toInfo(r.info))));
+    return validated(
+      () => sha256DigestError(digest),
+      () => this.services.content.info$({ digest }, this.call(options)).pipe(map((r) => toInfo(r.info))),
+    );
   }
 
   /** Content.List with filters (ORed), e.g. `labels."containerd.io/uncompressed"`; emits one array. */
   list$(filters: string | readonly string[] = [], options?: CallOptions): Observable<ContentInfo[]> {
-    return this.services.content.list$({ filters: filterList(filters) }, this.call(options)).pipe(concatMap((r) => r.info.map(toInfo)), toArray());
+    return this.services.content.list$({ filters: filterList(filters) }, this.call(options)).pipe(
+      concatMap((r) => r.info.map(toInfo)),
+      toArray(),
+    );
   }
 
   /**
@@ -91,9 +111,16 @@ export class ContentStore {
    */
   read$(digest: string, options: ContentReadOptions = {}): Observable<Buffer> {
     const { offset, size, ...call } = options;
-    return validated(() => sha256DigestError(digest) ?? checkExpected({ ...(offset !== undefined ? { size: offset } : {}) })
-      ?? checkExpected({ ...(size !== undefined ? { size } : {}) }),
-    () => this.services.content.read$({ digest, offset: offset ?? 0, size: size ?? 0 }, this.call(call)).pipe(map((r) => r.data)));
+    return validated(
+      () =>
+        sha256DigestError(digest) ??
+        checkExpected({ ...(offset !== undefined ? { size: offset } : {}) }) ??
+        checkExpected({ ...(size !== undefined ? { size } : {}) }),
+      () =>
+        this.services.content
+          .read$({ digest, offset: offset ?? 0, size: size ?? 0 }, this.call(call))
+          .pipe(map((r) => r.data)),
+    );
   }
 
   /**
@@ -120,64 +147,110 @@ export class ContentStore {
    *   .subscribe((b) => console.log(b.digest, b.existed));
    * ```
    */
-  write$(ref: string, source: Observable<Uint8Array> | Readable, options: ContentWriteOptions): Observable<WrittenBlob> {
+  write$(
+    ref: string,
+    source: Observable<Uint8Array> | Readable,
+    options: ContentWriteOptions,
+  ): Observable<WrittenBlob> {
     const { expected, labels, ...call } = options ?? ({} as Partial<ContentWriteOptions>);
-    return validated(() => checkRef(ref) ?? (expected ? sha256DigestError(expected.digest) ?? checkExpected(expected)
-      : new InvalidArgumentError("write$ needs expected { digest, size }")),
-    () => defer(() => {
-      const ac = new AbortController();
-      // Whatever ends the write (done, blob already stored, error, unsubscribe), a Readable
-      // source is destroyed — its file or socket closed — even if it was never read.
-      const release = (): void => {
-        ac.abort();
-        if (!isObservable(source) && !source.destroyed) source.destroy();
-      };
-      return new Observable<WrittenBlob>((subscriber) => {
-        const chunks = asyncChunks(source, ac.signal);
-        void (async () => {
-          const w = await openBlobWriter(this.services, ref, expected, this.call(call), { signal: ac.signal });
-          if (w === "exists") { ac.abort(); return { digest: expected.digest, size: expected.size, existed: true }; }
-          try {
-            for await (const chunk of chunks) await w.write(chunk);
-            return await w.commit(labels);
-          } catch (e) {
-            if (ac.signal.aborted) w.close();
-            else if (isDataLoss(e)) await w.abort();
-            else w.close();
-            throw e;
-          }
-        })().finally(release) // releases the source whatever happened (a Readable, or an eager Observable subscription)
-          .then((r) => { subscriber.next(r); subscriber.complete(); }, (e: unknown) => subscriber.error(ContainerdError.from(e)));
-        return release;
-      });
-    }));
+    return validated(
+      () =>
+        checkRef(ref) ??
+        (expected
+          ? (sha256DigestError(expected.digest) ?? checkExpected(expected))
+          : new InvalidArgumentError("write$ needs expected { digest, size }")),
+      () =>
+        defer(() => {
+          const ac = new AbortController();
+          // Whatever ends the write (done, blob already stored, error, unsubscribe), a Readable
+          // source is destroyed — its file or socket closed — even if it was never read.
+          const release = (): void => {
+            ac.abort();
+            if (!isObservable(source) && !source.destroyed) source.destroy();
+          };
+          return new Observable<WrittenBlob>((subscriber) => {
+            const chunks = asyncChunks(source, ac.signal);
+            void (async () => {
+              const w = await openBlobWriter(this.services, ref, expected, this.call(call), { signal: ac.signal });
+              if (w === "exists") {
+                ac.abort();
+                return { digest: expected.digest, size: expected.size, existed: true };
+              }
+              try {
+                for await (const chunk of chunks) await w.write(chunk);
+                return await w.commit(labels);
+              } catch (e) {
+                if (ac.signal.aborted) w.close();
+                else if (isDataLoss(e)) await w.abort();
+                else w.close();
+                throw e;
+              }
+            })()
+              .finally(release) // releases the source whatever happened (a Readable, or an eager Observable subscription)
+              .then(
+                (r) => {
+                  subscriber.next(r);
+                  subscriber.complete();
+                },
+                (e: unknown) => subscriber.error(ContainerdError.from(e)),
+              );
+            return release;
+          });
+        }),
+    );
   }
 
   /** Content.Delete; emits `undefined`. NotFoundError if absent. */
   delete$(digest: string, options?: CallOptions): Observable<void> {
-    return validated(() => sha256DigestError(digest), () => this.services.content.delete$({ digest }, this.call(options)).pipe(map(() => undefined)));
+    return validated(
+      () => sha256DigestError(digest),
+      () => this.services.content.delete$({ digest }, this.call(options)).pipe(map(() => undefined)),
+    );
   }
 
   /** Content.Abort: discards the ingest `ref`; emits `undefined`. NotFoundError if there is none. */
   abort$(ref: string, options?: CallOptions): Observable<void> {
-    return validated(() => checkRef(ref), () => this.services.content.abort$({ ref }, this.call(options)).pipe(map(() => undefined)));
+    return validated(
+      () => checkRef(ref),
+      () => this.services.content.abort$({ ref }, this.call(options)).pipe(map(() => undefined)),
+    );
   }
 
   /** Content.Status of an ingest (offset = bytes the daemon holds). NotFoundError if there is none. */
   status$(ref: string, options?: CallOptions): Observable<ContentStatus> {
-    return validated(() => checkRef(ref), () => this.services.content.status$({ ref }, this.call(options)).pipe(map((r) => {
-      const s = r.status;
-      return { ref: s?.ref ?? ref, offset: s?.offset.toNumber() ?? 0, total: s?.total.toNumber() ?? 0, expected: s?.expected ?? "",
-        ...(s?.startedAt ? { startedAt: s.startedAt } : {}), ...(s?.updatedAt ? { updatedAt: s.updatedAt } : {}) };
-    })));
+    return validated(
+      () => checkRef(ref),
+      () =>
+        this.services.content.status$({ ref }, this.call(options)).pipe(
+          map((r) => {
+            const s = r.status;
+            return {
+              ref: s?.ref ?? ref,
+              offset: s?.offset.toNumber() ?? 0,
+              total: s?.total.toNumber() ?? 0,
+              expected: s?.expected ?? "",
+              ...(s?.startedAt ? { startedAt: s.startedAt } : {}),
+              ...(s?.updatedAt ? { updatedAt: s.updatedAt } : {}),
+            };
+          }),
+        ),
+    );
   }
 
   /** Content.ListStatuses: ingests whose ref matches the filters (ORed); emits one array. */
   statuses$(filters: string | readonly string[] = [], options?: CallOptions): Observable<ContentStatus[]> {
-    return this.services.content.listStatuses$({ filters: filterList(filters) }, this.call(options)).pipe(map((r) => r.statuses.map((s) => ({
-      ref: s.ref, offset: s.offset.toNumber(), total: s.total.toNumber(), expected: s.expected,
-      ...(s.startedAt ? { startedAt: s.startedAt } : {}), ...(s.updatedAt ? { updatedAt: s.updatedAt } : {}),
-    }))));
+    return this.services.content.listStatuses$({ filters: filterList(filters) }, this.call(options)).pipe(
+      map((r) =>
+        r.statuses.map((s) => ({
+          ref: s.ref,
+          offset: s.offset.toNumber(),
+          total: s.total.toNumber(),
+          expected: s.expected,
+          ...(s.startedAt ? { startedAt: s.startedAt } : {}),
+          ...(s.updatedAt ? { updatedAt: s.updatedAt } : {}),
+        })),
+      ),
+    );
   }
 
   /**
@@ -186,12 +259,26 @@ export class ContentStore {
    * NotFoundError if absent.
    */
   update$(digest: string, labels: Readonly<Record<string, string>>, options?: CallOptions): Observable<ContentInfo> {
-    if (typeof labels !== "object" || labels === null) return validated(() => new InvalidArgumentError("labels must be an object"), () => this.info$(digest));
+    if (typeof labels !== "object" || labels === null)
+      return validated(
+        () => new InvalidArgumentError("labels must be an object"),
+        () => this.info$(digest),
+      );
     const set = Object.fromEntries(Object.entries(labels).filter(([, v]) => v !== ""));
     // An empty mask would mean "replace every label": an empty update is just a read.
     if (Object.keys(labels).length === 0) return this.info$(digest, options);
-    return validated(() => sha256DigestError(digest) ?? checkLabels("content labels", labels), () => this.services.content.update$({
-      info: { digest, labels: set }, updateMask: Object.keys(labels).map((k) => `labels.${k}`),
-    }, this.call(options)).pipe(map((r) => toInfo(r.info))));
+    return validated(
+      () => sha256DigestError(digest) ?? checkLabels("content labels", labels),
+      () =>
+        this.services.content
+          .update$(
+            {
+              info: { digest, labels: set },
+              updateMask: Object.keys(labels).map((k) => `labels.${k}`),
+            },
+            this.call(options),
+          )
+          .pipe(map((r) => toInfo(r.info))),
+    );
   }
 }

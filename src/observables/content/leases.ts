@@ -51,7 +51,8 @@ function toLease(l: { id: string; createdAt: Date | undefined; labels: { [k: str
 
 function checkResource(r: LeaseResource): InvalidArgumentError | undefined {
   return typeof r?.id === "string" && r.id !== "" && typeof r.type === "string" && r.type !== ""
-    ? undefined : new InvalidArgumentError("lease resource needs a non-empty id and type");
+    ? undefined
+    : new InvalidArgumentError("lease resource needs a non-empty id and type");
 }
 
 /**
@@ -67,7 +68,10 @@ function checkResource(r: LeaseResource): InvalidArgumentError | undefined {
  */
 export class Leases {
   /** @internal */
-  constructor(private readonly services: Services, private readonly namespace: string) {}
+  constructor(
+    private readonly services: Services,
+    private readonly namespace: string,
+  ) {}
 
   private call(options?: CallOptions): CallOptions {
     return { ...options, namespace: this.namespace };
@@ -80,12 +84,27 @@ export class Leases {
   create$(options: CreateLeaseOptions = {}, callOptions?: CallOptions): Observable<Lease> {
     const id = options.id ?? newLeaseId();
     const ttl = options.expireAfterMs;
-    return validated(() => checkIdentifier("lease id", id) ?? checkLabels("lease labels", options.labels) ?? (ttl !== undefined && !(Number.isFinite(ttl) && ttl > 0)
-      ? new InvalidArgumentError(`expireAfterMs must be a positive number, got ${String(ttl)}`) : undefined),
-    () => this.services.leases.create$({ id, labels: {
-      ...options.labels,
-      ...(ttl !== undefined ? { [LEASE_EXPIRE_LABEL]: new Date(Date.now() + ttl).toISOString() } : {}),
-    } }, this.call(callOptions)).pipe(map((r) => toLease(r.lease))));
+    return validated(
+      () =>
+        checkIdentifier("lease id", id) ??
+        checkLabels("lease labels", options.labels) ??
+        (ttl !== undefined && !(Number.isFinite(ttl) && ttl > 0)
+          ? new InvalidArgumentError(`expireAfterMs must be a positive number, got ${String(ttl)}`)
+          : undefined),
+      () =>
+        this.services.leases
+          .create$(
+            {
+              id,
+              labels: {
+                ...options.labels,
+                ...(ttl !== undefined ? { [LEASE_EXPIRE_LABEL]: new Date(Date.now() + ttl).toISOString() } : {}),
+              },
+            },
+            this.call(callOptions),
+          )
+          .pipe(map((r) => toLease(r.lease))),
+    );
   }
 
   /**
@@ -93,34 +112,53 @@ export class Leases {
    * answering, so what only the lease held is gone when this completes. NotFoundError if missing.
    */
   delete$(id: string, options: { readonly sync?: boolean } = {}, callOptions?: CallOptions): Observable<void> {
-    return validated(() => checkIdentifier("lease id", id),
-      () => this.services.leases.delete$({ id, sync: options.sync ?? false }, this.call(callOptions)).pipe(map(() => undefined)));
+    return validated(
+      () => checkIdentifier("lease id", id),
+      () =>
+        this.services.leases
+          .delete$({ id, sync: options.sync ?? false }, this.call(callOptions))
+          .pipe(map(() => undefined)),
+    );
   }
 
   /** Leases.List with containerd filters (ORed), e.g. `id~=^rxcontainerd-`; emits one array. */
   list$(filters: string | readonly string[] = [], options?: CallOptions): Observable<Lease[]> {
-    return this.services.leases.list$({ filters: filterList(filters) }, this.call(options)).pipe(map((r) => r.leases.map(toLease)));
+    return this.services.leases
+      .list$({ filters: filterList(filters) }, this.call(options))
+      .pipe(map((r) => r.leases.map(toLease)));
   }
 
   /** Leases.AddResource: the lease now also holds `resource`. Emits `undefined`. */
   addResource$(id: string, resource: LeaseResource, callOptions?: CallOptions): Observable<void> {
-    return validated(() => checkIdentifier("lease id", id) ?? checkResource(resource),
-      () => this.services.leases.addResource$({ id, resource: { id: resource.id, type: resource.type } }, this.call(callOptions))
-        .pipe(map(() => undefined)));
+    return validated(
+      () => checkIdentifier("lease id", id) ?? checkResource(resource),
+      () =>
+        this.services.leases
+          .addResource$({ id, resource: { id: resource.id, type: resource.type } }, this.call(callOptions))
+          .pipe(map(() => undefined)),
+    );
   }
 
   /** Leases.DeleteResource: the lease no longer holds `resource`. Emits `undefined`. */
   deleteResource$(id: string, resource: LeaseResource, callOptions?: CallOptions): Observable<void> {
-    return validated(() => checkIdentifier("lease id", id) ?? checkResource(resource),
-      () => this.services.leases.deleteResource$({ id, resource: { id: resource.id, type: resource.type } }, this.call(callOptions))
-        .pipe(map(() => undefined)));
+    return validated(
+      () => checkIdentifier("lease id", id) ?? checkResource(resource),
+      () =>
+        this.services.leases
+          .deleteResource$({ id, resource: { id: resource.id, type: resource.type } }, this.call(callOptions))
+          .pipe(map(() => undefined)),
+    );
   }
 
   /** Leases.ListResources; emits what the lease holds, as one array. NotFoundError if missing. */
   resources$(id: string, callOptions?: CallOptions): Observable<LeaseResource[]> {
-    return validated(() => checkIdentifier("lease id", id),
-      () => this.services.leases.listResources$({ id }, this.call(callOptions))
-        .pipe(map((r) => r.resources.map((x) => ({ id: x.id, type: x.type })))));
+    return validated(
+      () => checkIdentifier("lease id", id),
+      () =>
+        this.services.leases
+          .listResources$({ id }, this.call(callOptions))
+          .pipe(map((r) => r.resources.map((x) => ({ id: x.id, type: x.type })))),
+    );
   }
 }
 
@@ -146,8 +184,12 @@ const DEFAULT_TTL_MS = 24 * 3600 * 1000;
  *   .subscribe(); // content written, then the lease deleted: keep it by labelling or referencing it
  * ```
  */
-export function withLease<T>(client: { readonly leases: Leases }, body: (leaseId: string) => Observable<T>,
-  options: WithLeaseOptions = {}, callOptions?: CallOptions): Observable<T> {
+export function withLease<T>(
+  client: { readonly leases: Leases },
+  body: (leaseId: string) => Observable<T>,
+  options: WithLeaseOptions = {},
+  callOptions?: CallOptions,
+): Observable<T> {
   const { sync, ...create } = options;
   return new Observable<T>((subscriber) => {
     let closed = false;
@@ -155,10 +197,15 @@ export function withLease<T>(client: { readonly leases: Leases }, body: (leaseId
     client.leases.create$({ expireAfterMs: DEFAULT_TTL_MS, ...create }, callOptions).subscribe({
       error: (e: unknown) => subscriber.error(e),
       next: (lease) => {
-        if (closed) { release(lease.id).subscribe({ error: () => undefined }); return; }
+        if (closed) {
+          release(lease.id).subscribe({ error: () => undefined });
+          return;
+        }
         subscriber.add(withCleanup(body(lease.id), () => release(lease.id)).subscribe(subscriber));
       },
     });
-    return () => { closed = true; };
+    return () => {
+      closed = true;
+    };
   });
 }

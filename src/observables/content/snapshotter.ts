@@ -35,14 +35,30 @@ export interface SnapshotOptions extends CallOptions {
 }
 
 const KINDS = ["unknown", "view", "active", "committed"] as const;
-type RawInfo = { name: string; parent: string; kind: number; createdAt: Date | undefined; updatedAt: Date | undefined; labels: { [k: string]: string } };
+type RawInfo = {
+  name: string;
+  parent: string;
+  kind: number;
+  createdAt: Date | undefined;
+  updatedAt: Date | undefined;
+  labels: { [k: string]: string };
+};
 function toInfo(i: RawInfo | undefined): SnapshotInfo {
-  return { name: i?.name ?? "", parent: i?.parent ?? "", kind: KINDS[i?.kind ?? 0] ?? "unknown",
-    ...(i?.createdAt ? { createdAt: i.createdAt } : {}), ...(i?.updatedAt ? { updatedAt: i.updatedAt } : {}), labels: { ...(i?.labels ?? {}) } };
+  return {
+    name: i?.name ?? "",
+    parent: i?.parent ?? "",
+    kind: KINDS[i?.kind ?? 0] ?? "unknown",
+    ...(i?.createdAt ? { createdAt: i.createdAt } : {}),
+    ...(i?.updatedAt ? { updatedAt: i.updatedAt } : {}),
+    labels: { ...(i?.labels ?? {}) },
+  };
 }
-const toMounts = (r: { mounts: { type: string; source: string; target: string; options: string[] }[] }): SnapshotMount[] =>
+const toMounts = (r: {
+  mounts: { type: string; source: string; target: string; options: string[] }[];
+}): SnapshotMount[] =>
   r.mounts.map(({ type, source, target, options }) => ({ type, source, target, options: [...options] }));
-const checkKey = (what: string, k: string) => (typeof k === "string" && k !== "" ? undefined : new InvalidArgumentError(`snapshot ${what} must not be empty`));
+const checkKey = (what: string, k: string) =>
+  typeof k === "string" && k !== "" ? undefined : new InvalidArgumentError(`snapshot ${what} must not be empty`);
 
 /**
  * One snapshotter of the client's namespace: `client.snapshots({ snapshotter: "overlayfs" })`. Thin domain
@@ -59,7 +75,11 @@ const checkKey = (what: string, k: string) => (typeof k === "string" && k !== ""
  */
 export class Snapshotter {
   /** @internal */
-  constructor(private readonly services: Services, private readonly namespace: string, readonly name: string) {}
+  constructor(
+    private readonly services: Services,
+    private readonly namespace: string,
+    readonly name: string,
+  ) {}
 
   private call(options?: CallOptions): CallOptions {
     return { ...options, namespace: this.namespace };
@@ -68,45 +88,85 @@ export class Snapshotter {
   /** Snapshots.Prepare: an active (writable) snapshot `key` on top of `parent` (a committed name, or "" for empty); emits its mounts. AlreadyExistsError, NotFoundError (parent). */
   prepare$(key: string, parent = "", options: SnapshotOptions = {}): Observable<SnapshotMount[]> {
     const { labels, ...call } = options;
-    return validated(() => checkKey("key", key), () => this.services.snapshots.prepare$({ snapshotter: this.name, key, parent, labels: { ...labels } }, this.call(call)).pipe(map(toMounts)));
+    return validated(
+      () => checkKey("key", key),
+      () =>
+        this.services.snapshots
+          .prepare$({ snapshotter: this.name, key, parent, labels: { ...labels } }, this.call(call))
+          .pipe(map(toMounts)),
+    );
   }
 
   /** Snapshots.View: a read-only snapshot `key` of `parent`; emits its mounts. */
   view$(key: string, parent = "", options: SnapshotOptions = {}): Observable<SnapshotMount[]> {
     const { labels, ...call } = options;
-    return validated(() => checkKey("key", key), () => this.services.snapshots.view$({ snapshotter: this.name, key, parent, labels: { ...labels } }, this.call(call)).pipe(map(toMounts)));
+    return validated(
+      () => checkKey("key", key),
+      () =>
+        this.services.snapshots
+          .view$({ snapshotter: this.name, key, parent, labels: { ...labels } }, this.call(call))
+          .pipe(map(toMounts)),
+    );
   }
 
   /** Snapshots.Mounts of an active snapshot or view; emits them. NotFoundError. */
   mounts$(key: string, options?: CallOptions): Observable<SnapshotMount[]> {
-    return validated(() => checkKey("key", key), () => this.services.snapshots.mounts$({ snapshotter: this.name, key }, this.call(options)).pipe(map(toMounts)));
+    return validated(
+      () => checkKey("key", key),
+      () => this.services.snapshots.mounts$({ snapshotter: this.name, key }, this.call(options)).pipe(map(toMounts)),
+    );
   }
 
   /** Snapshots.Commit: the active snapshot `key` becomes the committed `name` (and `key` is gone). Emits `undefined`. AlreadyExistsError if `name` exists. */
   commit$(name: string, key: string, options: SnapshotOptions = {}): Observable<void> {
     const { labels, ...call } = options;
-    return validated(() => checkKey("name", name) ?? checkKey("key", key),
-      () => this.services.snapshots.commit$({ snapshotter: this.name, name, key, labels: { ...labels } }, this.call(call)).pipe(map(() => undefined)));
+    return validated(
+      () => checkKey("name", name) ?? checkKey("key", key),
+      () =>
+        this.services.snapshots
+          .commit$({ snapshotter: this.name, name, key, labels: { ...labels } }, this.call(call))
+          .pipe(map(() => undefined)),
+    );
   }
 
   /** Snapshots.Remove; emits `undefined`. NotFoundError; FailedPreconditionError if it has children. */
   remove$(key: string, options?: CallOptions): Observable<void> {
-    return validated(() => checkKey("key", key), () => this.services.snapshots.remove$({ snapshotter: this.name, key }, this.call(options)).pipe(map(() => undefined)));
+    return validated(
+      () => checkKey("key", key),
+      () =>
+        this.services.snapshots.remove$({ snapshotter: this.name, key }, this.call(options)).pipe(map(() => undefined)),
+    );
   }
 
   /** Snapshots.Stat; emits the snapshot's metadata. NotFoundError. */
   stat$(key: string, options?: CallOptions): Observable<SnapshotInfo> {
-    return validated(() => checkKey("key", key), () => this.services.snapshots.stat$({ snapshotter: this.name, key }, this.call(options)).pipe(map((r) => toInfo(r.info))));
+    return validated(
+      () => checkKey("key", key),
+      () =>
+        this.services.snapshots
+          .stat$({ snapshotter: this.name, key }, this.call(options))
+          .pipe(map((r) => toInfo(r.info))),
+    );
   }
 
   /** Snapshots.List with filters (ORed), e.g. `parent==sha256:…`, `labels.x==y`; emits one array. */
   list$(filters: string | readonly string[] = [], options?: CallOptions): Observable<SnapshotInfo[]> {
-    return this.services.snapshots.list$({ snapshotter: this.name, filters: filterList(filters) }, this.call(options)).pipe(concatMap((r) => r.info.map(toInfo)), toArray());
+    return this.services.snapshots
+      .list$({ snapshotter: this.name, filters: filterList(filters) }, this.call(options))
+      .pipe(
+        concatMap((r) => r.info.map(toInfo)),
+        toArray(),
+      );
   }
 
   /** Snapshots.Usage: bytes and inodes the snapshot uses on disk. NotFoundError. */
   usage$(key: string, options?: CallOptions): Observable<SnapshotUsage> {
-    return validated(() => checkKey("key", key), () => this.services.snapshots.usage$({ snapshotter: this.name, key }, this.call(options))
-      .pipe(map((r) => ({ size: r.size.toNumber(), inodes: r.inodes.toNumber() }))));
+    return validated(
+      () => checkKey("key", key),
+      () =>
+        this.services.snapshots
+          .usage$({ snapshotter: this.name, key }, this.call(options))
+          .pipe(map((r) => ({ size: r.size.toNumber(), inodes: r.inodes.toNumber() }))),
+    );
   }
 }

@@ -24,6 +24,11 @@ export type LongCallOptions = Pick<CallOptions, "timeoutMs" | "signal" | "metada
  * caller's signal and metadata. @internal
  */
 export function longCall(ctx: StoreContext, options: LongCallOptions, lease?: string): CallOptions {
-  return { namespace: ctx.namespace, ...(lease !== undefined ? { lease } : {}), timeoutMs: options.timeoutMs ?? Infinity,
-    ...(options.signal ? { signal: options.signal } : {}), ...(options.metadata ? { metadata: options.metadata } : {}) };
+  return {
+    namespace: ctx.namespace,
+    ...(lease !== undefined ? { lease } : {}),
+    timeoutMs: options.timeoutMs ?? Infinity,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.metadata ? { metadata: options.metadata } : {}),
+  };
 }

@@ -12,11 +12,24 @@ const LEASE_TTL_MS = 24 * 3600 * 1000;
  * referenced by something durable (a container, an image). If the client crashes, the lease
  * expires after 24 h. Used by `create$`, `unpack$` and `import$`.
  */
-export async function temporaryLease(tx: Tx, services: Services, namespace: string, syncDelete = false): Promise<string> {
+export async function temporaryLease(
+  tx: Tx,
+  services: Services,
+  namespace: string,
+  syncDelete = false,
+): Promise<string> {
   const id = newLeaseId();
-  await tx.step(services.leases.create$({ id, labels: {
-    [LEASE_EXPIRE_LABEL]: new Date(Date.now() + LEASE_TTL_MS).toISOString(),
-  } }, { namespace }));
+  await tx.step(
+    services.leases.create$(
+      {
+        id,
+        labels: {
+          [LEASE_EXPIRE_LABEL]: new Date(Date.now() + LEASE_TTL_MS).toISOString(),
+        },
+      },
+      { namespace },
+    ),
+  );
   tx.onFinally(() => services.leases.delete$({ id, sync: syncDelete }, { namespace }));
   return id;
 }

@@ -20,7 +20,13 @@ interface EnvelopeBase {
 }
 
 /** A decoded event; `switch (e.typeUrl)` narrows `e.event`. */
-export type KnownEnvelope = { [U in KnownEventTypeUrl]: EnvelopeBase & { readonly typeUrl: U; readonly event: EventPayload<U>; readonly decoded: true } }[KnownEventTypeUrl];
+export type KnownEnvelope = {
+  [U in KnownEventTypeUrl]: EnvelopeBase & {
+    readonly typeUrl: U;
+    readonly event: EventPayload<U>;
+    readonly decoded: true;
+  };
+}[KnownEventTypeUrl];
 
 /** An event this library cannot decode: the raw bytes, never an error. */
 export interface UnknownEnvelope extends EnvelopeBase {
@@ -55,7 +61,10 @@ export type Envelope = KnownEnvelope | UnknownEnvelope;
  * client.events$().pipe(filter((e) => isEvent(e, "containerd.events.TaskOOM"))).subscribe((e) => console.log(e.event.containerId));
  * ```
  */
-export function isEvent<U extends KnownEventTypeUrl>(e: Envelope, typeUrl: U): e is Extract<KnownEnvelope, { typeUrl: U }> {
+export function isEvent<U extends KnownEventTypeUrl>(
+  e: Envelope,
+  typeUrl: U,
+): e is Extract<KnownEnvelope, { typeUrl: U }> {
   return e.decoded && e.typeUrl === typeUrl;
 }
 
@@ -63,8 +72,12 @@ export function isEvent<U extends KnownEventTypeUrl>(e: Envelope, typeUrl: U): e
  * Decodes a raw envelope (`Events.Subscribe`'s message). Unknown type URLs and payloads that fail
  * to decode arrive undecoded, never as an error.
  */
-export function decodeEnvelope(raw: { timestamp: Date | undefined; namespace: string; topic: string;
-  event: { typeUrl: string; value: Uint8Array } | undefined }): Envelope {
+export function decodeEnvelope(raw: {
+  timestamp: Date | undefined;
+  namespace: string;
+  topic: string;
+  event: { typeUrl: string; value: Uint8Array } | undefined;
+}): Envelope {
   const base = { timestamp: raw.timestamp ?? new Date(0), namespace: raw.namespace, topic: raw.topic };
   const typeUrl = raw.event?.typeUrl ?? "";
   const value = raw.event?.value ?? new Uint8Array();

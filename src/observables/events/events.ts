@@ -50,7 +50,9 @@ export function events$(api: EventsApi, filters: readonly string[], options: Eve
   const call = { timeoutMs: Infinity, ...given }; // a stream is open-ended: no client default deadline
   const check = () => {
     if (!(maxConnectAttempts === Infinity || (Number.isInteger(maxConnectAttempts) && maxConnectAttempts >= 1))) {
-      return new InvalidArgumentError(`maxConnectAttempts must be an integer >= 1 (or Infinity), got ${maxConnectAttempts}`);
+      return new InvalidArgumentError(
+        `maxConnectAttempts must be an integer >= 1 (or Infinity), got ${maxConnectAttempts}`,
+      );
     }
     for (const f of filters) {
       const parsed = parseFilter(f);
@@ -58,15 +60,24 @@ export function events$(api: EventsApi, filters: readonly string[], options: Eve
     }
     return undefined;
   };
-  return validated(check, () => defer(() => {
-    // Per subscription: whether an attempt ever reached the daemon, and how many did not.
-    let connected = false;
-    let unreached = 0;
-    const stream$ = api.subscribe$({ filters: [...filters] }, call).pipe(
-      tap({ next: () => (connected = true), error: (e: unknown) => { if (!isConnectFailure(e)) connected = true; } }),
-      map((e) => decodeEnvelope(e)));
-    if (reconnect === false) return stream$;
-    const retryIf = (e: unknown): boolean => isUnavailable(e) && (connected || !isConnectFailure(e) || ++unreached < maxConnectAttempts);
-    return stream$.pipe(retryWithBackoff({ maxDelayMs: 2000, ...(reconnect === true ? {} : reconnect), retryIf }));
-  }));
+  return validated(check, () =>
+    defer(() => {
+      // Per subscription: whether an attempt ever reached the daemon, and how many did not.
+      let connected = false;
+      let unreached = 0;
+      const stream$ = api.subscribe$({ filters: [...filters] }, call).pipe(
+        tap({
+          next: () => (connected = true),
+          error: (e: unknown) => {
+            if (!isConnectFailure(e)) connected = true;
+          },
+        }),
+        map((e) => decodeEnvelope(e)),
+      );
+      if (reconnect === false) return stream$;
+      const retryIf = (e: unknown): boolean =>
+        isUnavailable(e) && (connected || !isConnectFailure(e) || ++unreached < maxConnectAttempts);
+      return stream$.pipe(retryWithBackoff({ maxDelayMs: 2000, ...(reconnect === true ? {} : reconnect), retryIf }));
+    }),
+  );
 }

@@ -7,7 +7,16 @@ export interface FilterSelector {
   readonly value?: string;
 }
 
-const SIMPLE_ESCAPES: Record<string, string> = { a: "\x07", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v", "\\": "\\" };
+const SIMPLE_ESCAPES: Record<string, string> = {
+  a: "\x07",
+  b: "\b",
+  f: "\f",
+  n: "\n",
+  r: "\r",
+  t: "\t",
+  v: "\v",
+  "\\": "\\",
+};
 const isAlpha = (c: string) => /^[A-Za-z]$/.test(c);
 const isFieldChar = (c: string) => /^[A-Za-z0-9_]$/.test(c);
 const isSpace = (c: string) => /^\s$/u.test(c);
@@ -29,23 +38,29 @@ export function parseFilter(input: string): FilterSelector[] | InvalidArgumentEr
   const chars = [...input];
   let i = 0;
   const fail = (why: string) => new InvalidArgumentError(`invalid filter ${JSON.stringify(input)} at ${i}: ${why}`);
-  const skip = () => { while (i < chars.length && isSpace(chars[i] as string)) i++; };
+  const skip = () => {
+    while (i < chars.length && isSpace(chars[i] as string)) i++;
+  };
   const quoted = (allowAlt: boolean): string | InvalidArgumentError => {
     const q = chars[i] as string;
     if (q !== '"' && !(allowAlt && (q === "/" || q === "|"))) return fail("invalid quote encountered");
     let out = "";
-    for (i++; ; ) {
+    for (i++; ;) {
       const c = chars[i];
       if (c === undefined || c === "\n") return fail("quoted literal not terminated");
       i++;
       if (c === q) return out;
-      if (c !== "\\") { out += c; continue; }
+      if (c !== "\\") {
+        out += c;
+        continue;
+      }
       const e = chars[i++];
       if (e === undefined) return fail("quoted literal not terminated");
       if (e === q) out += q;
       else if (SIMPLE_ESCAPES[e] !== undefined) out += SIMPLE_ESCAPES[e];
       else {
-        const spec = e === "x" ? [16, 2] : e === "u" ? [16, 4] : e === "U" ? [16, 8] : /[0-7]/.test(e) ? [8, 3] : undefined;
+        const spec =
+          e === "x" ? [16, 2] : e === "u" ? [16, 4] : e === "U" ? [16, 8] : /[0-7]/.test(e) ? [8, 3] : undefined;
         if (!spec) return fail("illegal escape sequence");
         const [base, n] = spec as [number, number];
         const digits = (base === 8 ? e : "") + chars.slice(i, i + n - (base === 8 ? 1 : 0)).join("");
@@ -54,7 +69,8 @@ export function parseFilter(input: string): FilterSelector[] | InvalidArgumentEr
           return fail("illegal numeric escape sequence");
         }
         const code = parseInt(digits, base);
-        if (code > 0x10ffff || (e !== "x" && base !== 8 && code >= 0xd800 && code <= 0xdfff)) return fail("invalid escape value");
+        if (code > 0x10ffff || (e !== "x" && base !== 8 && code >= 0xd800 && code <= 0xdfff))
+          return fail("invalid escape value");
         out += base === 8 || e === "x" ? String.fromCharCode(code) : String.fromCodePoint(code);
       }
     }
@@ -92,7 +108,10 @@ export function parseFilter(input: string): FilterSelector[] | InvalidArgumentEr
       if (v === undefined) return fail("expected value or quoted");
       if (v === '"' || v === "/" || v === "|") value = quoted(op === "~=");
       else if (v === ",") return fail("expected value or quoted");
-      else { value = ""; while (i < chars.length && chars[i] !== "," && !isSpace(chars[i] as string)) value += chars[i++]; }
+      else {
+        value = "";
+        while (i < chars.length && chars[i] !== "," && !isSpace(chars[i] as string)) value += chars[i++];
+      }
       if (typeof value !== "string") return value; // a ~= value is Go RE2 syntax: the daemon checks it
       selectors.push({ fieldpath: path, operator: op, value });
     } else return fail(`unexpected input ${JSON.stringify(c)}`);
@@ -119,12 +138,14 @@ export function quoteFilterValue(value: string): string {
  * ```
  */
 export function filterOf(equals: Readonly<Record<string, string>>): string {
-  return Object.entries(equals).map(([path, value]) => {
-    if (!path.split(".").every((f) => isAlpha(f[0] ?? "") && [...f].every(isFieldChar))) {
-      throw new InvalidArgumentError(`invalid filter field path ${JSON.stringify(path)}`);
-    }
-    return `${path}==${quoteFilterValue(value)}`;
-  }).join(",");
+  return Object.entries(equals)
+    .map(([path, value]) => {
+      if (!path.split(".").every((f) => isAlpha(f[0] ?? "") && [...f].every(isFieldChar))) {
+        throw new InvalidArgumentError(`invalid filter field path ${JSON.stringify(path)}`);
+      }
+      return `${path}==${quoteFilterValue(value)}`;
+    })
+    .join(",");
 }
 
 /**

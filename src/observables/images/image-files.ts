@@ -25,8 +25,12 @@ export function layerCompression(mediaType: string): LayerCompression {
  * are read top-first and reading stops as soon as every file is settled.
  * @internal
  */
-export async function readImageFiles(services: Services, image: ResolvedImage, wanted: readonly string[],
-  options?: CallOptions): Promise<Map<string, Buffer>> {
+export async function readImageFiles(
+  services: Services,
+  image: ResolvedImage,
+  wanted: readonly string[],
+  options?: CallOptions,
+): Promise<Map<string, Buffer>> {
   const layers: TarLayerFiles[] = [];
   for (const layer of [...image.layers].reverse()) {
     const compression = layerCompression(layer.mediaType);

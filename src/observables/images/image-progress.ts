@@ -25,7 +25,26 @@ import type { OciDescriptor } from "./image-reader.js";
 export type ImageProgressOf<I> =
   | { readonly type: "resolved"; readonly name: string; readonly target: OciDescriptor }
   | { readonly type: "downloading"; readonly digest: string; readonly bytes: number; readonly total: number }
-  | { readonly type: "uploading"; readonly digest: string; readonly bytes: number; readonly total: number; readonly existed?: boolean }
-  | { readonly type: "blob"; readonly path: string; readonly digest?: string; readonly state: "writing" | "written" | "exists"; readonly bytes: number; readonly total: number }
-  | { readonly type: "layer"; readonly index: number; readonly chainId: string; readonly digest: string; readonly state: "unpacked" | "exists" }
+  | {
+      readonly type: "uploading";
+      readonly digest: string;
+      readonly bytes: number;
+      readonly total: number;
+      readonly existed?: boolean;
+    }
+  | {
+      readonly type: "blob";
+      readonly path: string;
+      readonly digest?: string;
+      readonly state: "writing" | "written" | "exists";
+      readonly bytes: number;
+      readonly total: number;
+    }
+  | {
+      readonly type: "layer";
+      readonly index: number;
+      readonly chainId: string;
+      readonly digest: string;
+      readonly state: "unpacked" | "exists";
+    }
   | { readonly type: "done"; readonly image: I };

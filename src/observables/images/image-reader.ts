@@ -1,6 +1,11 @@
 import { createHash } from "node:crypto";
 import { lastValueFrom, reduce } from "rxjs";
-import { DataLossError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../../errors/containerd-error.js";
+import {
+  DataLossError,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+} from "../../errors/containerd-error.js";
 import type { CallOptions } from "../../services/call-options.js";
 import type { Services } from "../../services/services.js";
 import { sha256Digest } from "../oci/digest.js";
@@ -36,15 +41,19 @@ const MAX_JSON = 4 << 20;
 
 /** `identity.ChainID`: chain[0] = diff[0]; chain[i] = sha256(chain[i-1] + " " + diff[i]). */
 export function chainId(diffIds: readonly string[]): string {
-  return diffIds.reduce((chain, diff, i) =>
-    i === 0 ? diff : sha256Digest(`${chain} ${diff}`), "");
+  return diffIds.reduce((chain, diff, i) => (i === 0 ? diff : sha256Digest(`${chain} ${diff}`)), "");
 }
 
 /** Reads a whole (small) blob from the content store and checks its digest. */
 export async function readBlob(services: Services, desc: OciDescriptor, options?: CallOptions): Promise<Buffer> {
-  if (desc.size > MAX_JSON) throw new InvalidArgumentError(`blob ${desc.digest} is ${desc.size} bytes, more than ${MAX_JSON}`);
-  const data = await lastValueFrom(services.content.read$({ digest: desc.digest }, options).pipe(
-    reduce((acc: Buffer[], r) => (acc.push(r.data), acc), [])), { defaultValue: [] as Buffer[] });
+  if (desc.size > MAX_JSON)
+    throw new InvalidArgumentError(`blob ${desc.digest} is ${desc.size} bytes, more than ${MAX_JSON}`);
+  const data = await lastValueFrom(
+    services.content
+      .read$({ digest: desc.digest }, options)
+      .pipe(reduce((acc: Buffer[], r) => (acc.push(r.data), acc), [])),
+    { defaultValue: [] as Buffer[] },
+  );
   const blob = Buffer.concat(data);
   const [algo, hex] = desc.digest.split(":");
   if (algo === "sha256" && createHash("sha256").update(blob).digest("hex") !== hex) {
@@ -67,28 +76,52 @@ async function readJson<T>(services: Services, desc: OciDescriptor, options?: Ca
  * {@link selectManifest}: the same choice as pull's) and the config from the content store.
  * NotFoundError for a missing image or platform.
  */
-export async function resolveImage(services: Services, name: string, platform: Platform = DEFAULT_PLATFORM,
-  options?: CallOptions): Promise<ResolvedImage> {
+export async function resolveImage(
+  services: Services,
+  name: string,
+  platform: Platform = DEFAULT_PLATFORM,
+  options?: CallOptions,
+): Promise<ResolvedImage> {
   const res = await lastValueFrom(services.images.get$({ name }, options));
   const t = res.image?.target;
   if (!t) throw new NotFoundError(`image "${name}": no target`);
-  const target: OciDescriptor = { mediaType: t.mediaType, digest: t.digest, size: t.size.toNumber(), annotations: t.annotations };
+  const target: OciDescriptor = {
+    mediaType: t.mediaType,
+    digest: t.digest,
+    size: t.size.toNumber(),
+    annotations: t.annotations,
+  };
   let manifestDesc = target;
   if (INDEX_MEDIA_TYPES.has(target.mediaType)) {
     const index = await readJson<{ manifests?: OciDescriptor[] }>(services, target, options);
     const match = selectManifest(index.manifests ?? [], platform);
     if (!match) throw new NotFoundError(`image "${name}": no manifest for ${formatPlatform(platform)}`);
     if (!MANIFEST_MEDIA_TYPES.has(match.mediaType)) {
-      throw new FailedPreconditionError(`image "${name}": the ${formatPlatform(platform)} entry has unsupported media type ${match.mediaType}`);
+      throw new FailedPreconditionError(
+        `image "${name}": the ${formatPlatform(platform)} entry has unsupported media type ${match.mediaType}`,
+      );
     }
     manifestDesc = match;
   } else if (!MANIFEST_MEDIA_TYPES.has(target.mediaType)) {
     throw new FailedPreconditionError(`image "${name}": unsupported media type ${target.mediaType}`);
   }
-  const manifest = await readJson<{ config?: OciDescriptor; layers?: OciDescriptor[] }>(services, manifestDesc, options);
+  const manifest = await readJson<{ config?: OciDescriptor; layers?: OciDescriptor[] }>(
+    services,
+    manifestDesc,
+    options,
+  );
   if (!manifest.config) throw new InvalidArgumentError(`image "${name}": manifest has no config`);
   const config = await readJson<ImageConfigFile>(services, manifest.config, options);
   const diffIds = config.rootfs?.diff_ids ?? [];
   if (diffIds.length === 0) throw new InvalidArgumentError(`image "${name}": config has no layers`);
-  return { name, target, manifest: manifestDesc, configDescriptor: manifest.config, config, layers: manifest.layers ?? [], diffIds, chainId: chainId(diffIds) };
+  return {
+    name,
+    target,
+    manifest: manifestDesc,
+    configDescriptor: manifest.config,
+    config,
+    layers: manifest.layers ?? [],
+    diffIds,
+    chainId: chainId(diffIds),
+  };
 }

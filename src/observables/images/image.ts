@@ -49,7 +49,10 @@ export class Image implements ImageRecordInfo {
   readonly updatedAt?: Date;
 
   /** @internal */
-  constructor(private readonly ctx: StoreContext, record: ImageRecordInfo) {
+  constructor(
+    private readonly ctx: StoreContext,
+    record: ImageRecordInfo,
+  ) {
     this.name = record.name;
     this.target = record.target;
     this.labels = record.labels;
@@ -64,13 +67,17 @@ export class Image implements ImageRecordInfo {
   /** The parsed OCI config (Images.Get, Content.Read of index/manifest/config). NotFoundError for a missing platform or blob. */
   config$(options: UnpackOptions = {}): Observable<ImageConfigFile> {
     const { platform, ...call } = options;
-    return cancellable((c) => resolveImage(this.ctx.services, this.name, platform, c.call(this.call(call)))).pipe(map((r) => r.config));
+    return cancellable((c) => resolveImage(this.ctx.services, this.name, platform, c.call(this.call(call)))).pipe(
+      map((r) => r.config),
+    );
   }
 
   /** The layers' diff IDs (uncompressed digests) from the config (`RootFS` in the Go client). */
   rootfs$(options: UnpackOptions = {}): Observable<string[]> {
     const { platform, ...call } = options;
-    return cancellable((c) => resolveImage(this.ctx.services, this.name, platform, c.call(this.call(call)))).pipe(map((r) => [...r.diffIds]));
+    return cancellable((c) => resolveImage(this.ctx.services, this.name, platform, c.call(this.call(call)))).pipe(
+      map((r) => [...r.diffIds]),
+    );
   }
 
   /** Bytes in the content store for the platform: index (if any) + manifest + config + layers. */
@@ -78,7 +85,9 @@ export class Image implements ImageRecordInfo {
     const { platform, ...call } = options;
     return cancellable(async (c) => {
       const r = await resolveImage(this.ctx.services, this.name, platform, c.call(this.call(call)));
-      const manifest = JSON.parse((await readBlob(this.ctx.services, r.manifest, c.call(this.call(call)))).toString("utf8")) as { config?: OciDescriptor };
+      const manifest = JSON.parse(
+        (await readBlob(this.ctx.services, r.manifest, c.call(this.call(call)))).toString("utf8"),
+      ) as { config?: OciDescriptor };
       const top = r.manifest.digest === r.target.digest ? 0 : r.target.size;
       return top + r.manifest.size + (manifest.config?.size ?? 0) + r.layers.reduce((n, l) => n + l.size, 0);
     });
@@ -88,13 +97,30 @@ export class Image implements ImageRecordInfo {
   platforms$(options?: CallOptions): Observable<Platform[]> {
     return cancellable(async (c) => {
       if (INDEX_MEDIA_TYPES.has(this.target.mediaType)) {
-        const index = JSON.parse((await readBlob(this.ctx.services, this.target, c.call(this.call(options)))).toString("utf8")) as { manifests?: OciDescriptor[] };
-        return (index.manifests ?? []).flatMap((m) => (m.platform ? [{ os: m.platform.os, architecture: m.platform.architecture,
-          ...(m.platform.variant ? { variant: m.platform.variant } : {}) }] : []));
+        const index = JSON.parse(
+          (await readBlob(this.ctx.services, this.target, c.call(this.call(options)))).toString("utf8"),
+        ) as { manifests?: OciDescriptor[] };
+        return (index.manifests ?? []).flatMap((m) =>
+          m.platform
+            ? [
+                {
+                  os: m.platform.os,
+                  architecture: m.platform.architecture,
+                  ...(m.platform.variant ? { variant: m.platform.variant } : {}),
+                },
+              ]
+            : [],
+        );
       }
       const r = await resolveImage(this.ctx.services, this.name, DEFAULT_PLATFORM, c.call(this.call(options)));
       const conf = r.config as ImageConfigFile & { os?: string; architecture?: string; variant?: string };
-      return [{ os: conf.os ?? "", architecture: conf.architecture ?? "", ...(conf.variant ? { variant: conf.variant } : {}) }];
+      return [
+        {
+          os: conf.os ?? "",
+          architecture: conf.architecture ?? "",
+          ...(conf.variant ? { variant: conf.variant } : {}),
+        },
+      ];
     });
   }
 

@@ -16,14 +16,28 @@ import { isSha256Digest } from "../oci/oci.js";
 import type { StoreContext } from "../content/store-context.js";
 import { filterList } from "../events/filters.js";
 
-const checkName = (n: string) => (typeof n === "string" && n !== "" && !/\s/.test(n) ? undefined : new InvalidArgumentError(`invalid image name ${JSON.stringify(n)}`));
+const checkName = (n: string) =>
+  typeof n === "string" && n !== "" && !/\s/.test(n)
+    ? undefined
+    : new InvalidArgumentError(`invalid image name ${JSON.stringify(n)}`);
 function checkTarget(t: OciDescriptor | undefined) {
-  if (!t || typeof t.mediaType !== "string" || t.mediaType === "" || !isSha256Digest(t.digest) || !(Number.isSafeInteger(t.size) && t.size >= 0)) {
+  if (
+    !t ||
+    typeof t.mediaType !== "string" ||
+    t.mediaType === "" ||
+    !isSha256Digest(t.digest) ||
+    !(Number.isSafeInteger(t.size) && t.size >= 0)
+  ) {
     return new InvalidArgumentError(`invalid image target ${JSON.stringify(t)}`);
   }
   return undefined;
 }
-const protoTarget = (t: OciDescriptor) => ({ mediaType: t.mediaType, digest: t.digest, size: t.size, annotations: { ...t.annotations } });
+const protoTarget = (t: OciDescriptor) => ({
+  mediaType: t.mediaType,
+  digest: t.digest,
+  size: t.size,
+  annotations: { ...t.annotations },
+});
 
 /** Options of `images.create$`: the record's labels, and the call's options. */
 export interface CreateImageOptions extends CallOptions {
@@ -52,12 +66,17 @@ export class Images {
 
   /** Images.List with filters (ORed), e.g. `name==docker.io/library/busybox:latest`, `labels.x==y`; emits one array. */
   list$(filters: string | readonly string[] = [], options?: CallOptions): Observable<Image[]> {
-    return this.ctx.services.images.list$({ filters: filterList(filters) }, this.call(options)).pipe(map((r) => r.images.map((i) => toImage(this.ctx, i))));
+    return this.ctx.services.images
+      .list$({ filters: filterList(filters) }, this.call(options))
+      .pipe(map((r) => r.images.map((i) => toImage(this.ctx, i))));
   }
 
   /** Images.Get; emits the image. NotFoundError if there is none. */
   get$(name: string, options?: CallOptions): Observable<Image> {
-    return validated(() => checkName(name), () => this.ctx.services.images.get$({ name }, this.call(options)).pipe(map((r) => toImage(this.ctx, r.image))));
+    return validated(
+      () => checkName(name),
+      () => this.ctx.services.images.get$({ name }, this.call(options)).pipe(map((r) => toImage(this.ctx, r.image))),
+    );
   }
 
   /**
@@ -66,9 +85,18 @@ export class Images {
    */
   create$(name: string, target: OciDescriptor, options: CreateImageOptions = {}): Observable<Image> {
     const { labels = {}, ...call } = options;
-    return validated(() => checkName(name) ?? checkTarget(target) ?? checkLabels("image labels", labels), () => this.ctx.services.images.create$({
-      image: { name, target: protoTarget(target), labels: { ...labels } },
-    }, this.call(call)).pipe(map((r) => toImage(this.ctx, r.image))));
+    return validated(
+      () => checkName(name) ?? checkTarget(target) ?? checkLabels("image labels", labels),
+      () =>
+        this.ctx.services.images
+          .create$(
+            {
+              image: { name, target: protoTarget(target), labels: { ...labels } },
+            },
+            this.call(call),
+          )
+          .pipe(map((r) => toImage(this.ctx, r.image))),
+    );
   }
 
   /**
@@ -77,7 +105,11 @@ export class Images {
    * Without a target it first reads the image (Images.Get), since containerd ≥ 1.7 needs one in
    * every Update request.
    */
-  update$(name: string, update: { readonly labels?: Readonly<Record<string, string>>; readonly target?: OciDescriptor }, options?: CallOptions): Observable<Image> {
+  update$(
+    name: string,
+    update: { readonly labels?: Readonly<Record<string, string>>; readonly target?: OciDescriptor },
+    options?: CallOptions,
+  ): Observable<Image> {
     const labels = update.labels ?? {};
     const mask = [...Object.keys(labels).map((k) => `labels.${k}`), ...(update.target ? ["target"] : [])];
     // An empty mask would mean "replace everything": an empty update is just a read.
@@ -86,13 +118,32 @@ export class Images {
     // containerd 1.7 and 2.x dereference the request's target whatever the mask says: an Update
     // without one crashes the daemon (nil pointer). So a labels-only update sends the current
     // target (read with Images.Get); the mask keeps it from being written.
-    const target$: Observable<OciDescriptor> = update.target ? of(update.target) : this.get$(name, options).pipe(map((img) => img.target));
-    return validated(() => checkName(name) ?? (update.target ? checkTarget(update.target) : undefined) ?? checkLabels("image labels", update.labels), () => target$.pipe(
-      switchMap((target) => this.ctx.services.images.update$({
-        image: { name, labels: Object.fromEntries(Object.entries(labels).filter(([, v]) => v !== "")), target: protoTarget(target) },
-        updateMask: mask,
-      }, call)),
-      map((r) => toImage(this.ctx, r.image))));
+    const target$: Observable<OciDescriptor> = update.target
+      ? of(update.target)
+      : this.get$(name, options).pipe(map((img) => img.target));
+    return validated(
+      () =>
+        checkName(name) ??
+        (update.target ? checkTarget(update.target) : undefined) ??
+        checkLabels("image labels", update.labels),
+      () =>
+        target$.pipe(
+          switchMap((target) =>
+            this.ctx.services.images.update$(
+              {
+                image: {
+                  name,
+                  labels: Object.fromEntries(Object.entries(labels).filter(([, v]) => v !== "")),
+                  target: protoTarget(target),
+                },
+                updateMask: mask,
+              },
+              call,
+            ),
+          ),
+          map((r) => toImage(this.ctx, r.image)),
+        ),
+    );
   }
 
   /**
@@ -101,7 +152,13 @@ export class Images {
    * completes). NotFoundError if missing.
    */
   delete$(name: string, options: { readonly sync?: boolean } = {}, callOptions?: CallOptions): Observable<void> {
-    return validated(() => checkName(name), () => this.ctx.services.images.delete$({ name, sync: options.sync ?? false }, this.call(callOptions)).pipe(map(() => undefined)));
+    return validated(
+      () => checkName(name),
+      () =>
+        this.ctx.services.images
+          .delete$({ name, sync: options.sync ?? false }, this.call(callOptions))
+          .pipe(map(() => undefined)),
+    );
   }
 
   /**

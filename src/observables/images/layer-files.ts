@@ -44,13 +44,18 @@ function lookup(layersTopFirst: readonly TarLayerFiles[], path: string): Entry |
  * const passwd = files.get("etc/passwd")?.toString("utf8") ?? "";
  * ```
  */
-export function resolveLayerFiles(layersTopFirst: readonly TarLayerFiles[], wanted: readonly string[]): Map<string, Buffer> {
+export function resolveLayerFiles(
+  layersTopFirst: readonly TarLayerFiles[],
+  wanted: readonly string[],
+): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
   for (const name of wanted) {
     const path = normalizeTarPath(name);
     let entry = lookup(layersTopFirst, path);
     if (entry !== undefined && "link" in entry) {
-      const target = normalizeTarPath(entry.link.startsWith("/") ? entry.link : posix.join(posix.dirname(path), entry.link));
+      const target = normalizeTarPath(
+        entry.link.startsWith("/") ? entry.link : posix.join(posix.dirname(path), entry.link),
+      );
       entry = target === path ? undefined : lookup(layersTopFirst, target);
     }
     if (entry !== undefined && "file" in entry) out.set(name, entry.file);

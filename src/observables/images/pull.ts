@@ -39,7 +39,11 @@ function check(ref: string, options: PullOptions): InvalidArgumentError | undefi
   const r = checkRemote("pull", ref, options);
   if (r instanceof InvalidArgumentError) return r;
   if (typeof options.platform === "string") {
-    try { parsePlatform(options.platform); } catch (e) { return e instanceof InvalidArgumentError ? e : new InvalidArgumentError(String(e)); }
+    try {
+      parsePlatform(options.platform);
+    } catch (e) {
+      return e instanceof InvalidArgumentError ? e : new InvalidArgumentError(String(e));
+    }
   }
   return undefined;
 }
@@ -57,7 +61,10 @@ function resumeLeaseId(key: string): string {
   return `rxcontainerd-pull-${key}`;
 }
 
-const leaseLabels = (key: string) => ({ [LEASE_EXPIRE_LABEL]: new Date(Date.now() + PULL_LEASE_TTL_MS).toISOString(), [PULL_LEASE_LABEL]: key });
+const leaseLabels = (key: string) => ({
+  [LEASE_EXPIRE_LABEL]: new Date(Date.now() + PULL_LEASE_TTL_MS).toISOString(),
+  [PULL_LEASE_LABEL]: key,
+});
 
 /**
  * The pull's own lease (`rxcontainerd-pull-<ref key>-<random>`, expiring in an hour), as Go's
@@ -91,18 +98,39 @@ async function handOver(ctx: StoreContext, id: string, key: string): Promise<voi
   if (!listed) return;
   if (listed.resources.length > 0) {
     const resume = resumeLeaseId(key);
-    await lastValueFrom(ctx.services.leases.create$({ id: resume, labels: leaseLabels(key) }, call))
-      .catch((e: unknown) => { if (!isAlreadyExists(e)) throw e; });
-    for (const resource of listed.resources) await lastValueFrom(ctx.services.leases.addResource$({ id: resume, resource }, call));
+    await lastValueFrom(ctx.services.leases.create$({ id: resume, labels: leaseLabels(key) }, call)).catch(
+      (e: unknown) => {
+        if (!isAlreadyExists(e)) throw e;
+      },
+    );
+    for (const resource of listed.resources)
+      await lastValueFrom(ctx.services.leases.addResource$({ id: resume, resource }, call));
   }
-  await lastValueFrom(ctx.services.leases.delete$({ id }, call)).catch((e: unknown) => { if (!isNotFound(e)) throw e; });
+  await lastValueFrom(ctx.services.leases.delete$({ id }, call)).catch((e: unknown) => {
+    if (!isNotFound(e)) throw e;
+  });
 }
 
 /** Downloads one blob into the content store (resuming a partial ingest), with GC labels. */
-async function fetchInto(tx: Tx, stop: { failed: boolean }, ctx: StoreContext, registry: Registry, reference: ImageReference,
-  d: Descriptor, call: CallOptions, emit: (p: ImageProgress) => void, signal: AbortSignal): Promise<void> {
+async function fetchInto(
+  tx: Tx,
+  stop: { failed: boolean },
+  ctx: StoreContext,
+  registry: Registry,
+  reference: ImageReference,
+  d: Descriptor,
+  call: CallOptions,
+  emit: (p: ImageProgress) => void,
+  signal: AbortSignal,
+): Promise<void> {
   // Another pull (of any image sharing this blob) may be writing it: wait for it, then find it stored.
-  const writer = await openBlobWriter(ctx.services, `rxcontainerd-pull-${d.digest}`, { digest: d.digest, size: d.size }, call, { signal });
+  const writer = await openBlobWriter(
+    ctx.services,
+    `rxcontainerd-pull-${d.digest}`,
+    { digest: d.digest, size: d.size },
+    call,
+    { signal },
+  );
   if (writer === "exists") {
     emit({ type: "downloading", digest: d.digest, bytes: d.size, total: d.size });
     return;
@@ -117,17 +145,22 @@ async function fetchInto(tx: Tx, stop: { failed: boolean }, ctx: StoreContext, r
     let written: Promise<void> = Promise.resolve();
     await new Promise<void>((resolve, reject) => {
       const holder: { sub?: Subscription } = {};
-      const fail = (e: unknown) => { holder.sub?.unsubscribe(); reject(e); };
+      const fail = (e: unknown) => {
+        holder.sub?.unsubscribe();
+        reject(e);
+      };
       holder.sub = registry.fetchBlob$(reference, d, { offset, verify: offset === 0, pace: () => written }).subscribe({
         next: (chunk) => {
           if (tx.cancelled || stop.failed) return fail(new CanceledError("pull unsubscribed or failed"));
-          written = written.then(() => writer.write(chunk)).then(() => {
-            bytes += chunk.length;
-            if (bytes >= next) {
-              next = bytes + PROGRESS_EVERY;
-              emit({ type: "downloading", digest: d.digest, bytes, total: d.size });
-            }
-          });
+          written = written
+            .then(() => writer.write(chunk))
+            .then(() => {
+              bytes += chunk.length;
+              if (bytes >= next) {
+                next = bytes + PROGRESS_EVERY;
+                emit({ type: "downloading", digest: d.digest, bytes, total: d.size });
+              }
+            });
           written.catch(fail);
         },
         error: fail,
@@ -148,19 +181,29 @@ async function fetchInto(tx: Tx, stop: { failed: boolean }, ctx: StoreContext, r
  * @internal
  */
 export function pull$(ctx: StoreContext, ref: string, options: PullOptions = {}): Observable<ImageProgress> {
-  return validated(() => check(ref, options), () => defer(() => {
-    // Ends waits for a blob another pull is writing when this pull is unsubscribed.
-    const unsubscribed = new AbortController();
-    return pullBody$(ctx, ref, options, unsubscribed.signal).pipe(finalize(() => unsubscribed.abort()));
-  }));
+  return validated(
+    () => check(ref, options),
+    () =>
+      defer(() => {
+        // Ends waits for a blob another pull is writing when this pull is unsubscribed.
+        const unsubscribed = new AbortController();
+        return pullBody$(ctx, ref, options, unsubscribed.signal).pipe(finalize(() => unsubscribed.abort()));
+      }),
+  );
 }
 
-function pullBody$(ctx: StoreContext, ref: string, options: PullOptions, signal: AbortSignal): Observable<ImageProgress> {
+function pullBody$(
+  ctx: StoreContext,
+  ref: string,
+  options: PullOptions,
+  signal: AbortSignal,
+): Observable<ImageProgress> {
   return progressTransaction$<ImageProgress, ImageProgress>(async (tx, emit) => {
     const reference = tryParseReference(ref) as ImageReference;
     const registry = registryFor(options);
     // One platform for resolve and unpack, chosen by the one matcher (selectManifest) in both.
-    const platform = typeof options.platform === "string" ? parsePlatform(options.platform) : options.platform ?? DEFAULT_PLATFORM;
+    const platform =
+      typeof options.platform === "string" ? parsePlatform(options.platform) : (options.platform ?? DEFAULT_PLATFORM);
     const resolved = await tx.step(registry.resolveManifest$(reference, { platform }));
     emit({ type: "resolved", name: reference.string, target: resolved.root });
     // Only now is there something to protect: a failed resolve leaves no lease behind.
@@ -170,22 +213,36 @@ function pullBody$(ctx: StoreContext, ref: string, options: PullOptions, signal:
     const stop = { failed: false };
     const failed = new AbortController(); // one blob failed: the others stop waiting too
     const waitSignal = AbortSignal.any([signal, failed.signal]);
-    await lastValueFrom(from([m.config, ...m.layers]).pipe(
-      mergeMap((d) => fetchInto(tx, stop, ctx, registry, reference, d, call, emit, waitSignal)
-        .catch((e: unknown) => { stop.failed = true; failed.abort(); throw e; }),
-        options.concurrency ?? 3),
-      toArray()));
+    await lastValueFrom(
+      from([m.config, ...m.layers]).pipe(
+        mergeMap(
+          (d) =>
+            fetchInto(tx, stop, ctx, registry, reference, d, call, emit, waitSignal).catch((e: unknown) => {
+              stop.failed = true;
+              failed.abort();
+              throw e;
+            }),
+          options.concurrency ?? 3,
+        ),
+        toArray(),
+      ),
+    );
     const small = (d: Descriptor, bytes: Uint8Array, labels: Record<string, string>) =>
       writeBlob(ctx.services, `rxcontainerd-pull-${d.digest}`, d, bytes, labels, call);
     await small(resolved.manifest.descriptor, resolved.manifest.bytes, childGcLabels([m.config, ...m.layers]));
-    if (resolved.index) await small(resolved.index.descriptor, resolved.index.bytes, childGcLabels([resolved.manifest.descriptor]));
+    if (resolved.index)
+      await small(resolved.index.descriptor, resolved.index.bytes, childGcLabels([resolved.manifest.descriptor]));
     const image = await putImage(tx, ctx, reference.string, resolved.root, call);
-    if (options.unpack) await unpackImage(tx, ctx.services, image.name, options.snapshotter ?? "overlayfs", call, emit, platform);
+    if (options.unpack)
+      await unpackImage(tx, ctx.services, image.name, options.snapshotter ?? "overlayfs", call, emit, platform);
     // Success: the image record now holds the content; the pull's lease can go, and so can the
     // resume lease of earlier interrupted pulls of this reference.
     for (const id of [lease, resumeLeaseId(referenceKey(reference))]) {
-      tx.onFinally(() => lastValueFrom(ctx.services.leases.delete$({ id }, { namespace: ctx.namespace }))
-        .catch((e: unknown) => { if (!isNotFound(e)) throw e; }));
+      tx.onFinally(() =>
+        lastValueFrom(ctx.services.leases.delete$({ id }, { namespace: ctx.namespace })).catch((e: unknown) => {
+          if (!isNotFound(e)) throw e;
+        }),
+      );
     }
     return [{ type: "done", image }];
   });

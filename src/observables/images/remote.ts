@@ -23,17 +23,26 @@ export interface RemoteOptions extends LongCallOptions, Pick<RegistryClientOptio
 }
 
 /** The reference, parsed, or the InvalidArgumentError for it or for a bad `concurrency`. @internal */
-export function checkRemote(what: "pull" | "push", ref: string, options: RemoteOptions): ImageReference | InvalidArgumentError {
+export function checkRemote(
+  what: "pull" | "push",
+  ref: string,
+  options: RemoteOptions,
+): ImageReference | InvalidArgumentError {
   const r = tryParseReference(ref);
   if (r instanceof InvalidArgumentError) return r;
   const c = options.concurrency;
-  if (c !== undefined && !(Number.isInteger(c) && c >= 1)) return new InvalidArgumentError(`${what} concurrency must be a positive integer, got ${String(c)}`);
+  if (c !== undefined && !(Number.isInteger(c) && c >= 1))
+    return new InvalidArgumentError(`${what} concurrency must be a positive integer, got ${String(c)}`);
   return r;
 }
 
 /** `options.registry`, or a new one with the options' auth and plainHttp. @internal */
 export function registryFor(options: RemoteOptions): Registry {
-  return options.registry ?? new Registry({
-    ...(options.auth ? { auth: options.auth } : {}), ...(options.plainHttp !== undefined ? { plainHttp: options.plainHttp } : {}),
-  });
+  return (
+    options.registry ??
+    new Registry({
+      ...(options.auth ? { auth: options.auth } : {}),
+      ...(options.plainHttp !== undefined ? { plainHttp: options.plainHttp } : {}),
+    })
+  );
 }

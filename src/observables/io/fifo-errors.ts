@@ -12,11 +12,15 @@ import type { IOConfig } from "./types.js";
 export function explainFifoError(e: unknown, config: IOConfig | undefined): unknown {
   if (!ContainerdError.is(e) || !config) return e;
   const fifo = [config.stdin, config.stdout, config.stderr].find((p) => p.startsWith("/"));
-  if (!fifo || !/failed to start io pipe copy/.test(e.rawMessage) || !/no such file or directory/.test(e.rawMessage)) return e;
+  if (!fifo || !/failed to start io pipe copy/.test(e.rawMessage) || !/no such file or directory/.test(e.rawMessage))
+    return e;
   const Cls = e.constructor as ContainerdErrorClass;
-  return new Cls(`the shim could not open the FIFOs in ${dirname(fifo)} (no such file or directory): the FIFO directory ` +
-    "must be visible to containerd's shim (same host, same mount namespace); set `fifoDir` (Stdio.pipe({ fifoDir })) or " +
-    `CONTAINERD_FIFO_DIR to such a directory. containerd said: ${e.rawMessage}`, { cause: e, code: e.code });
+  return new Cls(
+    `the shim could not open the FIFOs in ${dirname(fifo)} (no such file or directory): the FIFO directory ` +
+      "must be visible to containerd's shim (same host, same mount namespace); set `fifoDir` (Stdio.pipe({ fifoDir })) or " +
+      `CONTAINERD_FIFO_DIR to such a directory. containerd said: ${e.rawMessage}`,
+    { cause: e, code: e.code },
+  );
 }
 
 /** {@link explainFifoError} as an operator. @internal */

@@ -20,7 +20,9 @@ export function defaultFifoDir(): string {
 /** Node has no mkfifo: FIFOs exist on Linux (and this client targets a Linux containerd). */
 export function assertFifoPlatform(): void {
   if (process.platform !== "linux") {
-    throw new NotImplementedError(`FIFO-backed IO (Stdio.pipe/terminal/streams) is not implemented on ${process.platform}`);
+    throw new NotImplementedError(
+      `FIFO-backed IO (Stdio.pipe/terminal/streams) is not implemented on ${process.platform}`,
+    );
   }
 }
 
@@ -31,7 +33,8 @@ export function assertFifoPlatform(): void {
  */
 export async function makeFifoDir(base: string, paths: (dir: string) => readonly string[]): Promise<string> {
   assertFifoPlatform();
-  if (!base.startsWith("/")) throw new InvalidArgumentError(`fifoDir must be an absolute path, got ${JSON.stringify(base)}`);
+  if (!base.startsWith("/"))
+    throw new InvalidArgumentError(`fifoDir must be an absolute path, got ${JSON.stringify(base)}`);
   await promisify(mkdir)(base, { recursive: true, mode: 0o700 });
   const dir = await promisify(mkdtemp)(join(base, "io-"));
   const files = paths(dir);

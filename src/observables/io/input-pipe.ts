@@ -34,9 +34,13 @@ export class InputPipe {
   private readable: Readable | undefined;
   private readonly closed: Promise<void>;
 
-  private constructor(readonly writable: Socket, private anchor: number | undefined,
-    private readonly whenConnected: Promise<void>, private readonly closeStdin: () => Promise<void>,
-    private readonly report: (e: ContainerdError) => void) {
+  private constructor(
+    readonly writable: Socket,
+    private anchor: number | undefined,
+    private readonly whenConnected: Promise<void>,
+    private readonly closeStdin: () => Promise<void>,
+    private readonly report: (e: ContainerdError) => void,
+  ) {
     void whenConnected.then(() => this.dropAnchor());
     this.closed = new Promise((resolve) => writable.once("close", () => resolve()));
     // 'finish': everything written reached the FIFO. Our fd is then closed, and the shim is told.
@@ -47,11 +51,25 @@ export class InputPipe {
   }
 
   /** Opens `path` for writing (O_RDWR, so the open never waits for the shim) and starts feeding `source`, if any. */
-  static async open(path: string, source: StdinSource | undefined, whenConnected: Promise<void>,
-    closeStdin: () => Promise<void>, report: (e: ContainerdError) => void = () => undefined): Promise<InputPipe> {
+  static async open(
+    path: string,
+    source: StdinSource | undefined,
+    whenConnected: Promise<void>,
+    closeStdin: () => Promise<void>,
+    report: (e: ContainerdError) => void = () => undefined,
+  ): Promise<InputPipe> {
     const fd = await openFifo(path, "write");
-    const anchor = await openFifo(path, "read").catch(async (e: unknown) => { await closeQuietly(fd); throw e; });
-    const pipe = new InputPipe(new Socket({ fd, readable: false, writable: true }), anchor, whenConnected, closeStdin, report);
+    const anchor = await openFifo(path, "read").catch(async (e: unknown) => {
+      await closeQuietly(fd);
+      throw e;
+    });
+    const pipe = new InputPipe(
+      new Socket({ fd, readable: false, writable: true }),
+      anchor,
+      whenConnected,
+      closeStdin,
+      report,
+    );
     if (source) pipe.feed(source);
     return pipe;
   }
@@ -65,7 +83,9 @@ export class InputPipe {
     if (isObservable(source)) {
       // An Observable cannot be paused: chunks queue in the socket while the FIFO is full.
       this.source = source.subscribe({
-        next: (chunk) => { if (!out.destroyed) out.write(chunk); },
+        next: (chunk) => {
+          if (!out.destroyed) out.write(chunk);
+        },
         error: (e: unknown) => {
           this.report(new UnknownError(`the stdin source failed (stdin was closed): ${describe(e)}`, { cause: e }));
           out.end();

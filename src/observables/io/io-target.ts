@@ -5,9 +5,13 @@ import type { IOTarget } from "./types.js";
 /** The IOTarget of a process, with its Tasks.CloseIO(stdin) hook. @internal */
 export function ioTarget(ctx: DomainContext, containerId: string, execId: string): IOTarget {
   return {
-    namespace: ctx.namespace, containerId, execId,
+    namespace: ctx.namespace,
+    containerId,
+    execId,
     closeStdin: async () => {
-      await lastValueFrom(ctx.services.tasks.closeIo$({ containerId, execId, stdin: true }, nsOptions(ctx)), { defaultValue: undefined });
+      await lastValueFrom(ctx.services.tasks.closeIo$({ containerId, execId, stdin: true }, nsOptions(ctx)), {
+        defaultValue: undefined,
+      });
     },
   };
 }

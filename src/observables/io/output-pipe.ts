@@ -15,7 +15,10 @@ export class OutputPipe {
   /** Reading and dropping (an output nobody asked for, or draining what nobody consumed). */
   discarding = false;
 
-  private constructor(private readonly socket: Socket, private keepalive: number | undefined) {
+  private constructor(
+    private readonly socket: Socket,
+    private keepalive: number | undefined,
+  ) {
     socket.pause();
     this.closed = new Promise((resolve) => socket.once("close", () => resolve()));
     // An error also closes the socket; subscribers hear of it through their own listener.
@@ -122,7 +125,10 @@ export class OutputPipe {
           done();
         }
       }, tick);
-      const done = () => { clearInterval(timer); resolve(); };
+      const done = () => {
+        clearInterval(timer);
+        resolve();
+      };
       void this.closed.then(done);
     });
   }

@@ -1,6 +1,11 @@
 import type { Writable } from "node:stream";
 import { EMPTY, ReplaySubject, throwError, type Observable } from "rxjs";
-import { FailedPreconditionError, InvalidArgumentError, UnknownError, type ContainerdError } from "../../errors/containerd-error.js";
+import {
+  FailedPreconditionError,
+  InvalidArgumentError,
+  UnknownError,
+  type ContainerdError,
+} from "../../errors/containerd-error.js";
 import type { IOAttacher, IOConfig, IOCreator, IOTarget, ProcessIO } from "./types.js";
 import { defaultFifoDir, makeFifoDir, removeDir, removeFifos } from "./fifo.js";
 import { InputPipe, type StdinSource } from "./input-pipe.js";
@@ -18,7 +23,12 @@ export interface PipeSpec {
 }
 
 const missing = (what: string): Observable<never> =>
-  throwError(() => new FailedPreconditionError(`${what} is not piped: create the process with Stdio.pipe() / Stdio.terminal() and that stream enabled`));
+  throwError(
+    () =>
+      new FailedPreconditionError(
+        `${what} is not piped: create the process with Stdio.pipe() / Stdio.terminal() and that stream enabled`,
+      ),
+  );
 
 class PipeIO implements ProcessIO {
   private connect: () => void = () => undefined;
@@ -29,8 +39,13 @@ class PipeIO implements ProcessIO {
   readonly ioErrors$: Observable<ContainerdError> = this.errors.asObservable();
   readonly report = (e: ContainerdError): void => this.errors.next(e);
 
-  constructor(private readonly spec: PipeSpec, readonly config: IOConfig, readonly stdoutPipe: OutputPipe | undefined,
-    readonly stderrPipe: OutputPipe | undefined, private readonly remove: () => Promise<void>) {}
+  constructor(
+    private readonly spec: PipeSpec,
+    readonly config: IOConfig,
+    readonly stdoutPipe: OutputPipe | undefined,
+    readonly stderrPipe: OutputPipe | undefined,
+    private readonly remove: () => Promise<void>,
+  ) {}
 
   get stdout$(): Observable<Buffer> {
     return this.stdoutPipe && this.spec.stdout !== false ? this.stdoutPipe.chunks$ : missing("stdout");
@@ -56,7 +71,10 @@ class PipeIO implements ProcessIO {
   }
 
   async wait(options: { readonly idleMs?: number; readonly maxBytes?: number } = {}): Promise<void> {
-    await Promise.all([this.stdoutPipe?.drain(options.idleMs, options.maxBytes), this.stderrPipe?.drain(options.idleMs, options.maxBytes)]);
+    await Promise.all([
+      this.stdoutPipe?.drain(options.idleMs, options.maxBytes),
+      this.stderrPipe?.drain(options.idleMs, options.maxBytes),
+    ]);
   }
 
   async close(): Promise<void> {
@@ -68,8 +86,13 @@ class PipeIO implements ProcessIO {
 }
 
 /** Opens the pipes of `config`; `owned`: we created the FIFO set (keepalives, and removal on failure). */
-async function wire(spec: PipeSpec, target: IOTarget, config: IOConfig, owned: boolean,
-  remove: () => Promise<void>): Promise<PipeIO> {
+async function wire(
+  spec: PipeSpec,
+  target: IOTarget,
+  config: IOConfig,
+  owned: boolean,
+  remove: () => Promise<void>,
+): Promise<PipeIO> {
   let io: PipeIO | undefined;
   let out: OutputPipe | undefined;
   let err: OutputPipe | undefined;
@@ -79,10 +102,21 @@ async function wire(spec: PipeSpec, target: IOTarget, config: IOConfig, owned: b
     io = new PipeIO(spec, config, out, err, remove);
     if (config.stdin) {
       const source = typeof spec.stdin === "object" ? spec.stdin : undefined;
-      io.stdinPipe = await InputPipe.open(config.stdin, source, io.connectedPromise(), target.closeStdin, source ? io.report : undefined);
+      io.stdinPipe = await InputPipe.open(
+        config.stdin,
+        source,
+        io.connectedPromise(),
+        target.closeStdin,
+        source ? io.report : undefined,
+      );
     }
-    const gone = (what: string, report: (e: ContainerdError) => void) => (e: Error | undefined) => report(new UnknownError(
-      `the ${what} Writable ${e ? `failed (${e.message})` : "closed"} before EOF: the rest of the output is discarded`, { cause: e }));
+    const gone = (what: string, report: (e: ContainerdError) => void) => (e: Error | undefined) =>
+      report(
+        new UnknownError(
+          `the ${what} Writable ${e ? `failed (${e.message})` : "closed"} before EOF: the rest of the output is discarded`,
+          { cause: e },
+        ),
+      );
     if (out && typeof spec.stdout === "object") out.pipeTo(spec.stdout, spec.end ?? false, gone("stdout", io.report));
     if (err && typeof spec.stderr === "object") err.pipeTo(spec.stderr, spec.end ?? false, gone("stderr", io.report));
     if (out && spec.stdout === false) out.discard();
@@ -109,7 +143,9 @@ export function pipeIO(spec: PipeSpec): IOCreator & IOAttacher {
         stdout: outputs ? `${dir}/${name}-stdout` : "",
         stderr: outputs && !spec.terminal ? `${dir}/${name}-stderr` : "",
       });
-      const dir = await makeFifoDir(spec.fifoDir ?? defaultFifoDir(), (d) => Object.values(paths(d)).filter((p) => p !== ""));
+      const dir = await makeFifoDir(spec.fifoDir ?? defaultFifoDir(), (d) =>
+        Object.values(paths(d)).filter((p) => p !== ""),
+      );
       return wire(spec, target, { ...paths(dir), terminal: spec.terminal }, true, () => removeDir(dir));
     },
     async attach(target: IOTarget, existing: IOConfig): Promise<ProcessIO> {

@@ -10,13 +10,23 @@ export type { IOAttacher, IOConfig, IOCreator, IOTarget, ProcessIO } from "./typ
 export type { StdinSource } from "./input-pipe.js";
 
 const notPiped = (what: string): Observable<never> =>
-  throwError(() => new FailedPreconditionError(`${what} is not piped: the process was created with Stdio.null/logFile/logURI/binary`));
+  throwError(
+    () =>
+      new FailedPreconditionError(
+        `${what} is not piped: the process was created with Stdio.null/logFile/logURI/binary`,
+      ),
+  );
 
 /** IO the shim handles alone (/dev/null, a file, a logging binary): nothing to read or drain here. */
 const fixed = (makeConfig: () => IOConfig): IOCreator => ({
   create: async () => ({
-    config: makeConfig(), stdout$: notPiped("stdout"), stderr$: notPiped("stderr"), stdin: undefined,
-    connected: () => undefined, wait: async () => undefined, close: async () => undefined,
+    config: makeConfig(),
+    stdout$: notPiped("stdout"),
+    stderr$: notPiped("stderr"),
+    stdin: undefined,
+    connected: () => undefined,
+    wait: async () => undefined,
+    close: async () => undefined,
   }),
 });
 
@@ -76,7 +86,8 @@ export interface TerminalOptions {
 }
 
 function absolute(what: string, path: string): string {
-  if (!isAbsolute(path)) throw new InvalidArgumentError(`${what} must be an absolute path, got ${JSON.stringify(path)}`);
+  if (!isAbsolute(path))
+    throw new InvalidArgumentError(`${what} must be an absolute path, got ${JSON.stringify(path)}`);
   return path;
 }
 
@@ -104,15 +115,27 @@ export const Stdio = {
   },
   /** FIFOs copied into / from Node streams, with backpressure. */
   streams(options: StreamsOptions): IOCreator & IOAttacher {
-    return pipeIO({ stdin: options.stdin, stdout: options.stdout ?? false, stderr: options.stderr ?? false,
-      terminal: false, end: options.end ?? false, fifoDir: options.fifoDir });
+    return pipeIO({
+      stdin: options.stdin,
+      stdout: options.stdout ?? false,
+      stderr: options.stderr ?? false,
+      terminal: false,
+      end: options.end ?? false,
+      fifoDir: options.fifoDir,
+    });
   },
   /**
    * A TTY (the spec must say `terminal: true`, e.g. `withTTY()`; `exec$` sets it for you): one
    * combined output on `stdout$`, optional stdin, `resize$(w, h)`.
    */
   terminal(options: TerminalOptions = {}): IOCreator & IOAttacher {
-    return pipeIO({ stdin: options.stdin, stdout: options.stdout ?? true, stderr: false, terminal: true, fifoDir: options.fifoDir });
+    return pipeIO({
+      stdin: options.stdin,
+      stdout: options.stdout ?? true,
+      stderr: false,
+      terminal: true,
+      fifoDir: options.fifoDir,
+    });
   },
   /** No FIFOs: the shim connects stdin/stdout/stderr to /dev/null. */
   null(): IOCreator {
@@ -128,7 +151,8 @@ export const Stdio = {
   /** A `file://` or `binary://` URI the shim understands, for stdout and stderr. */
   logURI(uri: string): IOCreator {
     return fixed(() => {
-      if (!/^(file|binary):\/\/\//.test(uri)) throw new InvalidArgumentError(`logURI must be file:/// or binary:/// URI, got ${JSON.stringify(uri)}`);
+      if (!/^(file|binary):\/\/\//.test(uri))
+        throw new InvalidArgumentError(`logURI must be file:/// or binary:/// URI, got ${JSON.stringify(uri)}`);
       return { stdin: "", stdout: uri, stderr: uri, terminal: false };
     });
   },
@@ -141,4 +165,3 @@ export const Stdio = {
     });
   },
 } as const;
-

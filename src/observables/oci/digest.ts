@@ -13,7 +13,8 @@ export function hashFor(digest: string): Hash {
   const err = digestError(digest);
   if (err) throw err;
   const alg = digest.slice(0, digest.indexOf(":"));
-  if (alg !== "sha256" && alg !== "sha384" && alg !== "sha512") throw new InvalidArgumentError(`unsupported digest algorithm ${alg}`);
+  if (alg !== "sha256" && alg !== "sha384" && alg !== "sha512")
+    throw new InvalidArgumentError(`unsupported digest algorithm ${alg}`);
   return createHash(alg);
 }
 
@@ -38,32 +39,36 @@ export interface VerifyOptions {
  * fetchBlob$(client, repo, desc).pipe(verifyDigest(desc.digest, { size: desc.size }))
  * ```
  */
-export function verifyDigest<T extends Uint8Array>(expected: string, options: VerifyOptions = {}): MonoTypeOperatorFunction<T> {
-  return (source) => new Observable<T>((sub) => {
-    let hash: Hash;
-    try {
-      hash = options.resume?.hash ?? hashFor(expected);
-    } catch (e) {
-      sub.error(e);
-      return undefined;
-    }
-    let count = options.resume?.bytes ?? 0;
-    return source.subscribe({
-      next: (chunk) => {
-        hash.update(chunk);
-        count += chunk.byteLength;
-        sub.next(chunk);
-      },
-      error: (e: unknown) => sub.error(e),
-      complete: () => {
-        if (options.size !== undefined && count !== options.size) {
-          sub.error(new DataLossError(`size mismatch for ${expected}: got ${count} bytes, want ${options.size}`));
-          return;
-        }
-        const got = `${expected.slice(0, expected.indexOf(":"))}:${hash.digest("hex")}`;
-        if (got !== expected) sub.error(new DataLossError(`digest mismatch: got ${got}, want ${expected}`));
-        else sub.complete();
-      },
+export function verifyDigest<T extends Uint8Array>(
+  expected: string,
+  options: VerifyOptions = {},
+): MonoTypeOperatorFunction<T> {
+  return (source) =>
+    new Observable<T>((sub) => {
+      let hash: Hash;
+      try {
+        hash = options.resume?.hash ?? hashFor(expected);
+      } catch (e) {
+        sub.error(e);
+        return undefined;
+      }
+      let count = options.resume?.bytes ?? 0;
+      return source.subscribe({
+        next: (chunk) => {
+          hash.update(chunk);
+          count += chunk.byteLength;
+          sub.next(chunk);
+        },
+        error: (e: unknown) => sub.error(e),
+        complete: () => {
+          if (options.size !== undefined && count !== options.size) {
+            sub.error(new DataLossError(`size mismatch for ${expected}: got ${count} bytes, want ${options.size}`));
+            return;
+          }
+          const got = `${expected.slice(0, expected.indexOf(":"))}:${hash.digest("hex")}`;
+          if (got !== expected) sub.error(new DataLossError(`digest mismatch: got ${got}, want ${expected}`));
+          else sub.complete();
+        },
+      });
     });
-  });
 }

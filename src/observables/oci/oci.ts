@@ -1,7 +1,11 @@
 // OCI / Docker media types and the containerd conventions around them (GC labels, image names).
 import { InvalidArgumentError } from "../../errors/containerd-error.js";
 import {
-  MEDIA_TYPE_DOCKER_MANIFEST, MEDIA_TYPE_DOCKER_MANIFEST_LIST, MEDIA_TYPE_OCI_CONFIG, MEDIA_TYPE_OCI_INDEX, MEDIA_TYPE_OCI_MANIFEST,
+  MEDIA_TYPE_DOCKER_MANIFEST,
+  MEDIA_TYPE_DOCKER_MANIFEST_LIST,
+  MEDIA_TYPE_OCI_CONFIG,
+  MEDIA_TYPE_OCI_INDEX,
+  MEDIA_TYPE_OCI_MANIFEST,
 } from "./media-types.js";
 import { parseReference } from "./reference.js";
 
@@ -17,12 +21,15 @@ export const MANIFEST_MEDIA_TYPES: ReadonlySet<string> = new Set([MEDIA_TYPE_OCI
 export const CONFIG_MEDIA_TYPES: ReadonlySet<string> = new Set([MEDIA_TYPE_OCI_CONFIG, MEDIA_DOCKER_CONFIG]);
 /** Layer media types Diff.Apply understands (tar, gzip; nondistributable variants). */
 export const LAYER_MEDIA_TYPES: ReadonlySet<string> = new Set([
-  "application/vnd.oci.image.layer.v1.tar", "application/vnd.oci.image.layer.v1.tar+gzip", "application/vnd.oci.image.layer.v1.tar+zstd",
-  "application/vnd.oci.image.layer.nondistributable.v1.tar", "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
-  "application/vnd.docker.image.rootfs.diff.tar", "application/vnd.docker.image.rootfs.diff.tar.gzip",
+  "application/vnd.oci.image.layer.v1.tar",
+  "application/vnd.oci.image.layer.v1.tar+gzip",
+  "application/vnd.oci.image.layer.v1.tar+zstd",
+  "application/vnd.oci.image.layer.nondistributable.v1.tar",
+  "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+  "application/vnd.docker.image.rootfs.diff.tar",
+  "application/vnd.docker.image.rootfs.diff.tar.gzip",
   "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
 ]);
-
 
 const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
 
@@ -33,7 +40,9 @@ export function isSha256Digest(d: unknown): d is string {
 
 /** InvalidArgumentError unless `d` {@link isSha256Digest}. @internal */
 export function sha256DigestError(d: unknown): InvalidArgumentError | undefined {
-  return isSha256Digest(d) ? undefined : new InvalidArgumentError(`invalid digest ${JSON.stringify(d)} (want sha256:<64 hex>)`);
+  return isSha256Digest(d)
+    ? undefined
+    : new InvalidArgumentError(`invalid digest ${JSON.stringify(d)} (want sha256:<64 hex>)`);
 }
 
 /** Annotation containerd puts on index entries: the full image name. */
@@ -54,7 +63,9 @@ export { DEFAULT_PLATFORM, platformMatches } from "./platforms.js";
  * `containerd.io/gc.ref.content.config` for a config, `….m.<i>` for manifests, `….l.<i>` for
  * layers, `….<i>` otherwise (i = the child's position among the parent's children).
  */
-export function childGcLabels(children: readonly { readonly mediaType: string; readonly digest: string }[]): Record<string, string> {
+export function childGcLabels(
+  children: readonly { readonly mediaType: string; readonly digest: string }[],
+): Record<string, string> {
   const labels: Record<string, string> = {};
   children.forEach((c, i) => {
     if (CONFIG_MEDIA_TYPES.has(c.mediaType)) labels["containerd.io/gc.ref.content.config"] = c.digest;

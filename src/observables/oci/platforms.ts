@@ -15,8 +15,16 @@ export interface HostInfo {
 }
 
 const NODE_ARCH_TO_OCI: Readonly<Record<string, string>> = {
-  x64: "amd64", arm64: "arm64", arm: "arm", ia32: "386", s390x: "s390x", riscv64: "riscv64", loong64: "loong64",
-  mips: "mips", mipsel: "mipsle", ppc: "ppc",
+  x64: "amd64",
+  arm64: "arm64",
+  arm: "arm",
+  ia32: "386",
+  s390x: "s390x",
+  riscv64: "riscv64",
+  loong64: "loong64",
+  mips: "mips",
+  mipsel: "mipsle",
+  ppc: "ppc",
 };
 
 function processArmVersion(): string | undefined {
@@ -44,8 +52,13 @@ export function hostPlatform(host: HostInfo = {}): Platform {
   const os = nodePlatform === "win32" ? "windows" : nodePlatform === "darwin" ? "linux" : nodePlatform;
   let architecture = NODE_ARCH_TO_OCI[nodeArch] ?? nodeArch;
   if (nodeArch === "ppc64") architecture = (host.endianness ?? endianness()) === "LE" ? "ppc64le" : "ppc64";
-  const armVersion = nodeArch === "arm" ? (host.armVersion ?? (host.arch === undefined ? processArmVersion() : undefined)) : undefined;
-  return normalizePlatform({ os, architecture, ...(armVersion ? { variant: `v${armVersion.replace(/^v/, "")}` } : {}) });
+  const armVersion =
+    nodeArch === "arm" ? (host.armVersion ?? (host.arch === undefined ? processArmVersion() : undefined)) : undefined;
+  return normalizePlatform({
+    os,
+    architecture,
+    ...(armVersion ? { variant: `v${armVersion.replace(/^v/, "")}` } : {}),
+  });
 }
 
 /**
@@ -65,11 +78,29 @@ export function normalizePlatform(p: Platform): Platform {
   let arch = p.architecture.toLowerCase();
   let variant = (p.variant ?? "").toLowerCase();
   switch (arch) {
-    case "i386": arch = "386"; variant = ""; break;
-    case "x86_64": case "x86-64": case "amd64": arch = "amd64"; if (variant === "v1") variant = ""; break;
-    case "aarch64": case "arm64": arch = "arm64"; if (variant === "8" || variant === "v8") variant = ""; break;
-    case "armhf": arch = "arm"; variant = "v7"; break;
-    case "armel": arch = "arm"; variant = "v6"; break;
+    case "i386":
+      arch = "386";
+      variant = "";
+      break;
+    case "x86_64":
+    case "x86-64":
+    case "amd64":
+      arch = "amd64";
+      if (variant === "v1") variant = "";
+      break;
+    case "aarch64":
+    case "arm64":
+      arch = "arm64";
+      if (variant === "8" || variant === "v8") variant = "";
+      break;
+    case "armhf":
+      arch = "arm";
+      variant = "v7";
+      break;
+    case "armel":
+      arch = "arm";
+      variant = "v6";
+      break;
     case "arm":
       if (variant === "" || variant === "7") variant = "v7";
       else if (["5", "6", "8"].includes(variant)) variant = `v${variant}`;
@@ -93,7 +124,9 @@ export function parsePlatform(spec: string): Platform {
     throw new InvalidArgumentError(`invalid platform ${JSON.stringify(spec)}: want os/arch[/variant]`);
   }
   const [a = "", b, c] = parts;
-  return normalizePlatform(b === undefined ? { os: "linux", architecture: a } : { os: a, architecture: b, ...(c ? { variant: c } : {}) });
+  return normalizePlatform(
+    b === undefined ? { os: "linux", architecture: a } : { os: a, architecture: b, ...(c ? { variant: c } : {}) },
+  );
 }
 
 /** `os/arch[/variant]`. */
@@ -117,7 +150,8 @@ export function compatiblePlatforms(platform: Platform): Platform[] {
   switch (p.architecture) {
     case "amd64":
       lower(p.variant, 2, "amd64");
-      if (p.variant && p.variant !== "v1" && Number.parseInt(p.variant.slice(1), 10) > 1) out.push({ os: p.os, architecture: "amd64" });
+      if (p.variant && p.variant !== "v1" && Number.parseInt(p.variant.slice(1), 10) > 1)
+        out.push({ os: p.os, architecture: "amd64" });
       out.push({ os: p.os, architecture: "386" });
       break;
     case "arm":
@@ -176,7 +210,10 @@ export function platformMatches(candidate: Platform | undefined, wanted: Platfor
  * selectManifest(index.manifests, parsePlatform("linux/arm/v7"));
  * ```
  */
-export function selectManifest(manifests: readonly Descriptor[], platform: Platform = DEFAULT_PLATFORM): Descriptor | undefined {
+export function selectManifest(
+  manifests: readonly Descriptor[],
+  platform: Platform = DEFAULT_PLATFORM,
+): Descriptor | undefined {
   let best: Descriptor | undefined;
   let bestRank = Infinity;
   for (const m of manifests) {

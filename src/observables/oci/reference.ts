@@ -50,7 +50,9 @@ export function digestError(digest: string): InvalidArgumentError | undefined {
   const want = DIGEST_HEX_LENGTH[alg];
   if (want === undefined) return new InvalidArgumentError(`unsupported digest algorithm ${JSON.stringify(alg)}`);
   if (hex.length !== want || !/^[0-9a-f]+$/.test(hex)) {
-    return new InvalidArgumentError(`invalid ${alg} digest ${JSON.stringify(digest)}: want ${want} lowercase hex digits`);
+    return new InvalidArgumentError(
+      `invalid ${alg} digest ${JSON.stringify(digest)}: want ${want} lowercase hex digits`,
+    );
   }
   return undefined;
 }
@@ -90,7 +92,8 @@ export function parseReference(ref: string): ImageReference {
   if (colon > rest.lastIndexOf("/")) {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
-    if (!TAG_RE.test(tag)) throw new InvalidArgumentError(`invalid tag ${JSON.stringify(tag)} in reference ${JSON.stringify(ref)}`);
+    if (!TAG_RE.test(tag))
+      throw new InvalidArgumentError(`invalid tag ${JSON.stringify(tag)} in reference ${JSON.stringify(ref)}`);
   }
   if (ANCHORED_ID_RE.test(rest)) {
     throw new InvalidArgumentError(`invalid repository name (${rest}), cannot specify 64-byte hexadecimal strings`);
@@ -98,7 +101,9 @@ export function parseReference(ref: string): ImageReference {
   const { domain, path } = splitDomain(rest, ref);
   const name = `${domain}/${path}`;
   if (name.length > NAME_TOTAL_LENGTH_MAX) {
-    throw new InvalidArgumentError(`repository name must not be more than ${NAME_TOTAL_LENGTH_MAX} characters: ${JSON.stringify(ref)}`);
+    throw new InvalidArgumentError(
+      `repository name must not be more than ${NAME_TOTAL_LENGTH_MAX} characters: ${JSON.stringify(ref)}`,
+    );
   }
   if (tag === undefined && digest === undefined) tag = DEFAULT_TAG;
   return { domain, path, name, tag, digest, string: formatReference(name, tag, digest) };
@@ -149,8 +154,17 @@ function splitDomain(name: string, ref: string): { domain: string; path: string 
   }
   if (domain === "index.docker.io") domain = DOCKER_DOMAIN;
   if (domain === DOCKER_DOMAIN && !path.includes("/")) path = `library/${path}`;
-  if (!DOMAIN_RE.test(domain)) throw new InvalidArgumentError(`invalid registry host ${JSON.stringify(domain)} in reference ${JSON.stringify(ref)}`);
-  if (path.toLowerCase() !== path) throw new InvalidArgumentError(`invalid reference format: repository name must be lowercase: ${JSON.stringify(ref)}`);
-  if (!PATH_RE.test(path)) throw new InvalidArgumentError(`invalid repository path ${JSON.stringify(path)} in reference ${JSON.stringify(ref)}`);
+  if (!DOMAIN_RE.test(domain))
+    throw new InvalidArgumentError(
+      `invalid registry host ${JSON.stringify(domain)} in reference ${JSON.stringify(ref)}`,
+    );
+  if (path.toLowerCase() !== path)
+    throw new InvalidArgumentError(
+      `invalid reference format: repository name must be lowercase: ${JSON.stringify(ref)}`,
+    );
+  if (!PATH_RE.test(path))
+    throw new InvalidArgumentError(
+      `invalid repository path ${JSON.stringify(path)} in reference ${JSON.stringify(ref)}`,
+    );
   return { domain, path };
 }

@@ -1,4 +1,16 @@
-import { Observable, catchError, defer, finalize, from, isObservable, map, of, shareReplay, switchMap, throwError } from "rxjs";
+import {
+  Observable,
+  catchError,
+  defer,
+  finalize,
+  from,
+  isObservable,
+  map,
+  of,
+  shareReplay,
+  switchMap,
+  throwError,
+} from "rxjs";
 import { InvalidArgumentError, UnauthenticatedError } from "../../errors/containerd-error.js";
 import { exchange$, failWith$, mustParseUrl, readBody$ } from "./http.js";
 import { type AuthChallenge, findChallenge, parseWWWAuthenticate } from "./www-authenticate.js";
@@ -22,7 +34,9 @@ export type CredentialsAnswer = RegistryCredentials | undefined;
  * either. Like Go's `WithAuthCreds(func(host string) …)`. {@link dockerConfigAuth} makes one from
  * `~/.docker/config.json`.
  */
-export type CredentialsLookup = (host: string) => CredentialsAnswer | Promise<CredentialsAnswer> | Observable<CredentialsAnswer>;
+export type CredentialsLookup = (
+  host: string,
+) => CredentialsAnswer | Promise<CredentialsAnswer> | Observable<CredentialsAnswer>;
 
 /**
  * The `auth` option: credentials keyed by registry host (`{ "registry.example:5000": { username,
@@ -64,28 +78,47 @@ export function normalizeHostKey(key: string): string {
 function isCredentials(v: unknown): v is RegistryCredentials {
   if (typeof v !== "object" || v === null) return false;
   const o = v as Record<string, unknown>;
-  return typeof o["token"] === "string" || typeof o["identityToken"] === "string"
-    || (typeof o["username"] === "string" && typeof o["password"] === "string");
+  return (
+    typeof o["token"] === "string" ||
+    typeof o["identityToken"] === "string" ||
+    (typeof o["username"] === "string" && typeof o["password"] === "string")
+  );
 }
 
 /** The lookup for an `auth` option, or the InvalidArgumentError that the option is malformed. */
 function lookupFor(auth: RegistryAuth | undefined): CredentialsLookup {
   if (auth === undefined) return () => undefined;
   if (typeof auth === "function") return auth;
-  const invalid = (e: InvalidArgumentError): CredentialsLookup => () => throwError(() => e);
+  const invalid =
+    (e: InvalidArgumentError): CredentialsLookup =>
+    () =>
+      throwError(() => e);
   if (typeof auth !== "object" || auth === null || isCredentials(auth)) {
-    return invalid(new InvalidArgumentError("auth must be keyed by registry host, e.g. { \"registry.example:5000\": { username, password } }, or be a function of the host"));
+    return invalid(
+      new InvalidArgumentError(
+        'auth must be keyed by registry host, e.g. { "registry.example:5000": { username, password } }, or be a function of the host',
+      ),
+    );
   }
   const byHost = new Map<string, RegistryCredentials>();
   for (const [key, value] of Object.entries(auth)) {
-    if (!isCredentials(value)) return invalid(new InvalidArgumentError(`auth[${JSON.stringify(key)}] is not { username, password }, { token } or { identityToken }`));
+    if (!isCredentials(value))
+      return invalid(
+        new InvalidArgumentError(
+          `auth[${JSON.stringify(key)}] is not { username, password }, { token } or { identityToken }`,
+        ),
+      );
     byHost.set(normalizeHostKey(key), value);
   }
   return (host) => byHost.get(normalizeHostKey(host));
 }
 
 /** Is `realm` a host that may receive `host`'s credentials (see {@link Authorizer})? @internal */
-export function realmMayReceive(host: string, realm: URL, options: Pick<AuthorizerOptions, "plainHttp" | "explicitlyInsecure">): boolean {
+export function realmMayReceive(
+  host: string,
+  realm: URL,
+  options: Pick<AuthorizerOptions, "plainHttp" | "explicitlyInsecure">,
+): boolean {
   if (realm.protocol === "https:") return true;
   if (realm.protocol !== "http:") return false;
   if (options.explicitlyInsecure?.(realm.host)) return true;
@@ -139,7 +172,10 @@ export class Authorizer {
   private readonly lookup: CredentialsLookup;
   private readonly now: () => number;
 
-  constructor(auth: RegistryAuth | undefined, private readonly options: AuthorizerOptions = {}) {
+  constructor(
+    auth: RegistryAuth | undefined,
+    private readonly options: AuthorizerOptions = {},
+  ) {
     this.lookup = lookupFor(auth);
     this.now = options.now ?? Date.now;
   }
@@ -163,10 +199,14 @@ export class Authorizer {
         return isObservable(a) ? a : from(Promise.resolve(a));
       }).pipe(
         map((c) => {
-          if (c !== undefined && !isCredentials(c)) throw new InvalidArgumentError(`auth lookup for ${host} returned something that is not credentials`);
+          if (c !== undefined && !isCredentials(c))
+            throw new InvalidArgumentError(`auth lookup for ${host} returned something that is not credentials`);
           return c;
         }),
-        catchError((e: unknown) => { this.found.delete(key); return throwError(() => e); }),
+        catchError((e: unknown) => {
+          this.found.delete(key);
+          return throwError(() => e);
+        }),
         shareReplay({ bufferSize: 1, refCount: false }),
       );
       this.found.set(key, answer$);
@@ -176,13 +216,16 @@ export class Authorizer {
 
   /** The `Authorization` header for a request to `host` needing `scope`, if any is known yet. */
   header$(host: string, scope: string): Observable<string | undefined> {
-    return this.credentials$(host).pipe(switchMap((creds) => {
-      if (creds && "token" in creds) return of(`Bearer ${creds.token}`);
-      const challenge = this.challenges.get(host);
-      if (!challenge) return of(undefined);
-      if (challenge.scheme === "basic") return of(creds && "password" in creds ? basicHeader(creds.username, creds.password) : undefined);
-      return this.token$(host, challenge, scope, creds).pipe(map((t) => `Bearer ${t}`));
-    }));
+    return this.credentials$(host).pipe(
+      switchMap((creds) => {
+        if (creds && "token" in creds) return of(`Bearer ${creds.token}`);
+        const challenge = this.challenges.get(host);
+        if (!challenge) return of(undefined);
+        if (challenge.scheme === "basic")
+          return of(creds && "password" in creds ? basicHeader(creds.username, creds.password) : undefined);
+        return this.token$(host, challenge, scope, creds).pipe(map((t) => `Bearer ${t}`));
+      }),
+    );
   }
 
   /**
@@ -219,7 +262,9 @@ export class Authorizer {
       // One fetch per host and scope, shared by everyone who needs it meanwhile; cancelled only
       // when all of them have unsubscribed.
       const shared = this.fetchToken$(key, host, challenge, scope, creds).pipe(
-        finalize(() => { if (this.pending.get(key) === shared) this.pending.delete(key); }),
+        finalize(() => {
+          if (this.pending.get(key) === shared) this.pending.delete(key);
+        }),
         shareReplay({ bufferSize: 1, refCount: true }),
       );
       this.pending.set(key, shared);
@@ -227,11 +272,18 @@ export class Authorizer {
     });
   }
 
-  private fetchToken$(key: string, host: string, challenge: AuthChallenge, scope: string, creds: CredentialsAnswer): Observable<string> {
+  private fetchToken$(
+    key: string,
+    host: string,
+    challenge: AuthChallenge,
+    scope: string,
+    creds: CredentialsAnswer,
+  ): Observable<string> {
     return defer(() => {
       const realm = challenge.params["realm"] ?? "";
       const url = mustParseUrl(realm, undefined, `bearer challenge realm of ${host}`);
-      if (url.protocol !== "https:" && url.protocol !== "http:") throw new InvalidArgumentError(`bearer challenge realm ${JSON.stringify(realm)} of ${host} is not http(s)`);
+      if (url.protocol !== "https:" && url.protocol !== "http:")
+        throw new InvalidArgumentError(`bearer challenge realm ${JSON.stringify(realm)} of ${host} is not http(s)`);
       const scopes = [...new Set([scope, ...(challenge.params["scope"] ?? "").split(" ").filter((s) => s !== "")])];
       const service = challenge.params["service"];
       // The registry's credentials go to its realm only under the rules in the class doc.
@@ -240,7 +292,11 @@ export class Authorizer {
       let req: { method: string; url: string; headers: Record<string, string>; body?: Uint8Array };
       if (send && "identityToken" in creds) {
         // OAuth2 refresh-token grant (docker's token spec, POST form), as containerd sends it.
-        const form = new URLSearchParams({ grant_type: "refresh_token", refresh_token: creds.identityToken, client_id: "rxcontainerd" });
+        const form = new URLSearchParams({
+          grant_type: "refresh_token",
+          refresh_token: creds.identityToken,
+          client_id: "rxcontainerd",
+        });
         if (service) form.set("service", service);
         form.set("scope", scopes.join(" "));
         headers["content-type"] = "application/x-www-form-urlencoded";
@@ -255,21 +311,30 @@ export class Authorizer {
         req = { method: "GET", url: url.toString(), headers };
       }
       this.tokensFetched++;
-      const tooBig = (n: number) => new UnauthenticatedError(`token server ${url.origin} answered with more than ${MAX_TOKEN_RESPONSE} bytes (${n})`);
-      return exchange$(req, (res) => (res.ok ? readBody$(res, MAX_TOKEN_RESPONSE, tooBig) : failWith$<Buffer>(req, res))).pipe(map((body) => {
-        let parsed: TokenResponse;
-        try {
-          parsed = JSON.parse(body.toString("utf8")) as TokenResponse;
-        } catch {
-          throw new UnauthenticatedError(`token server ${url.origin} answered with malformed JSON`);
-        }
-        const token = parsed.token || parsed.access_token;
-        if (typeof token !== "string" || token === "") throw new UnauthenticatedError(`token server ${url.origin} returned no token`);
-        const seconds = typeof parsed.expires_in === "number" && parsed.expires_in > 0 ? parsed.expires_in : DEFAULT_TOKEN_SECONDS;
-        // Renew 10 % early.
-        this.tokens.set(key, { token, expiresAt: this.now() + seconds * 900 });
-        return token;
-      }));
+      const tooBig = (n: number) =>
+        new UnauthenticatedError(
+          `token server ${url.origin} answered with more than ${MAX_TOKEN_RESPONSE} bytes (${n})`,
+        );
+      return exchange$(req, (res) =>
+        res.ok ? readBody$(res, MAX_TOKEN_RESPONSE, tooBig) : failWith$<Buffer>(req, res),
+      ).pipe(
+        map((body) => {
+          let parsed: TokenResponse;
+          try {
+            parsed = JSON.parse(body.toString("utf8")) as TokenResponse;
+          } catch {
+            throw new UnauthenticatedError(`token server ${url.origin} answered with malformed JSON`);
+          }
+          const token = parsed.token || parsed.access_token;
+          if (typeof token !== "string" || token === "")
+            throw new UnauthenticatedError(`token server ${url.origin} returned no token`);
+          const seconds =
+            typeof parsed.expires_in === "number" && parsed.expires_in > 0 ? parsed.expires_in : DEFAULT_TOKEN_SECONDS;
+          // Renew 10 % early.
+          this.tokens.set(key, { token, expiresAt: this.now() + seconds * 900 });
+          return token;
+        }),
+      );
     });
   }
 }

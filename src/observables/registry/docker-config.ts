@@ -58,15 +58,26 @@ interface DockerConfig {
  * client.images.pull$("ghcr.io/me/app:1", { registry }).subscribe();
  * ```
  */
-export function dockerConfigAuth(options: DockerConfigAuthOptions = {}): (host: string) => Observable<CredentialsAnswer> {
-  return (host) => new Observable<CredentialsAnswer>((sub) => {
-    const ac = new AbortController();
-    lookup(host, options, ac.signal).then(
-      (creds) => { sub.next(creds); sub.complete(); },
-      (e: unknown) => { if (!ac.signal.aborted) sub.error(e instanceof ContainerdError ? e : new UnauthenticatedError(`docker config: ${String(e)}`, { cause: e })); },
-    );
-    return () => ac.abort();
-  });
+export function dockerConfigAuth(
+  options: DockerConfigAuthOptions = {},
+): (host: string) => Observable<CredentialsAnswer> {
+  return (host) =>
+    new Observable<CredentialsAnswer>((sub) => {
+      const ac = new AbortController();
+      lookup(host, options, ac.signal).then(
+        (creds) => {
+          sub.next(creds);
+          sub.complete();
+        },
+        (e: unknown) => {
+          if (!ac.signal.aborted)
+            sub.error(
+              e instanceof ContainerdError ? e : new UnauthenticatedError(`docker config: ${String(e)}`, { cause: e }),
+            );
+        },
+      );
+      return () => ac.abort();
+    });
 }
 
 /** The config file {@link dockerConfigAuth} reads by default. */
@@ -106,13 +117,15 @@ async function lookup(host: string, options: DockerConfigAuthOptions, signal: Ab
 }
 
 function fromEntry(entry: AuthEntry, host: string, path: string): CredentialsAnswer {
-  if (typeof entry !== "object" || entry === null) throw new InvalidArgumentError(`docker config ${path}: auths entry for ${host} is not an object`);
+  if (typeof entry !== "object" || entry === null)
+    throw new InvalidArgumentError(`docker config ${path}: auths entry for ${host} is not an object`);
   let username = entry.username ?? "";
   let password = entry.password ?? "";
   if (entry.auth) {
     const decoded = Buffer.from(entry.auth, "base64").toString("utf8");
     const colon = decoded.indexOf(":");
-    if (colon < 0) throw new InvalidArgumentError(`docker config ${path}: the auth of ${host} is not base64 of user:password`);
+    if (colon < 0)
+      throw new InvalidArgumentError(`docker config ${path}: the auth of ${host} is not base64 of user:password`);
     username = decoded.slice(0, colon);
     password = decoded.slice(colon + 1);
   }
@@ -122,16 +135,29 @@ function fromEntry(entry: AuthEntry, host: string, path: string): CredentialsAns
   return undefined;
 }
 
-async function runHelper(name: string, server: string, options: DockerConfigAuthOptions, env: NodeJS.ProcessEnv,
-  signal: AbortSignal): Promise<CredentialsAnswer> {
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) throw new InvalidArgumentError(`docker config: credential helper name ${JSON.stringify(name)} is not valid`);
+async function runHelper(
+  name: string,
+  server: string,
+  options: DockerConfigAuthOptions,
+  env: NodeJS.ProcessEnv,
+  signal: AbortSignal,
+): Promise<CredentialsAnswer> {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name))
+    throw new InvalidArgumentError(`docker config: credential helper name ${JSON.stringify(name)} is not valid`);
   const program = `docker-credential-${name}`;
   const out = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = execFile(program, ["get"], { env, signal, timeout: options.helperTimeoutMs ?? 30_000, maxBuffer: 1 << 20, encoding: "utf8" },
+    const child = execFile(
+      program,
+      ["get"],
+      { env, signal, timeout: options.helperTimeoutMs ?? 30_000, maxBuffer: 1 << 20, encoding: "utf8" },
       (err, stdout, stderr) => {
-        if (err && typeof (err as { code?: unknown }).code !== "number") { reject(err); return; }
+        if (err && typeof (err as { code?: unknown }).code !== "number") {
+          reject(err);
+          return;
+        }
         resolve({ code: err ? Number((err as { code?: unknown }).code) : 0, stdout, stderr });
-      });
+      },
+    );
     child.stdin?.on("error", () => undefined);
     child.stdin?.end(server);
   }).catch((e: unknown) => {
@@ -141,7 +167,9 @@ async function runHelper(name: string, server: string, options: DockerConfigAuth
   });
   if (out.code !== 0) {
     if (/credentials not found/i.test(`${out.stdout}${out.stderr}`)) return undefined;
-    throw new UnauthenticatedError(`credential helper ${program} get ${server} exited ${out.code}: ${(out.stderr || out.stdout).trim().slice(0, 200)}`);
+    throw new UnauthenticatedError(
+      `credential helper ${program} get ${server} exited ${out.code}: ${(out.stderr || out.stdout).trim().slice(0, 200)}`,
+    );
   }
   let answer: { Username?: unknown; Secret?: unknown };
   try {

@@ -52,22 +52,39 @@ export function fetchBlob$(
     if (err) throw err;
     const offset = options.offset ?? 0;
     if (!Number.isSafeInteger(offset) || offset < 0) throw new InvalidArgumentError(`invalid offset ${offset}`);
-    if (descriptor.size !== undefined && offset > descriptor.size) throw new OutOfRangeError(`offset ${offset} is past the end of ${descriptor.digest} (${descriptor.size} bytes)`);
+    if (descriptor.size !== undefined && offset > descriptor.size)
+      throw new OutOfRangeError(`offset ${offset} is past the end of ${descriptor.digest} (${descriptor.size} bytes)`);
     const headers: Record<string, string> = { accept: descriptor.mediaType ? `${descriptor.mediaType}, */*` : "*/*" };
     if (offset > 0) headers["range"] = `bytes=${offset}-`;
-    const req = { domain: reference.domain, repository: reference.path, method: "GET", path: `blobs/${descriptor.digest}`, headers };
+    const req = {
+      domain: reference.domain,
+      repository: reference.path,
+      method: "GET",
+      path: `blobs/${descriptor.digest}`,
+      headers,
+    };
     // Nothing left to download (a registry would answer 416): no request at all.
-    const body$ = descriptor.size !== undefined && offset === descriptor.size && offset > 0 ? EMPTY : client.request$(req, (res, url) => {
-      if (!res.ok) return failWith$<Buffer>({ method: "GET", url }, res);
-      const chunks$ = bodyChunks$(res, options.pace);
-      return offset > 0 && res.status !== 206 ? chunks$.pipe(skipBytes(offset)) : chunks$;
-    });
+    const body$ =
+      descriptor.size !== undefined && offset === descriptor.size && offset > 0
+        ? EMPTY
+        : client.request$(req, (res, url) => {
+            if (!res.ok) return failWith$<Buffer>({ method: "GET", url }, res);
+            const chunks$ = bodyChunks$(res, options.pace);
+            return offset > 0 && res.status !== 206 ? chunks$.pipe(skipBytes(offset)) : chunks$;
+          });
     const verify = options.verify ?? (offset === 0 || options.resume !== undefined);
     if (verify && offset > 0 && options.resume === undefined) {
-      throw new InvalidArgumentError("verifying a download resumed at an offset needs `resume` (the hash of the bytes before it)");
+      throw new InvalidArgumentError(
+        "verifying a download resumed at an offset needs `resume` (the hash of the bytes before it)",
+      );
     }
     const verified$ = verify
-      ? body$.pipe(verifyDigest(descriptor.digest, { ...(descriptor.size === undefined ? {} : { size: descriptor.size }), ...(options.resume ? { resume: options.resume } : {}) }))
+      ? body$.pipe(
+          verifyDigest(descriptor.digest, {
+            ...(descriptor.size === undefined ? {} : { size: descriptor.size }),
+            ...(options.resume ? { resume: options.resume } : {}),
+          }),
+        )
       : body$;
     return client.limiter.run(verified$);
   });
@@ -75,16 +92,17 @@ export function fetchBlob$(
 
 /** Drops the first `n` bytes of a chunk stream. */
 function skipBytes(n: number): (source: Observable<Buffer>) => Observable<Buffer> {
-  return (source) => defer(() => {
-    let left = n;
-    return source.pipe(
-      map((chunk) => {
-        if (left === 0) return chunk;
-        const drop = Math.min(left, chunk.length);
-        left -= drop;
-        return chunk.subarray(drop);
-      }),
-      filter((chunk) => chunk.length > 0),
-    );
-  });
+  return (source) =>
+    defer(() => {
+      let left = n;
+      return source.pipe(
+        map((chunk) => {
+          if (left === 0) return chunk;
+          const drop = Math.min(left, chunk.length);
+          left -= drop;
+          return chunk.subarray(drop);
+        }),
+        filter((chunk) => chunk.length > 0),
+      );
+    });
 }

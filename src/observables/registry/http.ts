@@ -54,8 +54,14 @@ export function exchange$<T>(req: HttpRequest, handle: (res: Response) => Observ
         }
         inner = handled.subscribe({
           next: (v) => sub.next(v),
-          error: (e: unknown) => { done = true; sub.error(e); },
-          complete: () => { done = true; sub.complete(); },
+          error: (e: unknown) => {
+            done = true;
+            sub.error(e);
+          },
+          complete: () => {
+            done = true;
+            sub.complete();
+          },
         });
       },
       (e: unknown) => {
@@ -76,8 +82,17 @@ export function exchange$<T>(req: HttpRequest, handle: (res: Response) => Observ
  * cancelled at once. Over the limit the error is `tooBig(bytes)` (default: a
  * ResourceExhaustedError). Unsubscribing cancels the body.
  */
-export function readBody$(res: Response, limit: number, tooBig?: (bytes: number) => ContainerdError): Observable<Buffer> {
-  const over = tooBig ?? ((n: number) => new ResourceExhaustedError(`${res.url ? `response of ${redact(res.url)}` : "response"} is over ${limit} bytes (${n} seen)`));
+export function readBody$(
+  res: Response,
+  limit: number,
+  tooBig?: (bytes: number) => ContainerdError,
+): Observable<Buffer> {
+  const over =
+    tooBig ??
+    ((n: number) =>
+      new ResourceExhaustedError(
+        `${res.url ? `response of ${redact(res.url)}` : "response"} is over ${limit} bytes (${n} seen)`,
+      ));
   return new Observable<Buffer>((sub) => {
     const declared = Number(res.headers.get("content-length") ?? "-1");
     if (Number.isFinite(declared) && declared > limit) {
@@ -114,7 +129,12 @@ export function readBody$(res: Response, limit: number, tooBig?: (bytes: number)
           chunks.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
           pump();
         },
-        (e: unknown) => { if (!stopped) { stopped = true; sub.error(networkError("GET", res.url, e)); } },
+        (e: unknown) => {
+          if (!stopped) {
+            stopped = true;
+            sub.error(networkError("GET", res.url, e));
+          }
+        },
       );
     };
     pump();
@@ -160,7 +180,10 @@ export function mustParseUrl(url: string, base: string | undefined, what: string
 export function failWith$<T>(req: HttpRequest, res: Response): Observable<T> {
   return new Observable<T>((sub) => {
     const text = req.method === "HEAD" ? Promise.resolve("") : headText(res, MAX_ERROR_BODY);
-    text.then((t) => sub.error(httpError(req.method, req.url, res.status, res.statusText, res.headers, t)), () => undefined);
+    text.then(
+      (t) => sub.error(httpError(req.method, req.url, res.status, res.statusText, res.headers, t)),
+      () => undefined,
+    );
   });
 }
 
@@ -181,12 +204,18 @@ export function bodyChunks$(res: Response, pace?: () => Promise<unknown>): Obser
       reader.read().then(
         ({ done, value }) => {
           if (stopped) return;
-          if (done) { sub.complete(); return; }
+          if (done) {
+            sub.complete();
+            return;
+          }
           sub.next(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
-          if (pace) pace().then(pump, () => undefined); // a failed consumer unsubscribes us itself
+          if (pace)
+            pace().then(pump, () => undefined); // a failed consumer unsubscribes us itself
           else pump();
         },
-        (e: unknown) => { if (!stopped) sub.error(networkError("GET", res.url, e)); },
+        (e: unknown) => {
+          if (!stopped) sub.error(networkError("GET", res.url, e));
+        },
       );
     };
     pump();

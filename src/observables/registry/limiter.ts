@@ -16,7 +16,8 @@ export class Limiter {
   private readonly queue: (() => void)[] = [];
 
   constructor(readonly limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`Limiter: limit must be a positive integer, got ${limit}`);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new RangeError(`Limiter: limit must be a positive integer, got ${limit}`);
   }
 
   /** Subscriptions currently holding a slot. */
@@ -39,8 +40,14 @@ export class Limiter {
         this.active++;
         inner = source.subscribe({
           next: (v) => sub.next(v),
-          error: (e: unknown) => { release(); sub.error(e); },
-          complete: () => { release(); sub.complete(); },
+          error: (e: unknown) => {
+            release();
+            sub.error(e);
+          },
+          complete: () => {
+            release();
+            sub.complete();
+          },
         });
       };
       const release = (): void => {

@@ -1,5 +1,10 @@
 import { Observable, type Subscription, concatMap, defer, from, last, map, of, switchMap, throwError } from "rxjs";
-import { DataLossError, InvalidArgumentError, ResourceExhaustedError, UnknownError } from "../../errors/containerd-error.js";
+import {
+  DataLossError,
+  InvalidArgumentError,
+  ResourceExhaustedError,
+  UnknownError,
+} from "../../errors/containerd-error.js";
 import { sha256Digest } from "../oci/digest.js";
 import { failWith$, mustParseUrl, readBody$ } from "./http.js";
 import { type Descriptor, MAX_MANIFEST_SIZE } from "../oci/media-types.js";
@@ -41,12 +46,23 @@ export interface PushBlobOptions {
  * blobExists$(client, "localhost:5000/app", digest).subscribe((size) => console.log(size !== undefined));
  * ```
  */
-export function blobExists$(client: RegistryClient, ref: string | ImageReference, digest: string, options: { push?: boolean } = {}): Observable<number | undefined> {
+export function blobExists$(
+  client: RegistryClient,
+  ref: string | ImageReference,
+  digest: string,
+  options: { push?: boolean } = {},
+): Observable<number | undefined> {
   return defer(() => {
     const reference = toReference(ref);
     const err = digestError(digest);
     if (err) throw err;
-    const req = { domain: reference.domain, repository: reference.path, method: "HEAD", path: `blobs/${digest}`, push: options.push === true };
+    const req = {
+      domain: reference.domain,
+      repository: reference.path,
+      method: "HEAD",
+      path: `blobs/${digest}`,
+      push: options.push === true,
+    };
     return client.request$(req, (res, url) => {
       if (res.status === 404) return of(undefined);
       if (!res.ok) return failWith$<number | undefined>({ method: "HEAD", url }, res);
@@ -65,7 +81,10 @@ function withDigest(location: string, digest: string): string {
 
 function locationOf(res: Response, url: string): string {
   const loc = res.headers.get("location");
-  if (!loc) throw new UnknownError(`upload to ${mustParseUrl(url, undefined, "upload URL").origin} answered ${res.status} without a Location`);
+  if (!loc)
+    throw new UnknownError(
+      `upload to ${mustParseUrl(url, undefined, "upload URL").origin} answered ${res.status} without a Location`,
+    );
   return mustParseUrl(loc, url, "upload Location").toString();
 }
 
@@ -96,38 +115,60 @@ export function pushBlob$(
     const err = digestError(descriptor.digest);
     if (err) throw err;
     if (content instanceof Uint8Array) {
-      if (content.byteLength !== descriptor.size) throw new InvalidArgumentError(`content is ${content.byteLength} bytes, descriptor says ${descriptor.size}`);
-      if (digestOf(descriptor.digest, content) !== descriptor.digest) throw new InvalidArgumentError(`content does not match ${descriptor.digest}`);
+      if (content.byteLength !== descriptor.size)
+        throw new InvalidArgumentError(`content is ${content.byteLength} bytes, descriptor says ${descriptor.size}`);
+      if (digestOf(descriptor.digest, content) !== descriptor.digest)
+        throw new InvalidArgumentError(`content does not match ${descriptor.digest}`);
     }
     const base = { domain: reference.domain, repository: reference.path, push: true };
-    const upload$ = blobExists$(client, reference, descriptor.digest, { push: true }).pipe(switchMap((size) => {
-      if (size !== undefined) return of({ descriptor, existed: true });
-      return client.request$({ ...base, method: "POST", path: "blobs/uploads/", headers: { "content-length": "0" } }, (res, url) => {
-        if (res.status !== 202) return failWith$<string>({ method: "POST", url }, res);
-        return of(locationOf(res, url));
-      }).pipe(
-        switchMap((location) => {
-          const chunk = options.chunkSize;
-          if (chunk !== undefined && content instanceof Uint8Array) return patchChunks$(client, base, location, content, chunk);
-          return of(location);
-        }),
-        switchMap((location) => {
-          const finalChunked = options.chunkSize !== undefined && content instanceof Uint8Array;
-          const body = finalChunked ? undefined : content instanceof Uint8Array ? content
-            : isRangeSource(content) ? () => rangeStream(content, descriptor.size) : () => toStream(content);
-          const headers: Record<string, string> = { "content-type": "application/octet-stream" };
-          if (body instanceof Uint8Array) headers["content-length"] = String(body.byteLength);
-          if (finalChunked) headers["content-length"] = "0";
-          const put = { ...base, method: "PUT", path: withDigest(location, descriptor.digest), headers, ...(body === undefined ? {} : { body }) };
-          return client.request$(put, (res, url) => {
-            if (res.status !== 201 && res.status !== 204) return failWith$<PushResult>({ method: "PUT", url }, res);
-            const got = res.headers.get("docker-content-digest");
-            if (got && got !== descriptor.digest) return throwError(() => new DataLossError(`registry stored ${got}, want ${descriptor.digest}`));
-            return of({ descriptor, existed: false });
-          });
-        }),
-      );
-    }));
+    const upload$ = blobExists$(client, reference, descriptor.digest, { push: true }).pipe(
+      switchMap((size) => {
+        if (size !== undefined) return of({ descriptor, existed: true });
+        return client
+          .request$(
+            { ...base, method: "POST", path: "blobs/uploads/", headers: { "content-length": "0" } },
+            (res, url) => {
+              if (res.status !== 202) return failWith$<string>({ method: "POST", url }, res);
+              return of(locationOf(res, url));
+            },
+          )
+          .pipe(
+            switchMap((location) => {
+              const chunk = options.chunkSize;
+              if (chunk !== undefined && content instanceof Uint8Array)
+                return patchChunks$(client, base, location, content, chunk);
+              return of(location);
+            }),
+            switchMap((location) => {
+              const finalChunked = options.chunkSize !== undefined && content instanceof Uint8Array;
+              const body = finalChunked
+                ? undefined
+                : content instanceof Uint8Array
+                  ? content
+                  : isRangeSource(content)
+                    ? () => rangeStream(content, descriptor.size)
+                    : () => toStream(content);
+              const headers: Record<string, string> = { "content-type": "application/octet-stream" };
+              if (body instanceof Uint8Array) headers["content-length"] = String(body.byteLength);
+              if (finalChunked) headers["content-length"] = "0";
+              const put = {
+                ...base,
+                method: "PUT",
+                path: withDigest(location, descriptor.digest),
+                headers,
+                ...(body === undefined ? {} : { body }),
+              };
+              return client.request$(put, (res, url) => {
+                if (res.status !== 201 && res.status !== 204) return failWith$<PushResult>({ method: "PUT", url }, res);
+                const got = res.headers.get("docker-content-digest");
+                if (got && got !== descriptor.digest)
+                  return throwError(() => new DataLossError(`registry stored ${got}, want ${descriptor.digest}`));
+                return of({ descriptor, existed: false });
+              });
+            }),
+          );
+      }),
+    );
     return client.limiter.run(upload$);
   });
 }
@@ -139,7 +180,8 @@ function patchChunks$(
   content: Uint8Array,
   chunkSize: number,
 ): Observable<string> {
-  if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) return throwError(() => new InvalidArgumentError(`invalid chunkSize ${chunkSize}`));
+  if (!Number.isSafeInteger(chunkSize) || chunkSize < 1)
+    return throwError(() => new InvalidArgumentError(`invalid chunkSize ${chunkSize}`));
   const starts: number[] = [];
   for (let s = 0; s < content.byteLength; s += chunkSize) starts.push(s);
   let loc = location;
@@ -194,33 +236,36 @@ function rangeStream(source: RangeSource, size: number): ReadableStream<Uint8Arr
   const rangeSize = source.rangeSize ?? 1 << 20;
   let offset = 0;
   let sub: Subscription | undefined;
-  return new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (offset >= size) {
-        controller.close();
-        return undefined;
-      }
-      const length = Math.min(rangeSize, size - offset);
-      return new Promise<void>((resolve, reject) => {
-        let got = 0;
-        sub = source.read(offset, length).subscribe({
-          next: (c) => {
-            got += c.byteLength;
-            controller.enqueue(c);
-          },
-          error: (e: unknown) => reject(e),
-          complete: () => {
-            if (got === 0) reject(new DataLossError(`content ended at ${offset} of ${size} bytes`));
-            offset += got;
-            resolve();
-          },
+  return new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (offset >= size) {
+          controller.close();
+          return undefined;
+        }
+        const length = Math.min(rangeSize, size - offset);
+        return new Promise<void>((resolve, reject) => {
+          let got = 0;
+          sub = source.read(offset, length).subscribe({
+            next: (c) => {
+              got += c.byteLength;
+              controller.enqueue(c);
+            },
+            error: (e: unknown) => reject(e),
+            complete: () => {
+              if (got === 0) reject(new DataLossError(`content ended at ${offset} of ${size} bytes`));
+              offset += got;
+              resolve();
+            },
+          });
         });
-      });
+      },
+      cancel() {
+        sub?.unsubscribe();
+      },
     },
-    cancel() {
-      sub?.unsubscribe();
-    },
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
 }
 
 /**
@@ -233,23 +278,37 @@ function rangeStream(source: RangeSource, size: number): ReadableStream<Uint8Arr
  * pushManifest$(client, "localhost:5000/app:v1", bytes, "application/vnd.oci.image.manifest.v1+json").subscribe();
  * ```
  */
-export function pushManifest$(client: RegistryClient, ref: string | ImageReference, manifest: Uint8Array, mediaType: string): Observable<PushResult> {
+export function pushManifest$(
+  client: RegistryClient,
+  ref: string | ImageReference,
+  manifest: Uint8Array,
+  mediaType: string,
+): Observable<PushResult> {
   return defer(() => {
     const reference = toReference(ref);
-    if (manifest.byteLength > MAX_MANIFEST_SIZE) throw new InvalidArgumentError(`manifest of ${manifest.byteLength} bytes is over ${MAX_MANIFEST_SIZE}`);
+    if (manifest.byteLength > MAX_MANIFEST_SIZE)
+      throw new InvalidArgumentError(`manifest of ${manifest.byteLength} bytes is over ${MAX_MANIFEST_SIZE}`);
     if (!mediaType) throw new InvalidArgumentError("manifest media type is required");
     const digest = reference.digest ? digestOf(reference.digest, manifest) : sha256Digest(manifest);
-    if (reference.digest && reference.digest !== digest) throw new InvalidArgumentError(`manifest is ${digest}, reference says ${reference.digest}`);
+    if (reference.digest && reference.digest !== digest)
+      throw new InvalidArgumentError(`manifest is ${digest}, reference says ${reference.digest}`);
     const descriptor: Descriptor = { mediaType, digest, size: manifest.byteLength };
     const object = reference.tag ?? digest;
     const req = {
-      domain: reference.domain, repository: reference.path, push: true, method: "PUT", path: `manifests/${object}`,
-      headers: { "content-type": mediaType, "content-length": String(manifest.byteLength) }, body: manifest,
+      domain: reference.domain,
+      repository: reference.path,
+      push: true,
+      method: "PUT",
+      path: `manifests/${object}`,
+      headers: { "content-type": mediaType, "content-length": String(manifest.byteLength) },
+      body: manifest,
     };
     return client.request$(req, (res, url) => {
-      if (res.status !== 201 && res.status !== 200 && res.status !== 204) return failWith$<PushResult>({ method: "PUT", url }, res);
+      if (res.status !== 201 && res.status !== 200 && res.status !== 204)
+        return failWith$<PushResult>({ method: "PUT", url }, res);
       const got = res.headers.get("docker-content-digest");
-      if (got && got !== digest) return throwError(() => new DataLossError(`registry stored manifest ${got}, want ${digest}`));
+      if (got && got !== digest)
+        return throwError(() => new DataLossError(`registry stored manifest ${got}, want ${digest}`));
       return of({ descriptor, existed: false });
     });
   }).pipe(map((r) => r));
@@ -263,21 +322,39 @@ export function pushManifest$(client: RegistryClient, ref: string | ImageReferen
  * tagManifest$(client, "localhost:5000/app", descriptor, "stable").subscribe();
  * ```
  */
-export function tagManifest$(client: RegistryClient, ref: string | ImageReference, descriptor: Descriptor, tag: string): Observable<PushResult> {
+export function tagManifest$(
+  client: RegistryClient,
+  ref: string | ImageReference,
+  descriptor: Descriptor,
+  tag: string,
+): Observable<PushResult> {
   return defer(() => {
     const reference = toReference(ref);
     const target = toReference(`${reference.name}:${tag}`);
-    const req = { domain: reference.domain, repository: reference.path, method: "GET", path: `manifests/${descriptor.digest}`, headers: { accept: descriptor.mediaType } };
+    const req = {
+      domain: reference.domain,
+      repository: reference.path,
+      method: "GET",
+      path: `manifests/${descriptor.digest}`,
+      headers: { accept: descriptor.mediaType },
+    };
     const err = digestError(descriptor.digest);
     if (err) throw err;
-    if (descriptor.size > MAX_MANIFEST_SIZE) throw new ResourceExhaustedError(`rejecting ${descriptor.size} byte manifest ${descriptor.digest}`);
-    const tooBig = (n: number) => new DataLossError(`size mismatch for ${descriptor.digest}: got more than ${descriptor.size} bytes (${n})`);
-    return client.request$(req, (res, url) => (res.ok ? readBody$(res, descriptor.size, tooBig) : failWith$<Buffer>({ method: "GET", url }, res))).pipe(
-      switchMap((buf) => {
-        const got = digestOf(descriptor.digest, buf);
-        if (got !== descriptor.digest) return throwError(() => new DataLossError(`digest mismatch: got ${got}, want ${descriptor.digest}`));
-        return pushManifest$(client, target, buf, descriptor.mediaType);
-      }),
-    );
+    if (descriptor.size > MAX_MANIFEST_SIZE)
+      throw new ResourceExhaustedError(`rejecting ${descriptor.size} byte manifest ${descriptor.digest}`);
+    const tooBig = (n: number) =>
+      new DataLossError(`size mismatch for ${descriptor.digest}: got more than ${descriptor.size} bytes (${n})`);
+    return client
+      .request$(req, (res, url) =>
+        res.ok ? readBody$(res, descriptor.size, tooBig) : failWith$<Buffer>({ method: "GET", url }, res),
+      )
+      .pipe(
+        switchMap((buf) => {
+          const got = digestOf(descriptor.digest, buf);
+          if (got !== descriptor.digest)
+            return throwError(() => new DataLossError(`digest mismatch: got ${got}, want ${descriptor.digest}`));
+          return pushManifest$(client, target, buf, descriptor.mediaType);
+        }),
+      );
   });
 }

@@ -71,7 +71,7 @@ export class RegistryClient {
   /** `http` or `https` for `host`. */
   schemeOf(host: string): "http" | "https" {
     const p = this.options.plainHttp;
-    const plain = typeof p === "function" ? p(host) : p ?? isLocalhost(host);
+    const plain = typeof p === "function" ? p(host) : (p ?? isLocalhost(host));
     return plain ? "http" : "https";
   }
 
@@ -96,30 +96,44 @@ export class RegistryClient {
   private send$<T>(req: RepositoryRequest, handle: (res: Response, url: string) => Observable<T>): Observable<T> {
     const host = this.hostOf(req.domain);
     const scope = repositoryScope(req.repository, req.push === true);
-    const registryUrl = mustParseUrl(this.repositoryUrl(req.domain, req.repository), undefined, `registry URL of ${JSON.stringify(req.domain)}`);
-    const target = /^https?:\/\//i.test(req.path) ? mustParseUrl(req.path, undefined, "URL") : mustParseUrl(req.path, registryUrl.toString(), "path");
+    const registryUrl = mustParseUrl(
+      this.repositoryUrl(req.domain, req.repository),
+      undefined,
+      `registry URL of ${JSON.stringify(req.domain)}`,
+    );
+    const target = /^https?:\/\//i.test(req.path)
+      ? mustParseUrl(req.path, undefined, "URL")
+      : mustParseUrl(req.path, registryUrl.toString(), "path");
     const url = target.toString();
     // Credentials go only to the registry itself (same host and scheme), never to another host
     // named by a Location, nor to it over plain HTTP when it is spoken to over HTTPS.
     const sameHost = target.host === registryUrl.host && target.protocol === registryUrl.protocol;
     const attempt = (retried: boolean): Observable<T> =>
-      (sameHost ? this.authorizer.header$(host, scope) : of(undefined)).pipe(switchMap((authorization) => {
-        const headers: Record<string, string> = {
-          "user-agent": this.options.userAgent ?? "rxcontainerd",
-          ...this.options.headers,
-          ...req.headers,
-          ...(authorization ? { authorization } : {}),
-        };
-        const http: HttpRequest = { method: req.method, url, headers, ...(req.body === undefined ? {} : { body: req.body }) };
-        return exchange$(http, (res) => {
-          const challenges = res.status === 401 ? wwwAuthenticate(res.headers) : [];
-          if (res.status !== 401 || retried || !sameHost || challenges.length === 0 || typeof req.body === "function") return handle(res, url);
-          return defer(() => {
-            res.body?.cancel().catch(() => undefined);
-            return this.authorizer.challenge$(host, scope, challenges);
-          }).pipe(switchMap((retry) => (retry ? attempt(true) : handle(res, url))));
-        });
-      }));
+      (sameHost ? this.authorizer.header$(host, scope) : of(undefined)).pipe(
+        switchMap((authorization) => {
+          const headers: Record<string, string> = {
+            "user-agent": this.options.userAgent ?? "rxcontainerd",
+            ...this.options.headers,
+            ...req.headers,
+            ...(authorization ? { authorization } : {}),
+          };
+          const http: HttpRequest = {
+            method: req.method,
+            url,
+            headers,
+            ...(req.body === undefined ? {} : { body: req.body }),
+          };
+          return exchange$(http, (res) => {
+            const challenges = res.status === 401 ? wwwAuthenticate(res.headers) : [];
+            if (res.status !== 401 || retried || !sameHost || challenges.length === 0 || typeof req.body === "function")
+              return handle(res, url);
+            return defer(() => {
+              res.body?.cancel().catch(() => undefined);
+              return this.authorizer.challenge$(host, scope, challenges);
+            }).pipe(switchMap((retry) => (retry ? attempt(true) : handle(res, url))));
+          });
+        }),
+      );
     return attempt(false);
   }
 }

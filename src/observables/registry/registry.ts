@@ -1,11 +1,24 @@
 import type { Observable } from "rxjs";
 import { type FetchBlobOptions, fetchBlob$ } from "./fetch.js";
 import type { Descriptor } from "../oci/media-types.js";
-import { type PushBlobOptions, type PushResult, type RangeSource, blobExists$, pushBlob$, pushManifest$, tagManifest$ } from "./push.js";
+import {
+  type PushBlobOptions,
+  type PushResult,
+  type RangeSource,
+  blobExists$,
+  pushBlob$,
+  pushManifest$,
+  tagManifest$,
+} from "./push.js";
 import type { ImageReference } from "../oci/reference.js";
 import { RegistryClient, type RegistryClientOptions } from "./registry-client.js";
 import {
-  type FetchedManifest, type ResolveManifestOptions, type Resolved, type ResolvedManifest, fetchManifest$, resolve$,
+  type FetchedManifest,
+  type ResolveManifestOptions,
+  type Resolved,
+  type ResolvedManifest,
+  fetchManifest$,
+  resolve$,
   resolveManifest$,
 } from "./resolve.js";
 
@@ -46,7 +59,11 @@ export class Registry {
   }
 
   /** See {@link fetchBlob$}. */
-  fetchBlob$(ref: string | ImageReference, descriptor: Pick<Descriptor, "digest"> & Partial<Descriptor>, options?: FetchBlobOptions): Observable<Buffer> {
+  fetchBlob$(
+    ref: string | ImageReference,
+    descriptor: Pick<Descriptor, "digest"> & Partial<Descriptor>,
+    options?: FetchBlobOptions,
+  ): Observable<Buffer> {
     return fetchBlob$(this.client, ref, descriptor, options);
   }
 
@@ -56,7 +73,12 @@ export class Registry {
   }
 
   /** See {@link pushBlob$}. */
-  pushBlob$(ref: string | ImageReference, descriptor: Descriptor, content: Uint8Array | Observable<Uint8Array> | RangeSource, options?: PushBlobOptions): Observable<PushResult> {
+  pushBlob$(
+    ref: string | ImageReference,
+    descriptor: Descriptor,
+    content: Uint8Array | Observable<Uint8Array> | RangeSource,
+    options?: PushBlobOptions,
+  ): Observable<PushResult> {
     return pushBlob$(this.client, ref, descriptor, content, options);
   }
 

@@ -1,11 +1,22 @@
 import { Observable, catchError, concatMap, defer, map, of, switchMap, throwError } from "rxjs";
-import { DataLossError, InvalidArgumentError, NotFoundError, ResourceExhaustedError } from "../../errors/containerd-error.js";
+import {
+  DataLossError,
+  InvalidArgumentError,
+  NotFoundError,
+  ResourceExhaustedError,
+} from "../../errors/containerd-error.js";
 import { isNotFound } from "../../errors/guards.js";
 import { hashFor, sha256Digest } from "../oci/digest.js";
 import { failWith$, readBody$ } from "./http.js";
 import {
-  type Descriptor, type ImageIndex, type ImageManifest, type Platform, MANIFEST_ACCEPT, MAX_MANIFEST_SIZE,
-  isIndexMediaType, isManifestMediaType,
+  type Descriptor,
+  type ImageIndex,
+  type ImageManifest,
+  type Platform,
+  MANIFEST_ACCEPT,
+  MAX_MANIFEST_SIZE,
+  isIndexMediaType,
+  isManifestMediaType,
 } from "../oci/media-types.js";
 import { DEFAULT_PLATFORM, formatPlatform, parsePlatform, selectManifest } from "../oci/platforms.js";
 import { type ImageReference, digestError, parseReference } from "../oci/reference.js";
@@ -49,10 +60,13 @@ export function resolve$(client: RegistryClient, ref: string | ImageReference): 
   return defer(() => {
     const reference = toReference(ref);
     const object = reference.digest ?? reference.tag ?? "latest";
-    const paths = reference.digest ? [`manifests/${reference.digest}`, `blobs/${reference.digest}`] : [`manifests/${object}`];
-    const tryPath = (i: number): Observable<Descriptor> => resolvePath$(client, reference, paths[i] ?? "").pipe(
-      catchError((e: unknown) => (isNotFound(e) && i + 1 < paths.length ? tryPath(i + 1) : throwError(() => e))),
-    );
+    const paths = reference.digest
+      ? [`manifests/${reference.digest}`, `blobs/${reference.digest}`]
+      : [`manifests/${object}`];
+    const tryPath = (i: number): Observable<Descriptor> =>
+      resolvePath$(client, reference, paths[i] ?? "").pipe(
+        catchError((e: unknown) => (isNotFound(e) && i + 1 < paths.length ? tryPath(i + 1) : throwError(() => e))),
+      );
     return tryPath(0).pipe(map((descriptor) => ({ reference, descriptor })));
   });
 }
@@ -66,22 +80,37 @@ function resolvePath$(client: RegistryClient, reference: ImageReference, path: s
     const header = res.headers.get("docker-content-digest") ?? "";
     const digest = reference.digest ?? (header !== "" && size >= 0 ? header : undefined);
     if (digest !== undefined && reference.digest === undefined && digestError(digest)) {
-      return throwError(() => new InvalidArgumentError(`${JSON.stringify(digest)} in Docker-Content-Digest is not a valid digest`));
+      return throwError(
+        () => new InvalidArgumentError(`${JSON.stringify(digest)} in Docker-Content-Digest is not a valid digest`),
+      );
     }
-    if (size > MAX_MANIFEST_SIZE) return throwError(() => new ResourceExhaustedError(`rejecting ${size} byte manifest for ${reference.string}`));
+    if (size > MAX_MANIFEST_SIZE)
+      return throwError(() => new ResourceExhaustedError(`rejecting ${size} byte manifest for ${reference.string}`));
     const mediaType = mediaTypeOf(res);
     if (digest !== undefined && size >= 0 && mediaType !== "") return of({ mediaType, digest, size });
     // Missing headers: GET and hash, reading at most MAX_MANIFEST_SIZE bytes.
-    const tooBig = (n: number) => new ResourceExhaustedError(`rejecting manifest for ${reference.string}: more than ${MAX_MANIFEST_SIZE} bytes (${n})`);
-    return client.request$({ ...base, method: "GET" }, (got, gotUrl) => (got.ok ? readBody$(got, MAX_MANIFEST_SIZE, tooBig) : failWith$<Buffer>({ method: "GET", url: gotUrl }, got)).pipe(
-      map((bytes) => {
-        const computed = reference.digest ? digestOf(reference.digest, bytes) : sha256Digest(bytes);
-        if (reference.digest && computed !== reference.digest) {
-          throw new DataLossError(`digest mismatch for ${reference.string}: got ${computed}`);
-        }
-        return { mediaType: mediaTypeOf(got) || jsonMediaType(bytes), digest: reference.digest ?? computed, size: bytes.length };
-      }),
-    ));
+    const tooBig = (n: number) =>
+      new ResourceExhaustedError(
+        `rejecting manifest for ${reference.string}: more than ${MAX_MANIFEST_SIZE} bytes (${n})`,
+      );
+    return client.request$({ ...base, method: "GET" }, (got, gotUrl) =>
+      (got.ok
+        ? readBody$(got, MAX_MANIFEST_SIZE, tooBig)
+        : failWith$<Buffer>({ method: "GET", url: gotUrl }, got)
+      ).pipe(
+        map((bytes) => {
+          const computed = reference.digest ? digestOf(reference.digest, bytes) : sha256Digest(bytes);
+          if (reference.digest && computed !== reference.digest) {
+            throw new DataLossError(`digest mismatch for ${reference.string}: got ${computed}`);
+          }
+          return {
+            mediaType: mediaTypeOf(got) || jsonMediaType(bytes),
+            digest: reference.digest ?? computed,
+            size: bytes.length,
+          };
+        }),
+      ),
+    );
   });
 }
 
@@ -94,7 +123,9 @@ function jsonMediaType(bytes: Buffer): string {
   try {
     const v = JSON.parse(bytes.toString("utf8")) as { mediaType?: unknown; manifests?: unknown };
     if (typeof v.mediaType === "string") return v.mediaType;
-    return Array.isArray(v.manifests) ? "application/vnd.oci.image.index.v1+json" : "application/vnd.oci.image.manifest.v1+json";
+    return Array.isArray(v.manifests)
+      ? "application/vnd.oci.image.index.v1+json"
+      : "application/vnd.oci.image.manifest.v1+json";
   } catch {
     return "application/octet-stream";
   }
@@ -112,28 +143,51 @@ function jsonMediaType(bytes: Buffer): string {
  * fetchManifest$(client, ref, descriptor).subscribe(({ json }) => console.log(json.mediaType));
  * ```
  */
-export function fetchManifest$(client: RegistryClient, ref: string | ImageReference, descriptor: Descriptor): Observable<FetchedManifest> {
+export function fetchManifest$(
+  client: RegistryClient,
+  ref: string | ImageReference,
+  descriptor: Descriptor,
+): Observable<FetchedManifest> {
   return defer(() => {
     const reference = toReference(ref);
     const bad = digestError(descriptor.digest);
     if (bad) throw bad;
-    if (!Number.isSafeInteger(descriptor.size) || descriptor.size < 0) throw new InvalidArgumentError(`invalid size ${descriptor.size} for manifest ${descriptor.digest}`);
-    if (descriptor.size > MAX_MANIFEST_SIZE) throw new ResourceExhaustedError(`rejecting ${descriptor.size} byte manifest ${descriptor.digest}`);
+    if (!Number.isSafeInteger(descriptor.size) || descriptor.size < 0)
+      throw new InvalidArgumentError(`invalid size ${descriptor.size} for manifest ${descriptor.digest}`);
+    if (descriptor.size > MAX_MANIFEST_SIZE)
+      throw new ResourceExhaustedError(`rejecting ${descriptor.size} byte manifest ${descriptor.digest}`);
     const accept = descriptor.mediaType ? `${descriptor.mediaType}, ${MANIFEST_ACCEPT}` : MANIFEST_ACCEPT;
-    const req = { domain: reference.domain, repository: reference.path, method: "GET", path: `manifests/${descriptor.digest}`, headers: { accept } };
-    const tooBig = (n: number) => new DataLossError(`size mismatch for ${descriptor.digest}: got more than ${descriptor.size} bytes (${n})`);
-    return client.request$(req, (res, url) => (res.ok ? readBody$(res, descriptor.size, tooBig) : failWith$<Buffer>({ method: "GET", url }, res))).pipe(map((bytes) => {
-      if (bytes.length !== descriptor.size) throw new DataLossError(`size mismatch for ${descriptor.digest}: got ${bytes.length}, want ${descriptor.size}`);
-      const got = digestOf(descriptor.digest, bytes);
-      if (got !== descriptor.digest) throw new DataLossError(`digest mismatch: got ${got}, want ${descriptor.digest}`);
-      let json: ImageIndex | ImageManifest;
-      try {
-        json = JSON.parse(bytes.toString("utf8")) as ImageIndex | ImageManifest;
-      } catch (e) {
-        throw new DataLossError(`manifest ${descriptor.digest} is not JSON`, { cause: e });
-      }
-      return { descriptor, bytes, json };
-    }));
+    const req = {
+      domain: reference.domain,
+      repository: reference.path,
+      method: "GET",
+      path: `manifests/${descriptor.digest}`,
+      headers: { accept },
+    };
+    const tooBig = (n: number) =>
+      new DataLossError(`size mismatch for ${descriptor.digest}: got more than ${descriptor.size} bytes (${n})`);
+    return client
+      .request$(req, (res, url) =>
+        res.ok ? readBody$(res, descriptor.size, tooBig) : failWith$<Buffer>({ method: "GET", url }, res),
+      )
+      .pipe(
+        map((bytes) => {
+          if (bytes.length !== descriptor.size)
+            throw new DataLossError(
+              `size mismatch for ${descriptor.digest}: got ${bytes.length}, want ${descriptor.size}`,
+            );
+          const got = digestOf(descriptor.digest, bytes);
+          if (got !== descriptor.digest)
+            throw new DataLossError(`digest mismatch: got ${got}, want ${descriptor.digest}`);
+          let json: ImageIndex | ImageManifest;
+          try {
+            json = JSON.parse(bytes.toString("utf8")) as ImageIndex | ImageManifest;
+          } catch (e) {
+            throw new DataLossError(`manifest ${descriptor.digest} is not JSON`, { cause: e });
+          }
+          return { descriptor, bytes, json };
+        }),
+      );
   });
 }
 
@@ -165,23 +219,43 @@ export interface ResolvedManifest {
  *   .subscribe(({ manifest }) => console.log(manifest.json.layers.length));
  * ```
  */
-export function resolveManifest$(client: RegistryClient, ref: string | ImageReference, options: ResolveManifestOptions = {}): Observable<ResolvedManifest> {
+export function resolveManifest$(
+  client: RegistryClient,
+  ref: string | ImageReference,
+  options: ResolveManifestOptions = {},
+): Observable<ResolvedManifest> {
   return defer(() => {
-    const platform = typeof options.platform === "string" ? parsePlatform(options.platform) : options.platform ?? DEFAULT_PLATFORM;
+    const platform =
+      typeof options.platform === "string" ? parsePlatform(options.platform) : (options.platform ?? DEFAULT_PLATFORM);
     return resolve$(client, ref).pipe(
-      switchMap(({ reference, descriptor }) => fetchManifest$(client, reference, descriptor).pipe(map((root) => ({ reference, root })))),
+      switchMap(({ reference, descriptor }) =>
+        fetchManifest$(client, reference, descriptor).pipe(map((root) => ({ reference, root }))),
+      ),
       concatMap(({ reference, root }): Observable<ResolvedManifest> => {
         const mediaType = root.descriptor.mediaType || (root.json.mediaType ?? "");
-        if (isIndexMediaType(mediaType) || (Array.isArray((root.json as ImageIndex).manifests) && !isManifestMediaType(mediaType))) {
+        if (
+          isIndexMediaType(mediaType) ||
+          (Array.isArray((root.json as ImageIndex).manifests) && !isManifestMediaType(mediaType))
+        ) {
           const index = root as FetchedManifest & { json: ImageIndex };
           const chosen = selectManifest(index.json.manifests, platform);
           if (!chosen) {
             const have = index.json.manifests.map((m) => (m.platform ? formatPlatform(m.platform) : "?")).join(", ");
-            return throwError(() => new NotFoundError(`no manifest for platform ${formatPlatform(platform)} in ${reference.string} (has ${have})`));
+            return throwError(
+              () =>
+                new NotFoundError(
+                  `no manifest for platform ${formatPlatform(platform)} in ${reference.string} (has ${have})`,
+                ),
+            );
           }
-          return fetchManifest$(client, reference, chosen).pipe(map((m) => ({
-            reference, root: root.descriptor, index, manifest: m as FetchedManifest & { json: ImageManifest },
-          })));
+          return fetchManifest$(client, reference, chosen).pipe(
+            map((m) => ({
+              reference,
+              root: root.descriptor,
+              index,
+              manifest: m as FetchedManifest & { json: ImageManifest },
+            })),
+          );
         }
         return of({ reference, root: root.descriptor, manifest: root as FetchedManifest & { json: ImageManifest } });
       }),

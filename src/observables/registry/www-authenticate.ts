@@ -33,9 +33,13 @@ function parseOne(s: string): AuthChallenge[] {
   const out: AuthChallenge[] = [];
   let i = 0;
   const fail = (what: string): never => {
-    throw new InvalidArgumentError(`malformed WWW-Authenticate header at ${i}: ${what}: ${JSON.stringify(s.slice(0, 200))}`);
+    throw new InvalidArgumentError(
+      `malformed WWW-Authenticate header at ${i}: ${what}: ${JSON.stringify(s.slice(0, 200))}`,
+    );
   };
-  const ws = (): void => { while (i < s.length && (s[i] === " " || s[i] === "\t")) i++; };
+  const ws = (): void => {
+    while (i < s.length && (s[i] === " " || s[i] === "\t")) i++;
+  };
   const token = (): string => {
     const start = i;
     while (i < s.length && TOKEN_CHAR.test(s.charAt(i))) i++;
@@ -58,7 +62,11 @@ function parseOne(s: string): AuthChallenge[] {
   const commas = (): boolean => {
     ws();
     let saw = false;
-    while (s[i] === ",") { i++; saw = true; ws(); }
+    while (s[i] === ",") {
+      i++;
+      saw = true;
+      ws();
+    }
     return saw;
   };
   commas();

@@ -41,6 +41,8 @@ export function retryWithBackoff<T>(config: BackoffConfig = {}): MonoTypeOperato
   return retry<T>({
     resetOnSuccess: true,
     delay: (error: unknown, attempt: number) =>
-      attempt > maxRetries || !retryIf(error) ? throwError(() => error) : timer(backoffDelay(attempt, config), scheduler),
+      attempt > maxRetries || !retryIf(error)
+        ? throwError(() => error)
+        : timer(backoffDelay(attempt, config), scheduler),
   });
 }

@@ -42,7 +42,10 @@ export function cancellable<T>(body: (cancel: Cancel) => Promise<T>): Observable
       signal,
       until: <T>(promise: Promise<T>) => Promise.race([promise, canceled]),
       last: <T>(obs: Observable<T>) =>
-        Promise.race([lastValueFrom(obs.pipe(takeUntil(canceled.catch(() => true))), { defaultValue: undefined }), canceled]),
+        Promise.race([
+          lastValueFrom(obs.pipe(takeUntil(canceled.catch(() => true))), { defaultValue: undefined }),
+          canceled,
+        ]),
       call: <O extends CallOptions>(options: O) => {
         const theirs = options.signal;
         if (!theirs) return { ...options, signal };
@@ -52,12 +55,18 @@ export function cancellable<T>(body: (cancel: Cancel) => Promise<T>): Observable
         if (theirs.aborted || signal.aborted) abort();
         theirs.addEventListener("abort", abort, { once: true });
         signal.addEventListener("abort", abort, { once: true });
-        joined.push(() => { theirs.removeEventListener("abort", abort); signal.removeEventListener("abort", abort); });
+        joined.push(() => {
+          theirs.removeEventListener("abort", abort);
+          signal.removeEventListener("abort", abort);
+        });
         return { ...options, signal: both.signal };
       },
     };
     body(cancel).then(
-      (value) => { subscriber.next(value); subscriber.complete(); },
+      (value) => {
+        subscriber.next(value);
+        subscriber.complete();
+      },
       (e: unknown) => subscriber.error(ContainerdError.from(e)),
     );
     return () => {

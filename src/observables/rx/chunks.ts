@@ -9,7 +9,9 @@ import { isObservable, type Observable } from "rxjs";
  * @internal
  */
 export function asyncChunks(source: Observable<Uint8Array> | Readable, signal: AbortSignal): AsyncIterable<Uint8Array> {
-  return isObservable(source) ? observableChunks(source, signal) : { [Symbol.asyncIterator]: () => readableChunks(source, signal) };
+  return isObservable(source)
+    ? observableChunks(source, signal)
+    : { [Symbol.asyncIterator]: () => readableChunks(source, signal) };
 }
 
 async function* readableChunks(source: Readable, signal: AbortSignal): AsyncGenerator<Uint8Array> {
@@ -18,7 +20,7 @@ async function* readableChunks(source: Readable, signal: AbortSignal): AsyncGene
   try {
     for await (const chunk of source) {
       if (signal.aborted) break;
-      yield typeof chunk === "string" ? Buffer.from(chunk) : chunk as Uint8Array;
+      yield typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Uint8Array);
     }
   } finally {
     signal.removeEventListener("abort", onAbort);
@@ -32,21 +34,38 @@ function observableChunks(source: Observable<Uint8Array>, signal: AbortSignal): 
   let failure: { e: unknown } | undefined;
   let wake: (() => void) | undefined;
   const sub = source.subscribe({
-    next: (c) => { queue.push(c); wake?.(); },
-    error: (e: unknown) => { failure = { e }; wake?.(); },
-    complete: () => { done = true; wake?.(); },
+    next: (c) => {
+      queue.push(c);
+      wake?.();
+    },
+    error: (e: unknown) => {
+      failure = { e };
+      wake?.();
+    },
+    complete: () => {
+      done = true;
+      wake?.();
+    },
   });
-  const onAbort = () => { sub.unsubscribe(); wake?.(); };
+  const onAbort = () => {
+    sub.unsubscribe();
+    wake?.();
+  };
   signal.addEventListener("abort", onAbort, { once: true });
   async function* iterate(): AsyncGenerator<Uint8Array> {
     try {
       for (;;) {
         if (signal.aborted) throw new Error("aborted");
         const next = queue.shift();
-        if (next !== undefined) { yield next; continue; }
+        if (next !== undefined) {
+          yield next;
+          continue;
+        }
         if (failure) throw failure.e;
         if (done) return;
-        await new Promise<void>((resolve) => { wake = resolve; });
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
         wake = undefined;
       }
     } finally {

@@ -13,8 +13,11 @@ import { Observable } from "rxjs";
  * withCleanup(task.start$(), () => task.delete$({ kill: true }))
  * ```
  */
-export function withCleanup<T>(body$: Observable<T>, cleanup: () => Observable<unknown>,
-  track?: (done: Promise<void>) => void): Observable<T> {
+export function withCleanup<T>(
+  body$: Observable<T>,
+  cleanup: () => Observable<unknown>,
+  track?: (done: Promise<void>) => void,
+): Observable<T> {
   return new Observable<T>((subscriber) => {
     let ended = false;
     const end = (settle: (cleanupError?: unknown) => void) => {
@@ -22,13 +25,22 @@ export function withCleanup<T>(body$: Observable<T>, cleanup: () => Observable<u
       let resolve = (): void => undefined;
       let reject = (_e: unknown): void => undefined;
       if (track) {
-        const done = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+        const done = new Promise<void>((res, rej) => {
+          resolve = res;
+          reject = rej;
+        });
         done.catch(() => undefined);
         track(done);
       }
       cleanup().subscribe({
-        error: (e: unknown) => { reject(e); settle(e); },
-        complete: () => { resolve(); settle(); },
+        error: (e: unknown) => {
+          reject(e);
+          settle(e);
+        },
+        complete: () => {
+          resolve();
+          settle();
+        },
       });
     };
     const sub = body$.subscribe({

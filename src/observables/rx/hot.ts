@@ -22,8 +22,14 @@ export function hot<T>(source: Observable<T>): Observable<T> {
     const subject = result;
     connection = source.subscribe({
       next: (v) => subject.next(v),
-      error: (e: unknown) => { settled = true; subject.error(e); },
-      complete: () => { settled = true; subject.complete(); },
+      error: (e: unknown) => {
+        settled = true;
+        subject.error(e);
+      },
+      complete: () => {
+        settled = true;
+        subject.complete();
+      },
     });
   };
   arm();

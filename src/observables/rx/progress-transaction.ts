@@ -8,10 +8,18 @@ import { transaction$, type Tx } from "./transaction.js";
  * the Observable completes.
  * @internal
  */
-export function progressTransaction$<P, R>(body: (tx: Tx, emit: (p: P) => void) => Promise<readonly R[]>): Observable<P | R> {
+export function progressTransaction$<P, R>(
+  body: (tx: Tx, emit: (p: P) => void) => Promise<readonly R[]>,
+): Observable<P | R> {
   return new Observable<P | R>((subscriber) => {
-    const sub = transaction$((tx) => body(tx, (p) => { if (!tx.cancelled) subscriber.next(p); })).subscribe({
-      next: (results) => { for (const r of results) subscriber.next(r); },
+    const sub = transaction$((tx) =>
+      body(tx, (p) => {
+        if (!tx.cancelled) subscriber.next(p);
+      }),
+    ).subscribe({
+      next: (results) => {
+        for (const r of results) subscriber.next(r);
+      },
       error: (e: unknown) => subscriber.error(e),
       complete: () => subscriber.complete(),
     });

@@ -66,11 +66,15 @@ export interface TransactionOptions {
  * }, undefined, { onCleanupError: (e) => console.error("left behind:", e.errors) });
  * ```
  */
-export function transaction$<T>(body: (tx: Tx) => Promise<T>, onStart?: (done: Promise<void>) => void,
-  options: TransactionOptions = {}): Observable<T> {
+export function transaction$<T>(
+  body: (tx: Tx) => Promise<T>,
+  onStart?: (done: Promise<void>) => void,
+  options: TransactionOptions = {},
+): Observable<T> {
   const report = options.onCleanupError ?? ((e: AggregateError) => process.emitWarning(e));
   const unseen = (failures: unknown[], what: string) => {
-    if (failures.length > 0) report(new AggregateError(failures, `${what}: ${failures.length} clean-up step(s) failed`));
+    if (failures.length > 0)
+      report(new AggregateError(failures, `${what}: ${failures.length} clean-up step(s) failed`));
   };
   return new Observable<T>((subscriber) => {
     const rollbacks: Undo[] = [];
@@ -90,19 +94,19 @@ export function transaction$<T>(body: (tx: Tx) => Promise<T>, onStart?: (done: P
       async (value) => {
         // Unsubscribed before the result was delivered: nobody owns it; undo, then clean up.
         if (tx.cancelled) {
-          const failures = [...await drain(rollbacks), ...await drain(finals)];
+          const failures = [...(await drain(rollbacks)), ...(await drain(finals))];
           return unseen(failures, "unsubscribed: rollback");
         }
         const failures = await drain(finals);
         // Checked again after the last await: the subscriber may leave while clean-ups run, and
         // then nobody would receive (and own) the result.
-        if (tx.cancelled) return unseen([...failures, ...await drain(rollbacks)], "unsubscribed: rollback");
+        if (tx.cancelled) return unseen([...failures, ...(await drain(rollbacks))], "unsubscribed: rollback");
         unseen(failures, "finally-steps after success");
         subscriber.next(value);
         subscriber.complete();
       },
       async (err: unknown) => {
-        const failures = [...await drain(rollbacks), ...await drain(finals)];
+        const failures = [...(await drain(rollbacks)), ...(await drain(finals))];
         const error = ContainerdError.from(err);
         if (tx.cancelled) return unseen(failures, `unsubscribed, failed (${error.message}): rollback`);
         if (failures.length > 0 && error.cause === undefined) {

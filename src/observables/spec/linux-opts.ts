@@ -10,7 +10,9 @@ const NAMESPACE_TYPES: readonly string[] = ["pid", "network", "mount", "ipc", "u
 
 function checkNamespaceType(what: string, type: string): void {
   if (!NAMESPACE_TYPES.includes(type)) {
-    throw new InvalidArgumentError(`${what}: unknown namespace type ${JSON.stringify(type)} (expected one of ${NAMESPACE_TYPES.join(", ")})`);
+    throw new InvalidArgumentError(
+      `${what}: unknown namespace type ${JSON.stringify(type)} (expected one of ${NAMESPACE_TYPES.join(", ")})`,
+    );
   }
 }
 
@@ -106,7 +108,9 @@ function checkCaps(what: string, caps: readonly string[]): string[] {
   const copy = checkStrings(what, caps);
   const bad = copy.find((c) => !CAPABILITY.test(c));
   if (bad !== undefined) {
-    throw new InvalidArgumentError(`${what}: ${JSON.stringify(bad)} is not a capability name (expected e.g. "CAP_NET_ADMIN")`);
+    throw new InvalidArgumentError(
+      `${what}: ${JSON.stringify(bad)} is not a capability name (expected e.g. "CAP_NET_ADMIN")`,
+    );
   }
   return copy;
 }
@@ -197,7 +201,9 @@ export function withNoNewPrivileges(enabled = true): SpecOpt {
 export function withRlimit(rlimit: POSIXRlimit): SpecOpt {
   const { type, hard, soft } = rlimit ?? {};
   if (typeof type !== "string" || !/^RLIMIT_[A-Z]+$/.test(type)) {
-    throw new InvalidArgumentError(`withRlimit: ${JSON.stringify(type)} is not an rlimit type (expected e.g. "RLIMIT_NOFILE")`);
+    throw new InvalidArgumentError(
+      `withRlimit: ${JSON.stringify(type)} is not an rlimit type (expected e.g. "RLIMIT_NOFILE")`,
+    );
   }
   checkInteger(`withRlimit: ${type} hard`, hard, 0);
   checkInteger(`withRlimit: ${type} soft`, soft, 0, hard);

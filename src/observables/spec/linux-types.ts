@@ -22,7 +22,13 @@ export interface Linux {
   maskedPaths?: string[];
   readonlyPaths?: string[];
   mountLabel?: string;
-  intelRdt?: { closID?: string; l3CacheSchema?: string; memBwSchema?: string; enableCMT?: boolean; enableMBM?: boolean };
+  intelRdt?: {
+    closID?: string;
+    l3CacheSchema?: string;
+    memBwSchema?: string;
+    enableCMT?: boolean;
+    enableMBM?: boolean;
+  };
   personality?: { domain: string; flags?: string[] };
 }
 

@@ -55,7 +55,11 @@ export function parseId(text: string): number | undefined {
 
 /** Non-empty, non-comment lines, trimmed, split on `:`. */
 function records(text: string): string[][] {
-  return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#")).map((l) => l.split(":"));
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !l.startsWith("#"))
+    .map((l) => l.split(":"));
 }
 
 /**
@@ -73,7 +77,15 @@ export function parsePasswd(text: string): PasswdEntry[] {
     const uid = parseId(f[2] ?? "");
     const gid = parseId(f[3] ?? "");
     if (uid === undefined || gid === undefined) continue;
-    out.push({ name: f[0] ?? "", password: f[1] ?? "", uid, gid, gecos: f[4] ?? "", home: f[5] ?? "", shell: f[6] ?? "" });
+    out.push({
+      name: f[0] ?? "",
+      password: f[1] ?? "",
+      uid,
+      gid,
+      gecos: f[4] ?? "",
+      home: f[5] ?? "",
+      shell: f[6] ?? "",
+    });
   }
   return out;
 }
@@ -93,7 +105,12 @@ export function parseGroup(text: string): GroupEntry[] {
     const gid = parseId(f[2] ?? "");
     if (gid === undefined) continue;
     const list = f[3] ?? "";
-    out.push({ name: f[0] ?? "", password: f[1] ?? "", gid, members: list === "" ? [] : list.split(",").map((m) => m.trim()) });
+    out.push({
+      name: f[0] ?? "",
+      password: f[1] ?? "",
+      gid,
+      members: list === "" ? [] : list.split(",").map((m) => m.trim()),
+    });
   }
   return out;
 }

@@ -36,7 +36,9 @@ export function withProcessArgs(...args: string[]): SpecOpt {
  * ```
  */
 export function withEnv(env: readonly string[] | Readonly<Record<string, string | undefined>>): SpecOpt {
-  const entries = Array.isArray(env) ? checkStrings("withEnv", env) : envFromRecord(env as Record<string, string | undefined>);
+  const entries = Array.isArray(env)
+    ? checkStrings("withEnv", env)
+    : envFromRecord(env as Record<string, string | undefined>);
   return defineSpecOpt((draft) => {
     if (entries.length === 0) return;
     const p = ensureProcess(draft);

@@ -3,7 +3,15 @@
 // SpecContext.image instead of mounting the snapshot.
 
 import { InvalidArgumentError } from "../../errors/containerd-error.js";
-import { findGroup, findUser, parseGroup, parseId, parsePasswd, supplementaryGids, type PasswdEntry } from "./passwd.js";
+import {
+  findGroup,
+  findUser,
+  parseGroup,
+  parseId,
+  parsePasswd,
+  supplementaryGids,
+  type PasswdEntry,
+} from "./passwd.js";
 import { defineSpecOpt, ensureProcess, type SpecContext, type SpecOpt } from "./spec-opts.js";
 import { checkInteger } from "./validate.js";
 
@@ -36,11 +44,14 @@ function resolve(spec: string, userPart: string, groupPart: string | undefined, 
     if (passwd === undefined) {
       throw new InvalidArgumentError(
         `withUser(${JSON.stringify(spec)}): cannot resolve user name ${JSON.stringify(userPart)} without the image's /etc/passwd ` +
-          "(set ctx.image.passwd, or use a numeric uid:gid)");
+          "(set ctx.image.passwd, or use a numeric uid:gid)",
+      );
     }
     entry = findUser(passwd, userPart);
     if (entry === undefined) {
-      throw new InvalidArgumentError(`withUser(${JSON.stringify(spec)}): no user ${JSON.stringify(userPart)} in the image's /etc/passwd`);
+      throw new InvalidArgumentError(
+        `withUser(${JSON.stringify(spec)}): no user ${JSON.stringify(userPart)} in the image's /etc/passwd`,
+      );
     }
   } else {
     entry = passwd && findUser(passwd, numericUid);
@@ -56,11 +67,14 @@ function resolve(spec: string, userPart: string, groupPart: string | undefined, 
       if (text === undefined) {
         throw new InvalidArgumentError(
           `withUser(${JSON.stringify(spec)}): cannot resolve group name ${JSON.stringify(groupPart)} without the image's /etc/group ` +
-            "(set ctx.image.group, or use a numeric gid)");
+            "(set ctx.image.group, or use a numeric gid)",
+        );
       }
       const group = findGroup(parseGroup(text), groupPart);
       if (group === undefined) {
-        throw new InvalidArgumentError(`withUser(${JSON.stringify(spec)}): no group ${JSON.stringify(groupPart)} in the image's /etc/group`);
+        throw new InvalidArgumentError(
+          `withUser(${JSON.stringify(spec)}): no group ${JSON.stringify(groupPart)} in the image's /etc/group`,
+        );
       }
       gid = group.gid;
     }

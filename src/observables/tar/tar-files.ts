@@ -164,8 +164,12 @@ export function extractTarFiles(
     if (compression === "zstd") {
       const make = zstdDecompressor();
       if (!make) {
-        subscriber.error(new NotImplementedError(`layer zstd: this Node (${process.version}) has no zstd decompressor ` +
-          "(zlib.createZstdDecompress needs Node 22.15 or later); cannot read files from a zstd layer"));
+        subscriber.error(
+          new NotImplementedError(
+            `layer zstd: this Node (${process.version}) has no zstd decompressor ` +
+              "(zlib.createZstdDecompress needs Node 22.15 or later); cannot read files from a zstd layer",
+          ),
+        );
         return undefined;
       }
       decompress = make();
@@ -175,26 +179,39 @@ export function extractTarFiles(
     const stop$ = new Subject<void>();
     const parser = new LayerPicker(new Set(wanted.map(normalizeTarPath)));
     let done = false;
-    subscriber.add(() => { // runs on error, complete and unsubscribe
+    subscriber.add(() => {
+      // runs on error, complete and unsubscribe
       done = true;
       stop$.next(); // cuts the source even while it is still emitting synchronously
       stop$.complete();
-      decompress?.removeAllListeners().on("error", () => undefined).destroy();
+      decompress
+        ?.removeAllListeners()
+        .on("error", () => undefined)
+        .destroy();
     });
     const fail = (e: unknown): void => void (done || subscriber.error(e));
     const finish = (): void => {
       if (done) return;
       let result: TarLayerFiles;
-      try { result = parser.finish(); } catch (e) { return fail(e); }
+      try {
+        result = parser.finish();
+      } catch (e) {
+        return fail(e);
+      }
       subscriber.next(result);
       subscriber.complete();
     };
     const feed = (data: Buffer): void => {
       if (done) return;
-      try { parser.push(data); } catch (e) { return fail(e); }
+      try {
+        parser.push(data);
+      } catch (e) {
+        return fail(e);
+      }
       if (parser.ended) finish();
     };
-    const decompressError = (e: Error): void => fail(new InvalidArgumentError(`layer ${compression}: ${e.message}`, { cause: e }));
+    const decompressError = (e: Error): void =>
+      fail(new InvalidArgumentError(`layer ${compression}: ${e.message}`, { cause: e }));
     decompress?.on("data", feed).on("end", finish).on("error", decompressError);
     chunks.pipe(takeUntil(stop$)).subscribe({
       next: (chunk) => {

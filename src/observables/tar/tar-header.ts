@@ -6,7 +6,11 @@ import { InvalidArgumentError } from "../../errors/containerd-error.js";
 export const BLOCK = 512;
 
 /** What GNU long-name/long-link and PAX headers say about the next member. */
-export interface Meta { path?: string; linkpath?: string; size?: number }
+export interface Meta {
+  path?: string;
+  linkpath?: string;
+  size?: number;
+}
 
 const bad = (message: string): InvalidArgumentError => new InvalidArgumentError(`tar: ${message}`);
 
@@ -42,7 +46,9 @@ export function verifyChecksum(h: Buffer, at: number): void {
   }
   const stored = numeric(h, 148, 8, "checksum", at);
   if (stored !== unsigned && stored !== signed) {
-    throw bad(`bad header checksum at byte ${at} (stored ${stored}, computed ${unsigned}): corrupt or not a tar archive`);
+    throw bad(
+      `bad header checksum at byte ${at} (stored ${stored}, computed ${unsigned}): corrupt or not a tar archive`,
+    );
   }
 }
 

@@ -78,7 +78,8 @@ export class TarStream {
     if (this.ended) return;
     if (this.entries === 0 && this.offset === 0) throw bad("empty input, not a tar archive");
     if (this.fill > 0) throw bad(`truncated inside a header at byte ${this.offset - this.fill}`);
-    if (this.remaining > 0 || this.pad > 0) throw bad(`truncated: a member is missing ${this.remaining + this.pad} bytes`);
+    if (this.remaining > 0 || this.pad > 0)
+      throw bad(`truncated: a member is missing ${this.remaining + this.pad} bytes`);
     if (this.metaKind || Object.keys(this.meta).length > 0) throw bad("truncated after an extended header");
   }
 
@@ -143,7 +144,8 @@ export function tarHeader(path: string, size: number, type: "0" | "5" = "0"): Bu
   h.write("0000000\0", 108, "latin1");
   h.write("0000000\0", 116, "latin1");
   if (size < 8 ** 11) h.write(`${size.toString(8).padStart(11, "0")}\0`, 124, "latin1");
-  else { // GNU base-256 for ≥ 8 GiB
+  else {
+    // GNU base-256 for ≥ 8 GiB
     h[124] = 0x80;
     for (let i = 135, v = size; i > 124; i--, v = Math.floor(v / 256)) h[i] = v % 256;
   }

@@ -34,40 +34,67 @@ function complete(spec: ExecSpec): spec is ProcessSpec {
 }
 
 /** Tasks.Exec under rollback (DeleteProcess) if the subscriber leaves or IO fails. @internal */
-export function execProcess$(ctx: DomainContext, containerId: string, execId: string, spec: ExecSpec,
-  options: ExecOptions = {}): Observable<Process> {
-  return transaction$(async (tx) => {
-    if (execId === "") throw new InvalidArgumentError("exec id must not be empty");
-    const bad = checkIdentifier("exec id", execId);
-    if (bad) throw bad;
-    const call = nsOptions(ctx, options);
-    let process: ProcessSpec;
-    if (complete(spec)) process = spec;
-    else {
-      const base = parseSpec(toContainerInfo((await tx.step(ctx.services.containers.get$({ id: containerId }, call))).container)).process;
-      process = { ...base, ...spec, args: [...spec.args] } as ProcessSpec;
-    }
-    const io = await (options.io ?? Stdio.null()).create(ioTarget(ctx, containerId, execId));
-    tx.onRollback(() => io.close());
-    await tx.step(ctx.services.tasks.exec$({
-      containerId, execId, ...io.config, spec: jsonAny(PROCESS_TYPE_URL, { ...process, terminal: io.config.terminal }),
-    }, call));
-    tx.onRollback(() => ctx.services.tasks.deleteProcess$({ containerId, execId }, nsOptions(ctx)));
-    return new ProcessImpl(ctx, containerId, execId, 0, io);
-  }, (done) => ctx.inflight.track(ctx.namespace, containerId, done));
+export function execProcess$(
+  ctx: DomainContext,
+  containerId: string,
+  execId: string,
+  spec: ExecSpec,
+  options: ExecOptions = {},
+): Observable<Process> {
+  return transaction$(
+    async (tx) => {
+      if (execId === "") throw new InvalidArgumentError("exec id must not be empty");
+      const bad = checkIdentifier("exec id", execId);
+      if (bad) throw bad;
+      const call = nsOptions(ctx, options);
+      let process: ProcessSpec;
+      if (complete(spec)) process = spec;
+      else {
+        const base = parseSpec(
+          toContainerInfo((await tx.step(ctx.services.containers.get$({ id: containerId }, call))).container),
+        ).process;
+        process = { ...base, ...spec, args: [...spec.args] } as ProcessSpec;
+      }
+      const io = await (options.io ?? Stdio.null()).create(ioTarget(ctx, containerId, execId));
+      tx.onRollback(() => io.close());
+      await tx.step(
+        ctx.services.tasks.exec$(
+          {
+            containerId,
+            execId,
+            ...io.config,
+            spec: jsonAny(PROCESS_TYPE_URL, { ...process, terminal: io.config.terminal }),
+          },
+          call,
+        ),
+      );
+      tx.onRollback(() => ctx.services.tasks.deleteProcess$({ containerId, execId }, nsOptions(ctx)));
+      return new ProcessImpl(ctx, containerId, execId, 0, io);
+    },
+    (done) => ctx.inflight.track(ctx.namespace, containerId, done),
+  );
 }
 
 /** Tasks.Get(exec id) -> Process. @internal */
-export function loadProcess$(ctx: DomainContext, containerId: string, execId: string,
-  options: LoadProcessOptions = {}): Observable<Process> {
+export function loadProcess$(
+  ctx: DomainContext,
+  containerId: string,
+  execId: string,
+  options: LoadProcessOptions = {},
+): Observable<Process> {
   return ctx.services.tasks.get$({ containerId, execId }, nsOptions(ctx, options)).pipe(
     map((r) => r.process),
     mapNotFound(`no running process found: process does not exist ${execId}`),
     concatMap(async (p) => {
-      const io = options.attach && p
-        ? await options.attach.attach(ioTarget(ctx, containerId, execId),
-          { stdin: p.stdin, stdout: p.stdout, stderr: p.stderr, terminal: p.terminal })
-        : undefined;
+      const io =
+        options.attach && p
+          ? await options.attach.attach(ioTarget(ctx, containerId, execId), {
+              stdin: p.stdin,
+              stdout: p.stdout,
+              stderr: p.stderr,
+              terminal: p.terminal,
+            })
+          : undefined;
       return new ProcessImpl(ctx, containerId, execId, p?.pid ?? 0, io);
     }),
   );
@@ -76,5 +103,6 @@ export function loadProcess$(ctx: DomainContext, containerId: string, execId: st
 /** Replaces a NotFound's message with a clearer one, keeping the original as cause. @internal */
 export function mapNotFound<T>(message: string) {
   return catchError<T, Observable<never>>((e: unknown) =>
-    throwError(() => (isNotFound(e) ? new NotFoundError(message, { cause: e }) : e)));
+    throwError(() => (isNotFound(e) ? new NotFoundError(message, { cause: e }) : e)),
+  );
 }

@@ -24,20 +24,37 @@ export interface NewTaskOptions extends CallOptions {
  * or unsubscribe the task (Tasks.Delete) and IO are rolled back. @internal
  */
 export function newTask$(ctx: DomainContext, containerId: string, options: NewTaskOptions = {}): Observable<Task> {
-  return transaction$(async (tx) => {
-    const call = nsOptions(ctx, options);
-    const { container } = await tx.step(ctx.services.containers.get$({ id: containerId }, call));
-    const rootfs = container?.snapshotKey
-      ? (await tx.step(ctx.services.snapshots.mounts$({ snapshotter: container.snapshotter, key: container.snapshotKey }, call))).mounts
-      : [];
-    const io = await (options.io ?? Stdio.null()).create(ioTarget(ctx, containerId, ""));
-    tx.onRollback(() => io.close());
-    const created = await tx.step(ctx.services.tasks.create$({
-      containerId, rootfs, ...io.config,
-      options: options.runtimeOptions && toAny(options.runtimeOptions), runtimePath: options.runtimePath ?? "",
-    }, call).pipe(explainFifoErrors(io.config)));
-    tx.onRollback(() => removeTask(ctx, containerId));
-    io.connected(); // the shim opened the task's FIFOs during Create
-    return new TaskImpl(ctx, containerId, "", created.pid, io);
-  }, (done) => ctx.inflight.track(ctx.namespace, containerId, done));
+  return transaction$(
+    async (tx) => {
+      const call = nsOptions(ctx, options);
+      const { container } = await tx.step(ctx.services.containers.get$({ id: containerId }, call));
+      const rootfs = container?.snapshotKey
+        ? (
+            await tx.step(
+              ctx.services.snapshots.mounts$({ snapshotter: container.snapshotter, key: container.snapshotKey }, call),
+            )
+          ).mounts
+        : [];
+      const io = await (options.io ?? Stdio.null()).create(ioTarget(ctx, containerId, ""));
+      tx.onRollback(() => io.close());
+      const created = await tx.step(
+        ctx.services.tasks
+          .create$(
+            {
+              containerId,
+              rootfs,
+              ...io.config,
+              options: options.runtimeOptions && toAny(options.runtimeOptions),
+              runtimePath: options.runtimePath ?? "",
+            },
+            call,
+          )
+          .pipe(explainFifoErrors(io.config)),
+      );
+      tx.onRollback(() => removeTask(ctx, containerId));
+      io.connected(); // the shim opened the task's FIFOs during Create
+      return new TaskImpl(ctx, containerId, "", created.pid, io);
+    },
+    (done) => ctx.inflight.track(ctx.namespace, containerId, done),
+  );
 }

@@ -126,23 +126,38 @@ export class ProcessImpl implements Process {
 
   /** Tasks.Start. The shim opens an exec's FIFOs during Start: the IO hears of it however Start ends. */
   start$(options?: CallOptions): Observable<number> {
-    return this.ctx.services.tasks.start$({ containerId: this.containerId, execId: this.execId }, nsOptions(this.ctx, options))
-      .pipe(map((r) => (this.currentPid = r.pid)), explainFifoErrors(this.io?.config), tap({ error: () => this.exitWait?.startFailed() }),
-        finalize(() => this.io?.connected()));
+    return this.ctx.services.tasks
+      .start$({ containerId: this.containerId, execId: this.execId }, nsOptions(this.ctx, options))
+      .pipe(
+        map((r) => (this.currentPid = r.pid)),
+        explainFifoErrors(this.io?.config),
+        tap({ error: () => this.exitWait?.startFailed() }),
+        finalize(() => this.io?.connected()),
+      );
   }
 
   wait$(): Observable<ExitStatus> {
     this.exitWait ??= new ExitWait(this.ctx.services.tasks, this.ctx.hub, {
-      namespace: this.ctx.namespace, containerId: this.containerId, execId: this.execId, pid: () => this.currentPid,
+      namespace: this.ctx.namespace,
+      containerId: this.containerId,
+      execId: this.execId,
+      pid: () => this.currentPid,
     });
     return this.exitWait.exit$;
   }
 
   kill$(signal: Signal = "SIGTERM", options: KillOptions = {}): Observable<void> {
     const n = parseSignal(signal);
-    return validated(() => (typeof n === "number" ? undefined : n), () => this.ctx.services.tasks.kill$(
-      { containerId: this.containerId, execId: this.execId, signal: n as number, all: options.all ?? false },
-      nsOptions(this.ctx, options)).pipe(map(() => undefined)));
+    return validated(
+      () => (typeof n === "number" ? undefined : n),
+      () =>
+        this.ctx.services.tasks
+          .kill$(
+            { containerId: this.containerId, execId: this.execId, signal: n as number, all: options.all ?? false },
+            nsOptions(this.ctx, options),
+          )
+          .pipe(map(() => undefined)),
+    );
   }
 
   status$(options?: CallOptions): Observable<ProcessStatus> {
@@ -151,31 +166,39 @@ export class ProcessImpl implements Process {
 
   /** Tasks.Get: the status and the IO paths the daemon recorded. */
   private get$(options?: CallOptions): Observable<{ status: ProcessStatus; paths: string[] }> {
-    return this.ctx.services.tasks.get$({ containerId: this.containerId, execId: this.execId }, nsOptions(this.ctx, options))
-      .pipe(map((r) => ({
-        status: {
-          status: processState(r.process?.status ?? 0),
-          exitStatus: r.process?.exitStatus ?? 0,
-          ...(r.process?.exitedAt && r.process.exitedAt.getTime() > 0 ? { exitedAt: r.process.exitedAt } : {}),
-        },
-        paths: r.process ? [r.process.stdin, r.process.stdout, r.process.stderr] : [],
-      })));
+    return this.ctx.services.tasks
+      .get$({ containerId: this.containerId, execId: this.execId }, nsOptions(this.ctx, options))
+      .pipe(
+        map((r) => ({
+          status: {
+            status: processState(r.process?.status ?? 0),
+            exitStatus: r.process?.exitStatus ?? 0,
+            ...(r.process?.exitedAt && r.process.exitedAt.getTime() > 0 ? { exitedAt: r.process.exitedAt } : {}),
+          },
+          paths: r.process ? [r.process.stdin, r.process.stdout, r.process.stderr] : [],
+        })),
+      );
   }
 
   resize$(width: number, height: number, options?: CallOptions): Observable<void> {
-    return this.ctx.services.tasks.resizePty$({ containerId: this.containerId, execId: this.execId, width, height },
-      nsOptions(this.ctx, options)).pipe(map(() => undefined));
+    return this.ctx.services.tasks
+      .resizePty$({ containerId: this.containerId, execId: this.execId, width, height }, nsOptions(this.ctx, options))
+      .pipe(map(() => undefined));
   }
 
   closeIO$(options?: CallOptions): Observable<void> {
-    return this.ctx.services.tasks.closeIo$({ containerId: this.containerId, execId: this.execId, stdin: true },
-      nsOptions(this.ctx, options)).pipe(map(() => undefined));
+    return this.ctx.services.tasks
+      .closeIo$({ containerId: this.containerId, execId: this.execId, stdin: true }, nsOptions(this.ctx, options))
+      .pipe(map(() => undefined));
   }
 
   delete$(options: DeleteProcessOptions = {}): Observable<ExitStatus> {
-    return this.deleteWith$(options, (s) => !["running", "paused", "pausing"].includes(s.status),
+    return this.deleteWith$(
+      options,
+      (s) => !["running", "paused", "pausing"].includes(s.status),
       (s) => `current process state: ${s.status}, process must be stopped before deletion`,
-      (call) => this.ctx.services.tasks.deleteProcess$({ containerId: this.containerId, execId: this.execId }, call));
+      (call) => this.ctx.services.tasks.deleteProcess$({ containerId: this.containerId, execId: this.execId }, call),
+    );
   }
 
   /**
@@ -190,16 +213,25 @@ export class ProcessImpl implements Process {
    * an exited process's backlog (see {@link drainIO}), so a slow consumer loses nothing, then
    * delete, so a background child holding the pipe cannot hold the delete, then drain what is left.
    */
-  protected deleteWith$(options: DeleteProcessOptions, allowed: (s: ProcessStatus) => boolean, refusal: (s: { status: ProcessState }) => string,
-    remove: (call: CallOptions) => Observable<{ exitStatus: number; exitedAt: Date | undefined }>): Observable<ExitStatus> {
+  protected deleteWith$(
+    options: DeleteProcessOptions,
+    allowed: (s: ProcessStatus) => boolean,
+    refusal: (s: { status: ProcessState }) => string,
+    remove: (call: CallOptions) => Observable<{ exitStatus: number; exitedAt: Date | undefined }>,
+  ): Observable<ExitStatus> {
     return cancellable(async (c) => {
       const { kill, ...rest } = options;
       const call = c.call(nsOptions(this.ctx, rest));
       if (kill) {
         const exit$ = this.wait$();
-        await lastValueFrom(this.kill$("SIGKILL", { ...call, all: true }), { defaultValue: undefined })
-          .catch((e: unknown) => { if (!isNotFound(e) && !isFailedPrecondition(e)) throw e; });
-        await c.last(exit$).catch((e: unknown) => { if (!isNotFound(e)) throw e; });
+        await lastValueFrom(this.kill$("SIGKILL", { ...call, all: true }), { defaultValue: undefined }).catch(
+          (e: unknown) => {
+            if (!isNotFound(e) && !isFailedPrecondition(e)) throw e;
+          },
+        );
+        await c.last(exit$).catch((e: unknown) => {
+          if (!isNotFound(e)) throw e;
+        });
       }
       const { status, paths } = await lastValueFrom(this.get$(call));
       if (!allowed(status)) throw new FailedPreconditionError(refusal(status));
@@ -236,5 +268,10 @@ export function drainIO(io: ProcessIO | undefined, maxBytes: number): Promise<vo
   return io ? io.wait({ idleMs: IO_IDLE_MS, maxBytes }) : Promise.resolve();
 }
 
-const noIO = (what: string): Observable<never> => throwError(() =>
-  new FailedPreconditionError(`${what} is not available: the process was loaded without \`attach\` (use Stdio.pipe())`));
+const noIO = (what: string): Observable<never> =>
+  throwError(
+    () =>
+      new FailedPreconditionError(
+        `${what} is not available: the process was loaded without \`attach\` (use Stdio.pipe())`,
+      ),
+  );

@@ -3,7 +3,9 @@ import { isFailedPrecondition, isNotFound } from "../../errors/guards.js";
 import { nsOptions, type DomainContext } from "../client/context.js";
 
 /** Rethrows anything but NotFound (for `.catch` on idempotent clean-up steps). @internal */
-export const ignoreNotFound = (e: unknown): void => { if (!isNotFound(e)) throw e; };
+export const ignoreNotFound = (e: unknown): void => {
+  if (!isNotFound(e)) throw e;
+};
 
 /**
  * Kills (SIGKILL, all processes), waits for and deletes a container's task, whatever its state
@@ -12,8 +14,9 @@ export const ignoreNotFound = (e: unknown): void => { if (!isNotFound(e)) throw 
 export async function removeTask(ctx: DomainContext, id: string): Promise<void> {
   const call = nsOptions(ctx);
   const tasks = ctx.services.tasks;
-  await lastValueFrom(tasks.kill$({ containerId: id, signal: 9, all: true }, call))
-    .catch((e: unknown) => { if (!isNotFound(e) && !isFailedPrecondition(e)) throw e; });
+  await lastValueFrom(tasks.kill$({ containerId: id, signal: 9, all: true }, call)).catch((e: unknown) => {
+    if (!isNotFound(e) && !isFailedPrecondition(e)) throw e;
+  });
   await lastValueFrom(tasks.wait$({ containerId: id }, { ...call, timeoutMs: 10_000 })).catch(ignoreNotFound);
   await lastValueFrom(tasks.delete$({ containerId: id }, call)).catch(ignoreNotFound);
 }

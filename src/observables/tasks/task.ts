@@ -77,49 +77,74 @@ export class TaskImpl extends ProcessImpl implements Task {
   }
 
   override delete$(options: DeleteProcessOptions = {}): Observable<ExitStatus> {
-    return this.deleteWith$(options,
+    return this.deleteWith$(
+      options,
       (s) => s.status === "stopped" || s.status === "unknown" || (s.status === "created" && this.pid === 0),
       (s) => `task must be stopped before deletion: ${s.status}`,
-      (call) => this.ctx.services.tasks.delete$({ containerId: this.containerId }, call));
+      (call) => this.ctx.services.tasks.delete$({ containerId: this.containerId }, call),
+    );
   }
 
   pause$(options?: CallOptions): Observable<void> {
-    return this.ctx.services.tasks.pause$({ containerId: this.containerId }, nsOptions(this.ctx, options)).pipe(map(() => undefined));
+    return this.ctx.services.tasks
+      .pause$({ containerId: this.containerId }, nsOptions(this.ctx, options))
+      .pipe(map(() => undefined));
   }
 
   resume$(options?: CallOptions): Observable<void> {
-    return this.ctx.services.tasks.resume$({ containerId: this.containerId }, nsOptions(this.ctx, options)).pipe(map(() => undefined));
+    return this.ctx.services.tasks
+      .resume$({ containerId: this.containerId }, nsOptions(this.ctx, options))
+      .pipe(map(() => undefined));
   }
 
   pids$(options?: CallOptions): Observable<TaskPid[]> {
     return this.ctx.services.tasks.listPids$({ containerId: this.containerId }, nsOptions(this.ctx, options)).pipe(
-      map((r) => r.processes.map((p) => {
-        const execId = p.info?.typeUrl === "containerd.runc.v1.ProcessDetails" ? ProcessDetails.decode(p.info.value).execId : "";
-        return execId ? { pid: p.pid, execId } : { pid: p.pid };
-      })));
+      map((r) =>
+        r.processes.map((p) => {
+          const execId =
+            p.info?.typeUrl === "containerd.runc.v1.ProcessDetails" ? ProcessDetails.decode(p.info.value).execId : "";
+          return execId ? { pid: p.pid, execId } : { pid: p.pid };
+        }),
+      ),
+    );
   }
 
   metrics$(options?: CallOptions): Observable<TaskMetrics> {
-    return this.ctx.services.tasks.metrics$({ filters: [`id==${this.containerId}`] }, nsOptions(this.ctx, options))
+    return this.ctx.services.tasks
+      .metrics$({ filters: [`id==${this.containerId}`] }, nsOptions(this.ctx, options))
       .pipe(map((r) => decodeMetrics(this.containerId, r.metrics)));
   }
 
   update$(update: { readonly resources: LinuxResources }, options?: CallOptions): Observable<void> {
-    return this.ctx.services.tasks.update$({ containerId: this.containerId, resources: jsonAny(RESOURCES_TYPE_URL, update.resources) },
-      nsOptions(this.ctx, options)).pipe(map(() => undefined));
+    return this.ctx.services.tasks
+      .update$(
+        { containerId: this.containerId, resources: jsonAny(RESOURCES_TYPE_URL, update.resources) },
+        nsOptions(this.ctx, options),
+      )
+      .pipe(map(() => undefined));
   }
 
   spec$(options?: CallOptions): Observable<Spec> {
-    return this.ctx.services.containers.get$({ id: this.containerId }, nsOptions(this.ctx, options))
+    return this.ctx.services.containers
+      .get$({ id: this.containerId }, nsOptions(this.ctx, options))
       .pipe(map((r) => parseSpec(toContainerInfo(r.container))));
   }
 
   checkpoint$(options: CheckpointTaskOptions = {}): Observable<{ mediaType: string; digest: string; size: number }[]> {
     const request = {
       containerId: this.containerId,
-      options: { typeUrl: "containerd.runc.v1.CheckpointOptions", value: Buffer.from(CheckpointOptions.encode(CheckpointOptions.fromPartial({
-        exit: options.exit ?? false, imagePath: options.imagePath ?? "", workPath: options.workPath ?? "",
-      })).finish()) },
+      options: {
+        typeUrl: "containerd.runc.v1.CheckpointOptions",
+        value: Buffer.from(
+          CheckpointOptions.encode(
+            CheckpointOptions.fromPartial({
+              exit: options.exit ?? false,
+              imagePath: options.imagePath ?? "",
+              workPath: options.workPath ?? "",
+            }),
+          ).finish(),
+        ),
+      },
     };
     return cancellable(async (c) => {
       const call = c.call(nsOptions(this.ctx, options));
@@ -149,8 +174,14 @@ export class TaskImpl extends ProcessImpl implements Task {
 }
 
 function mapCheckpointError<T>() {
-  return catchError<T, Observable<never>>((e: unknown) => throwError(() =>
-    e instanceof UnknownError && /criu/i.test(e.rawMessage)
-      ? new UnknownError(`checkpoint failed in CRIU (is checkpointing supported by this kernel?): ${e.rawMessage}`, { cause: e, code: e.code })
-      : e));
+  return catchError<T, Observable<never>>((e: unknown) =>
+    throwError(() =>
+      e instanceof UnknownError && /criu/i.test(e.rawMessage)
+        ? new UnknownError(`checkpoint failed in CRIU (is checkpointing supported by this kernel?): ${e.rawMessage}`, {
+            cause: e,
+            code: e.code,
+          })
+        : e,
+    ),
+  );
 }

@@ -11,7 +11,9 @@ import { InvalidArgumentError } from "../../../errors/containerd-error.js";
  * file is read only as fast as the consumer iterates. `close()` destroys what was opened.
  * @internal
  */
-export async function openArchive(source: Readable | string): Promise<{ chunks: AsyncIterable<Buffer>; close: () => void }> {
+export async function openArchive(
+  source: Readable | string,
+): Promise<{ chunks: AsyncIterable<Buffer>; close: () => void }> {
   const input = typeof source === "string" ? createReadStream(source, { highWaterMark: 1 << 20 }) : source;
   const it = input[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
   // The gzip magic is two bytes, and a stream may deliver them in separate chunks: read until
@@ -25,7 +27,9 @@ export async function openArchive(source: Readable | string): Promise<{ chunks: 
     }
   } catch (e) {
     input.destroy();
-    throw new InvalidArgumentError(`cannot read the archive: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new InvalidArgumentError(`cannot read the archive: ${e instanceof Error ? e.message : String(e)}`, {
+      cause: e,
+    });
   }
   async function* rest(): AsyncGenerator<Buffer> {
     if (first.length > 0) yield first;
@@ -39,6 +43,14 @@ export async function openArchive(source: Readable | string): Promise<{ chunks: 
   const gunzip = createGunzip();
   const out = new PassThrough({ highWaterMark: 1 << 20 });
   const done = pipeline(Readable.from(rest()), gunzip, out);
-  done.catch((e: unknown) => out.destroy(new InvalidArgumentError(`archive gzip: ${e instanceof Error ? e.message : String(e)}`, { cause: e })));
-  return { chunks: out, close: () => { input.destroy(); out.destroy(); } };
+  done.catch((e: unknown) =>
+    out.destroy(new InvalidArgumentError(`archive gzip: ${e instanceof Error ? e.message : String(e)}`, { cause: e })),
+  );
+  return {
+    chunks: out,
+    close: () => {
+      input.destroy();
+      out.destroy();
+    },
+  };
 }

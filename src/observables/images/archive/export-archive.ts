@@ -8,7 +8,16 @@ import type { CallOptions } from "../../../services/call-options.js";
 import { tarHeader } from "../../tar/tar-stream.js";
 import { readBlob, type OciDescriptor } from "../image-reader.js";
 import { MEDIA_TYPE_OCI_INDEX } from "../../oci/media-types.js";
-import { ANNOTATION_IMAGE_NAME, ANNOTATION_REF_NAME, DEFAULT_PLATFORM, INDEX_MEDIA_TYPES, MANIFEST_MEDIA_TYPES, ociRefName, platformMatches, type Platform } from "../../oci/oci.js";
+import {
+  ANNOTATION_IMAGE_NAME,
+  ANNOTATION_REF_NAME,
+  DEFAULT_PLATFORM,
+  INDEX_MEDIA_TYPES,
+  MANIFEST_MEDIA_TYPES,
+  ociRefName,
+  platformMatches,
+  type Platform,
+} from "../../oci/oci.js";
 import { longCall, type LongCallOptions, type StoreContext } from "../../content/store-context.js";
 
 /** Options of `client.images.export$`. */
@@ -25,16 +34,28 @@ export interface ExportOptions extends LongCallOptions {
 const RANGE = 1 << 20;
 
 /** Every blob an image needs for the platform, parents first (index, manifest, config, layers). */
-async function collect(ctx: StoreContext, d: OciDescriptor, options: ExportOptions, call: CallOptions, out: Map<string, OciDescriptor>): Promise<void> {
+async function collect(
+  ctx: StoreContext,
+  d: OciDescriptor,
+  options: ExportOptions,
+  call: CallOptions,
+  out: Map<string, OciDescriptor>,
+): Promise<void> {
   if (out.has(d.digest)) return;
   out.set(d.digest, d);
   if (INDEX_MEDIA_TYPES.has(d.mediaType)) {
-    const index = JSON.parse((await readBlob(ctx.services, d, call)).toString("utf8")) as { manifests?: OciDescriptor[] };
+    const index = JSON.parse((await readBlob(ctx.services, d, call)).toString("utf8")) as {
+      manifests?: OciDescriptor[];
+    };
     for (const m of index.manifests ?? []) {
-      if (options.allPlatforms || platformMatches(m.platform, options.platform ?? DEFAULT_PLATFORM)) await collect(ctx, m, options, call, out);
+      if (options.allPlatforms || platformMatches(m.platform, options.platform ?? DEFAULT_PLATFORM))
+        await collect(ctx, m, options, call, out);
     }
   } else if (MANIFEST_MEDIA_TYPES.has(d.mediaType)) {
-    const m = JSON.parse((await readBlob(ctx.services, d, call)).toString("utf8")) as { config?: OciDescriptor; layers?: OciDescriptor[] };
+    const m = JSON.parse((await readBlob(ctx.services, d, call)).toString("utf8")) as {
+      config?: OciDescriptor;
+      layers?: OciDescriptor[];
+    };
     for (const child of [...(m.config ? [m.config] : []), ...(m.layers ?? [])]) out.set(child.digest, child);
   }
 }
@@ -42,13 +63,25 @@ async function collect(ctx: StoreContext, d: OciDescriptor, options: ExportOptio
 /** Writes to a Writable honouring backpressure; rejects when it errors or closes early. */
 function writer(dest: Writable, c: Cancel): { write: (b: Buffer) => Promise<void>; end: () => Promise<void> } {
   let failure: unknown;
-  dest.on("error", (e: unknown) => { failure = e; });
-  const wait = (event: "drain" | "finish") => new Promise<void>((resolve, reject) => {
-    const done = () => { dest.off("error", fail); dest.off("close", closed); resolve(); };
-    const fail = (e: unknown) => { dest.off(event, done); reject(e); };
-    const closed = () => { if (event === "drain") fail(new Error("destination closed")); };
-    dest.once(event, done).once("error", fail).once("close", closed);
+  dest.on("error", (e: unknown) => {
+    failure = e;
   });
+  const wait = (event: "drain" | "finish") =>
+    new Promise<void>((resolve, reject) => {
+      const done = () => {
+        dest.off("error", fail);
+        dest.off("close", closed);
+        resolve();
+      };
+      const fail = (e: unknown) => {
+        dest.off(event, done);
+        reject(e);
+      };
+      const closed = () => {
+        if (event === "drain") fail(new Error("destination closed"));
+      };
+      dest.once(event, done).once("error", fail).once("close", closed);
+    });
   return {
     write: async (b) => {
       if (failure !== undefined) throw failure;
@@ -64,7 +97,12 @@ function writer(dest: Writable, c: Cancel): { write: (b: Buffer) => Promise<void
 }
 
 /** The export$ operation (see Images.export$). @internal */
-export function exportImages$(ctx: StoreContext, refs: readonly string[], destination: Writable | string, options: ExportOptions): Observable<void> {
+export function exportImages$(
+  ctx: StoreContext,
+  refs: readonly string[],
+  destination: Writable | string,
+  options: ExportOptions,
+): Observable<void> {
   // Unsubscribing cancels the RPC in flight (and a wait for the destination to drain); the
   // partial file is removed.
   return cancellable((c) => run(c));
@@ -73,7 +111,8 @@ export function exportImages$(ctx: StoreContext, refs: readonly string[], destin
     if (!Array.isArray(refs) || refs.length === 0 || refs.some((r) => typeof r !== "string" || r === "")) {
       throw new InvalidArgumentError("export$ needs at least one image name");
     }
-    if (typeof destination === "string" && destination === "") throw new InvalidArgumentError("export$ path must not be empty");
+    if (typeof destination === "string" && destination === "")
+      throw new InvalidArgumentError("export$ path must not be empty");
     const call = c.call(longCall(ctx, options));
     const blobs = new Map<string, OciDescriptor>();
     const manifests: OciDescriptor[] = [];
@@ -83,7 +122,10 @@ export function exportImages$(ctx: StoreContext, refs: readonly string[], destin
       if (!t) throw new InvalidArgumentError(`image "${name}" has no target`);
       const target: OciDescriptor = { mediaType: t.mediaType, digest: t.digest, size: t.size.toNumber() };
       await collect(ctx, target, options, call, blobs);
-      manifests.push({ ...target, annotations: { ...t.annotations, [ANNOTATION_IMAGE_NAME]: name, [ANNOTATION_REF_NAME]: ociRefName(name) } });
+      manifests.push({
+        ...target,
+        annotations: { ...t.annotations, [ANNOTATION_IMAGE_NAME]: name, [ANNOTATION_REF_NAME]: ociRefName(name) },
+      });
     }
     const dest = typeof destination === "string" ? createWriteStream(destination) : destination;
     const out = writer(dest, c);
@@ -101,15 +143,23 @@ export function exportImages$(ctx: StoreContext, refs: readonly string[], destin
         await out.write(tarHeader(`blobs/sha256/${d.digest.slice("sha256:".length)}`, d.size));
         for (let offset = 0; offset < d.size; offset += RANGE) {
           const size = Math.min(RANGE, d.size - offset);
-          const chunk = await lastValueFrom(ctx.services.content.read$({ digest: d.digest, offset, size }, call)
-            .pipe(reduce((acc: Buffer[], x) => (acc.push(x.data), acc), [])), { defaultValue: [] as Buffer[] });
+          const chunk = await lastValueFrom(
+            ctx.services.content
+              .read$({ digest: d.digest, offset, size }, call)
+              .pipe(reduce((acc: Buffer[], x) => (acc.push(x.data), acc), [])),
+            { defaultValue: [] as Buffer[] },
+          );
           const data = Buffer.concat(chunk);
-          if (data.length !== size) throw new InvalidArgumentError(`blob ${d.digest}: read ${data.length} of ${size} bytes at ${offset}`);
+          if (data.length !== size)
+            throw new InvalidArgumentError(`blob ${d.digest}: read ${data.length} of ${size} bytes at ${offset}`);
           await out.write(data);
         }
         await out.write(Buffer.alloc((512 - (d.size % 512)) % 512));
       }
-      await file("index.json", Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPE_OCI_INDEX, manifests })));
+      await file(
+        "index.json",
+        Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPE_OCI_INDEX, manifests })),
+      );
       await out.write(Buffer.alloc(1024));
       await out.end();
     } catch (e) {

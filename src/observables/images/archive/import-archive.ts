@@ -22,20 +22,42 @@ const PROGRESS_EVERY = 8 << 20;
 const BLOB_NAME = /^blobs\/sha256\/([0-9a-f]{64})$/;
 
 /** Reads the tar once, streaming every blob into the content store. @internal */
-async function ingest(tx: Tx, ctx: StoreContext, source: Readable | string, call: CallOptions, emit: (p: ImageProgress) => void): Promise<ArchiveContents> {
+async function ingest(
+  tx: Tx,
+  ctx: StoreContext,
+  source: Readable | string,
+  call: CallOptions,
+  emit: (p: ImageProgress) => void,
+): Promise<ArchiveContents> {
   const lease = call.lease ?? "";
   const contents: ArchiveContents = { small: new Map(), blobs: new Map(), links: new Map() };
   const archive = await openArchive(source);
   const tar = new TarStream();
-  let current: { header: TarHeader; path: string; writer?: BlobWriter; small?: Buffer[]; bytes: number; next: number; head: Buffer[] } | undefined;
-  tx.onFinally(async () => { archive.close(); if (current?.writer) await current.writer.abort(); });
+  let current:
+    | {
+        header: TarHeader;
+        path: string;
+        writer?: BlobWriter;
+        small?: Buffer[];
+        bytes: number;
+        next: number;
+        head: Buffer[];
+      }
+    | undefined;
+  tx.onFinally(async () => {
+    archive.close();
+    if (current?.writer) await current.writer.abort();
+  });
   for await (const chunk of archive.chunks) {
     if (tx.cancelled) throw new CanceledError("import unsubscribed");
     for (const ev of tar.push(chunk)) {
       if (ev.kind === "entry") {
         const path = posix.normalize(ev.header.path).replace(/^(\.\/)+|\/+$/g, "");
         if (ev.header.type === "2") contents.links.set(path, posix.join(posix.dirname(path), ev.header.linkname));
-        if (ev.header.type !== "0") { current = undefined; continue; }
+        if (ev.header.type !== "0") {
+          current = undefined;
+          continue;
+        }
         current = { header: ev.header, path, bytes: 0, next: PROGRESS_EVERY, head: [] };
         if (SMALL_FILES.has(path)) {
           if (ev.header.size > MAX_SMALL) throw new InvalidArgumentError(`archive: ${path} is ${ev.header.size} bytes`);
@@ -50,7 +72,14 @@ async function ingest(tx: Tx, ctx: StoreContext, source: Readable | string, call
           emit({ type: "blob", path, digest: expected.digest ?? "", state: "exists", bytes: 0, total: expected.size });
         } else {
           current.writer = w;
-          emit({ type: "blob", path, ...(expected.digest ? { digest: expected.digest } : {}), state: "writing", bytes: 0, total: expected.size });
+          emit({
+            type: "blob",
+            path,
+            ...(expected.digest ? { digest: expected.digest } : {}),
+            state: "writing",
+            bytes: 0,
+            total: expected.size,
+          });
         }
       } else if (ev.kind === "data" && current) {
         current.bytes += ev.data.length;
@@ -61,7 +90,13 @@ async function ingest(tx: Tx, ctx: StoreContext, source: Readable | string, call
           await current.writer.write(ev.data);
           if (current.bytes >= current.next) {
             current.next += PROGRESS_EVERY;
-            emit({ type: "blob", path: current.path, state: "writing", bytes: current.bytes, total: current.header.size });
+            emit({
+              type: "blob",
+              path: current.path,
+              state: "writing",
+              bytes: current.bytes,
+              total: current.header.size,
+            });
           }
         }
       } else if (ev.kind === "end" && current) {
@@ -70,10 +105,24 @@ async function ingest(tx: Tx, ctx: StoreContext, source: Readable | string, call
         if (c.small) contents.small.set(c.path, Buffer.concat(c.small));
         if (c.writer) {
           const w = c.writer;
-          const blob = await w.commit().catch(async (e: unknown) => { await w.abort(); throw e; });
+          const blob = await w.commit().catch(async (e: unknown) => {
+            await w.abort();
+            throw e;
+          });
           const head = Buffer.concat(c.head);
-          contents.blobs.set(c.path, { digest: blob.digest, size: blob.size, gzip: head[0] === 0x1f && head[1] === 0x8b });
-          emit({ type: "blob", path: c.path, digest: blob.digest, state: blob.existed ? "exists" : "written", bytes: blob.size, total: blob.size });
+          contents.blobs.set(c.path, {
+            digest: blob.digest,
+            size: blob.size,
+            gzip: head[0] === 0x1f && head[1] === 0x8b,
+          });
+          emit({
+            type: "blob",
+            path: c.path,
+            digest: blob.digest,
+            state: blob.existed ? "exists" : "written",
+            bytes: blob.size,
+            total: blob.size,
+          });
         }
       }
     }
@@ -87,9 +136,16 @@ async function ingest(tx: Tx, ctx: StoreContext, source: Readable | string, call
  * docker's manifest.json), validate and GC-label the graph, create the image records, unpack.
  * @internal
  */
-export function importArchive$(ctx: StoreContext, source: Readable | string, options: ImportOptions): Observable<ImageProgress> {
+export function importArchive$(
+  ctx: StoreContext,
+  source: Readable | string,
+  options: ImportOptions,
+): Observable<ImageProgress> {
   return progressTransaction$<ImageProgress, ImageProgress>(async (tx, emit) => {
-    if (typeof source !== "string" && (typeof source !== "object" || source === null || typeof source.pipe !== "function")) {
+    if (
+      typeof source !== "string" &&
+      (typeof source !== "object" || source === null || typeof source.pipe !== "function")
+    ) {
       throw new InvalidArgumentError("import$ source must be a Readable or a file path");
     }
     if (typeof source === "string" && source === "") throw new InvalidArgumentError("import$ path must not be empty");

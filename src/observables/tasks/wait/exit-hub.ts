@@ -1,4 +1,15 @@
-import { BehaviorSubject, defer, distinctUntilChanged, filter, Observable, repeat, Subscription, timer, type SchedulerLike, type Subscriber } from "rxjs";
+import {
+  BehaviorSubject,
+  defer,
+  distinctUntilChanged,
+  filter,
+  Observable,
+  repeat,
+  Subscription,
+  timer,
+  type SchedulerLike,
+  type Subscriber,
+} from "rxjs";
 import { randomBytes } from "node:crypto";
 import { CanceledError, UnavailableError } from "../../../errors/containerd-error.js";
 import { isCanceled, isUnavailable } from "../../../errors/guards.js";
@@ -93,7 +104,10 @@ export class EventHub {
   private lastMode: WaitMode | undefined;
   private readonly state = new BehaviorSubject<HubReady | undefined>(undefined);
 
-  constructor(private readonly events: Pick<EventsApi, "subscribe$" | "publish$">, private readonly options: EventHubOptions) {
+  constructor(
+    private readonly events: Pick<EventsApi, "subscribe$" | "publish$">,
+    private readonly options: EventHubOptions,
+  ) {
     this.probeTopic = `${PROBE_TOPIC_PREFIX}${options.probeId ?? randomBytes(8).toString("hex")}`;
   }
 
@@ -103,7 +117,10 @@ export class EventHub {
    * on each emission. Completes when the hub is closed.
    */
   get ready$(): Observable<HubReady> {
-    return this.state.pipe(filter((s): s is HubReady => s !== undefined), distinctUntilChanged((a, b) => a.epoch === b.epoch));
+    return this.state.pipe(
+      filter((s): s is HubReady => s !== undefined),
+      distinctUntilChanged((a, b) => a.epoch === b.epoch),
+    );
   }
 
   /** The mode of the current (or last) connection; undefined before the first one was confirmed. */
@@ -181,7 +198,8 @@ export class EventHub {
         this.state.next({ mode, epoch });
         subscriber.next(); // resets the reconnect backoff
       };
-      const stream = this.events.subscribe$({ filters: [EXIT_FILTER, `topic==${JSON.stringify(this.probeTopic)}`] }, { timeoutMs: Infinity })
+      const stream = this.events
+        .subscribe$({ filters: [EXIT_FILTER, `topic==${JSON.stringify(this.probeTopic)}`] }, { timeoutMs: Infinity })
         .subscribe({
           next: (raw) => {
             if (raw.topic === this.probeTopic) {
@@ -191,8 +209,14 @@ export class EventHub {
             const env = decodeEnvelope(raw);
             if (!isEvent(env, "containerd.events.TaskExit")) return;
             const x = env.event;
-            const e: TaskExitEvent = { namespace: env.namespace, containerId: x.containerId, id: x.id, pid: x.pid,
-              exitStatus: x.exitStatus, exitedAt: x.exitedAt };
+            const e: TaskExitEvent = {
+              namespace: env.namespace,
+              containerId: x.containerId,
+              id: x.id,
+              pid: x.pid,
+              exitStatus: x.exitStatus,
+              exitedAt: x.exitedAt,
+            };
             const set = this.listeners.get(`${e.namespace}\0${e.containerId}\0${e.id}`);
             if (set) for (const s of [...set]) s.next(e);
           },
@@ -203,21 +227,36 @@ export class EventHub {
       const delayMs = this.options.probeDelayMs ?? 100;
       const publish$ = defer(() => {
         this.probesPublished++;
-        return this.events.publish$({ topic: this.probeTopic, event: { typeUrl: PROBE_TYPE_URL, value: Buffer.alloc(0) } },
-          { namespace: this.options.namespace });
+        return this.events.publish$(
+          { topic: this.probeTopic, event: { typeUrl: PROBE_TYPE_URL, value: Buffer.alloc(0) } },
+          { namespace: this.options.namespace },
+        );
       });
       if (!stream.closed) {
-        probing = publish$.pipe(
-          repeat({ delay: (n) => (scheduler ? timer(Math.min(1000, delayMs * 2 ** (n - 1)), scheduler)
-            : new Observable<void>((s) => this.after(Math.min(1000, delayMs * 2 ** (n - 1)), () => { s.next(); s.complete(); }))) }),
-        ).subscribe({
-          error: (err: unknown) => {
-            // UNAVAILABLE (the daemon went away) or CANCELLED: the stream fails too; reconnect.
-            if (isUnavailable(err) || isCanceled(err)) return subscriber.error(err);
-            // The daemon refuses the probe: fall back to Tasks.Wait once the stream stayed up a moment.
-            settle = this.after(delayMs, () => { if (!live) ready("rpc"); });
-          },
-        });
+        probing = publish$
+          .pipe(
+            repeat({
+              delay: (n) =>
+                scheduler
+                  ? timer(Math.min(1000, delayMs * 2 ** (n - 1)), scheduler)
+                  : new Observable<void>((s) =>
+                      this.after(Math.min(1000, delayMs * 2 ** (n - 1)), () => {
+                        s.next();
+                        s.complete();
+                      }),
+                    ),
+            }),
+          )
+          .subscribe({
+            error: (err: unknown) => {
+              // UNAVAILABLE (the daemon went away) or CANCELLED: the stream fails too; reconnect.
+              if (isUnavailable(err) || isCanceled(err)) return subscriber.error(err);
+              // The daemon refuses the probe: fall back to Tasks.Wait once the stream stayed up a moment.
+              settle = this.after(delayMs, () => {
+                if (!live) ready("rpc");
+              });
+            },
+          });
       }
       return () => {
         stream.unsubscribe();
@@ -226,8 +265,15 @@ export class EventHub {
         if (live && this.state.value?.epoch === epoch && !this.state.closed) this.state.next(undefined);
       };
     });
-    this.connection = stream$.pipe(retryWithBackoff({ maxDelayMs: 2000, ...this.options.backoff,
-      ...(this.options.scheduler ? { scheduler: this.options.scheduler } : {}) })).subscribe();
+    this.connection = stream$
+      .pipe(
+        retryWithBackoff({
+          maxDelayMs: 2000,
+          ...this.options.backoff,
+          ...(this.options.scheduler ? { scheduler: this.options.scheduler } : {}),
+        }),
+      )
+      .subscribe();
   }
 }
 

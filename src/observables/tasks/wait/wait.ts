@@ -1,4 +1,15 @@
-import { catchError, EMPTY, filter, map, merge, ReplaySubject, switchMap, take, throwError, type Observable } from "rxjs";
+import {
+  catchError,
+  EMPTY,
+  filter,
+  map,
+  merge,
+  ReplaySubject,
+  switchMap,
+  take,
+  throwError,
+  type Observable,
+} from "rxjs";
 import { ContainerdError, NotFoundError } from "../../../errors/containerd-error.js";
 import { isNotFound, isUnavailable } from "../../../errors/guards.js";
 import type { TasksApi } from "../../../services/tasks.js";
@@ -48,11 +59,14 @@ export class ExitWait {
   constructor(tasks: TasksApi, hub: EventHub, target: WaitTarget) {
     const { namespace, containerId, execId } = target;
     const what = execId ? `process "${execId}" of task "${containerId}"` : `task "${containerId}"`;
-    const explain = (e: unknown) => (isNotFound(e)
-      ? new NotFoundError(`${what} not found in namespace "${namespace}": it was deleted, or containerd removed it because ` +
-        `its shim was lost (e.g. killed while the daemon was down); there is no exit status to report (${e.rawMessage})`,
-      { cause: e, ...(e.method ? { method: e.method } : {}) })
-      : ContainerdError.from(e));
+    const explain = (e: unknown) =>
+      isNotFound(e)
+        ? new NotFoundError(
+            `${what} not found in namespace "${namespace}": it was deleted, or containerd removed it because ` +
+              `its shim was lost (e.g. killed while the daemon was down); there is no exit status to report (${e.rawMessage})`,
+            { cause: e, ...(e.method ? { method: e.method } : {}) },
+          )
+        : ContainerdError.from(e);
     const checked = (source: Observable<ExitStatus>) =>
       source.pipe(catchError((e: unknown) => (isUnavailable(e) ? EMPTY : throwError(() => explain(e)))));
     const fromEvent$ = hub.exits$(namespace, containerId, execId || containerId).pipe(
@@ -64,12 +78,15 @@ export class ExitWait {
       map((r): ExitStatus => ({ code: r.process?.exitStatus ?? 0, exitedAt: r.process?.exitedAt ?? new Date() })),
     );
     // Tasks.Wait may last for ever: no client default deadline.
-    const fromRpc$ = tasks.wait$({ containerId, execId }, { namespace, timeoutMs: Infinity }).pipe(
-      map((r): ExitStatus => ({ code: r.exitStatus, exitedAt: r.exitedAt ?? new Date() })),
-    );
+    const fromRpc$ = tasks
+      .wait$({ containerId, execId }, { namespace, timeoutMs: Infinity })
+      .pipe(map((r): ExitStatus => ({ code: r.exitStatus, exitedAt: r.exitedAt ?? new Date() })));
     const check = (mode: WaitMode) => checked(mode === "events" ? fromStatus$ : merge(fromRpc$, fromStatus$));
     const fromChecks$ = hub.ready$.pipe(switchMap((r) => check(r.mode)));
-    const fromStartFailure$ = this.startFailures.pipe(take(1), switchMap(() => checked(fromRpc$)));
+    const fromStartFailure$ = this.startFailures.pipe(
+      take(1),
+      switchMap(() => checked(fromRpc$)),
+    );
     this.exit$ = hot(merge(fromEvent$, fromChecks$, fromStartFailure$).pipe(take(1)));
   }
 
