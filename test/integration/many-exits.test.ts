@@ -60,14 +60,12 @@ test(`${AT_ONCE} tasks waited at once use one events stream (count the streams) 
         const task = await lastValueFrom(c.newTask$());
         const exit = settle(
           lastValueFrom(
-            task
-              .wait$()
-              .pipe(
-                timeout({
-                  first: 120_000,
-                  with: () => throwError(() => new Error(`no exit for at-once-${i} within 120 s`)),
-                }),
-              ),
+            task.wait$().pipe(
+              timeout({
+                first: 120_000,
+                with: () => throwError(() => new Error(`no exit for at-once-${i} within 120 s`)),
+              }),
+            ),
           ),
         );
         await lastValueFrom(task.start$());

@@ -1,16 +1,11 @@
 import { Observable, type Subscription, concatMap, defer, from, last, map, of, switchMap, throwError } from "rxjs";
-import {
-  DataLossError,
-  InvalidArgumentError,
-  ResourceExhaustedError,
-  UnknownError,
-} from "../../errors/containerd-error.js";
+import { DataLossError, InvalidArgumentError, UnknownError } from "../../errors/containerd-error.js";
 import { sha256Digest } from "../oci/digest.js";
-import { failWith$, mustParseUrl, readBody$ } from "./http.js";
+import { failWith$, mustParseUrl } from "./http.js";
 import { type Descriptor, MAX_MANIFEST_SIZE } from "../oci/media-types.js";
 import { type ImageReference, digestError } from "../oci/reference.js";
 import type { RegistryClient } from "./registry-client.js";
-import { digestOf, toReference } from "./resolve.js";
+import { digestOf, fetchManifest$, toReference } from "./resolve.js";
 
 /** The outcome of a blob or manifest push. */
 export interface PushResult {
@@ -331,30 +326,9 @@ export function tagManifest$(
   return defer(() => {
     const reference = toReference(ref);
     const target = toReference(`${reference.name}:${tag}`);
-    const req = {
-      domain: reference.domain,
-      repository: reference.path,
-      method: "GET",
-      path: `manifests/${descriptor.digest}`,
-      headers: { accept: descriptor.mediaType },
-    };
-    const err = digestError(descriptor.digest);
-    if (err) throw err;
-    if (descriptor.size > MAX_MANIFEST_SIZE)
-      throw new ResourceExhaustedError(`rejecting ${descriptor.size} byte manifest ${descriptor.digest}`);
-    const tooBig = (n: number) =>
-      new DataLossError(`size mismatch for ${descriptor.digest}: got more than ${descriptor.size} bytes (${n})`);
-    return client
-      .request$(req, (res, url) =>
-        res.ok ? readBody$(res, descriptor.size, tooBig) : failWith$<Buffer>({ method: "GET", url }, res),
-      )
-      .pipe(
-        switchMap((buf) => {
-          const got = digestOf(descriptor.digest, buf);
-          if (got !== descriptor.digest)
-            return throwError(() => new DataLossError(`digest mismatch: got ${got}, want ${descriptor.digest}`));
-          return pushManifest$(client, target, buf, descriptor.mediaType);
-        }),
-      );
+    // The same bounded, verified read as a pull's (size and digest checked), then the PUT by tag.
+    return fetchManifest$(client, reference, descriptor).pipe(
+      switchMap(({ bytes }) => pushManifest$(client, target, bytes, descriptor.mediaType)),
+    );
   });
 }
