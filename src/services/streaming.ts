@@ -12,7 +12,7 @@ import type { Rpc } from "./rpc.js";
  *
  * @example
  * ```ts
- * client.services.streaming.stream$(of({ typeUrl: "containerd.types.transfer.StreamInit", value })).subscribe(console.log);
+ * client.services.streaming.stream$(of({ typeUrl: "containerd.types.transfer.StreamInit", value: Buffer.alloc(0) })).subscribe(console.log);
  * ```
  */
 export function streamingApi(rpc: Rpc) {

@@ -14,7 +14,9 @@ import type { Rpc } from "./rpc.js";
  *
  * @example
  * ```ts
- * client.services.transfer.transfer$({ source, destination, options: { progressStream: streamId } }).subscribe();
+ * // source and destination are Any-packed containerd.types.transfer messages (OCIRegistry, ImageStore, …)
+ * declare const source: { typeUrl: string; value: Buffer }, destination: { typeUrl: string; value: Buffer };
+ * client.services.transfer.transfer$({ source, destination, options: { progressStream: "progress-1" } }).subscribe();
  * ```
  */
 export function transferApi(rpc: Rpc) {

@@ -348,6 +348,7 @@ export class Containerd implements AsyncDisposable {
    *
    * @example
    * ```ts
+   * const sub = client.run$("job-1", { image: "docker.io/library/busybox:latest", args: ["sleep", "60"] }).subscribe();
    * process.once("SIGINT", () => {
    *   sub.unsubscribe(); // starts run$'s clean-up
    *   client.close$({ timeoutMs: 5000 }).subscribe((r) => { if (!r.clean) console.error("left behind:", r.leftovers); });

@@ -55,7 +55,8 @@ interface DockerConfig {
  * @example
  * ```ts
  * const registry = new Registry({ auth: dockerConfigAuth() });
- * client.images.pull$("ghcr.io/me/app:1", { registry }).subscribe();
+ * const containerd = new Containerd();
+ * containerd.images.pull$("ghcr.io/me/app:1", { registry }).subscribe();
  * ```
  */
 export function dockerConfigAuth(

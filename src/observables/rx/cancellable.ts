@@ -26,7 +26,7 @@ export interface Cancel {
  *
  * @example
  * ```ts
- * cancellable(async (c) => lastValueFrom(services.tasks.get$({ containerId }, c.call(options))));
+ * cancellable(async (c) => lastValueFrom(client.services.tasks.get$({ containerId: "web" }, c.call({ timeoutMs: 5000 }))));
  * ```
  */
 export function cancellable<T>(body: (cancel: Cancel) => Promise<T>): Observable<T> {
