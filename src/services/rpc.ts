@@ -79,12 +79,7 @@ export class Rpc {
             message,
             ctl.metadata,
             ctl.options,
-            (err: ServiceError | null, res?: Res) => {
-              if (err) return ctl.fail(err);
-              ctl.finish();
-              subscriber.next(res as Res);
-              subscriber.complete();
-            },
+            singleResponse(ctl, subscriber),
           ),
         );
       });
@@ -124,12 +119,7 @@ export class Rpc {
           def.responseDeserialize,
           ctl.metadata,
           ctl.options,
-          (err: ServiceError | null, res?: Res) => {
-            if (err) return ctl.fail(err);
-            ctl.finish();
-            subscriber.next(res as Res);
-            subscriber.complete();
-          },
+          singleResponse(ctl, subscriber),
         );
         const input = pipeRequests(requests, codec, def.path, stream, ctl);
         const cancel = ctl.attach(stream);
@@ -192,6 +182,16 @@ function encode<Req>(codec: Codec<Req>, request: MessageInit<Req> | undefined, p
       cause: e,
     });
   }
+}
+
+/** The callback of a call with one response (unary, client stream): emit it and complete, or fail. */
+function singleResponse<Res>(ctl: CallControl<Res>, subscriber: Subscriber<Res>) {
+  return (err: ServiceError | null, res?: Res) => {
+    if (err) return ctl.fail(err);
+    ctl.finish();
+    subscriber.next(res as Res);
+    subscriber.complete();
+  };
 }
 
 function pipeResponses<Res>(stream: ClientReadableStream<Res>, ctl: CallControl<Res>, subscriber: Subscriber<Res>) {
