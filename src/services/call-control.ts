@@ -4,6 +4,7 @@ import { CanceledError, ContainerdError, InvalidArgumentError, UnavailableError 
 import type { CallDefaults, CallOptions } from "./call-options.js";
 import { withCallSite, type CallSite } from "./call-site.js";
 import { fromServiceError } from "./grpc-error.js";
+import { connectHint, explainChannelError, type ChannelInfo } from "./remote-error.js";
 
 /** Live counters of one channel's calls (diagnostics and leak tests). */
 export interface CallStats {
@@ -31,8 +32,14 @@ export class ChannelCalls {
   private readonly live = new Set<LiveCall>();
   private closed = false;
 
-  /** @param address the daemon address as the user gave it, named in connection errors. */
-  constructor(readonly address = "") {}
+  /**
+   * @param address the daemon address as the user gave it, named in connection errors.
+   * @param channel how the channel connects (TCP, TLS), to explain its failures.
+   */
+  constructor(
+    readonly address = "",
+    readonly channel?: ChannelInfo,
+  ) {}
 
   /** True once {@link ChannelCalls.closeAll} ran: no new call may be issued. */
   get isClosed(): boolean {
@@ -66,6 +73,7 @@ export class ChannelCalls {
 }
 
 const connectFailures = new WeakSet<object>();
+const misconfigured = new WeakSet<object>();
 
 /**
  * True for the UnavailableError of a call that found no connection to the daemon at all (the
@@ -74,6 +82,15 @@ const connectFailures = new WeakSet<object>();
  */
 export function isConnectFailure(e: unknown): boolean {
   return typeof e === "object" && e !== null && connectFailures.has(e);
+}
+
+/**
+ * True for the UnavailableError of a connection that retrying cannot fix: the TLS settings do not
+ * match the server's (untrusted certificate, wrong name, TLS to plain text or the reverse). A
+ * reconnecting stream gives up on it at once. @internal
+ */
+export function isMisconfiguredChannel(e: unknown): boolean {
+  return typeof e === "object" && e !== null && misconfigured.has(e);
 }
 
 /** The error of a call cancelled by `close()`, or made after it. */
@@ -211,17 +228,23 @@ export class CallControl<T> {
   /** The grpc-js status as a ContainerdError; a connection that never came up names the address. */
   private mapError(err: ServiceError): ContainerdError {
     const mapped = fromServiceError(err, this.path);
+    const remote = explainChannelError(err, mapped, this.calls.channel);
+    if (remote) return remote;
     if (err.code !== status.UNAVAILABLE) return mapped;
     const m = /No connection established\. Last error: (.*?)(?:\. Resolution note: ?(.*))?$/s.exec(err.details ?? "");
     if (!m) return mapped;
     const note = m[2]?.trim();
     const where = this.calls.address ? ` at ${JSON.stringify(this.calls.address)}` : "";
+    const explained = connectHint(m[1], this.calls.channel);
+    const hint =
+      explained?.hint ??
+      "is the daemon running, and is the address right? (set it with the address option or $CONTAINERD_ADDRESS)";
     const error = new UnavailableError(
-      `cannot connect to containerd${where}: ${m[1].replace(/^Error: /, "")}${note ? ` (${note})` : ""}; ` +
-        "is the daemon running, and is the address right? (set it with the address option or $CONTAINERD_ADDRESS)",
+      `cannot connect to containerd${where}: ${m[1].replace(/^Error: /, "")}${note ? ` (${note})` : ""}; ${hint}`,
       { method: this.path, cause: err, details: mapped.details, metadata: mapped.metadata },
     );
     connectFailures.add(error);
+    if (explained?.permanent) misconfigured.add(error);
     return error;
   }
 

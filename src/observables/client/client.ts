@@ -133,7 +133,13 @@ export class Containerd implements AsyncDisposable {
   private closing: Promise<CloseReport> | undefined;
 
   private get context(): DomainContext {
-    return { services: this.services, hub: this.hub, namespace: this.namespace, inflight: this.inflight };
+    return {
+      services: this.services,
+      hub: this.hub,
+      namespace: this.namespace,
+      inflight: this.inflight,
+      remote: this.transport.remote,
+    };
   }
 
   /**

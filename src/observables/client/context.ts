@@ -9,6 +9,8 @@ export interface DomainContext {
   readonly hub: EventHub;
   readonly namespace: string;
   readonly inflight: Inflight;
+  /** The daemon is on another machine: no FIFOs (see `ConnectOptions.remote`). */
+  readonly remote?: boolean;
 }
 
 /** Call options pinned to the object's namespace (a container belongs to one namespace). @internal */

@@ -2,7 +2,7 @@ import { defer, map, tap, type Observable } from "rxjs";
 import { InvalidArgumentError } from "../../errors/containerd-error.js";
 import { isUnavailable } from "../../errors/guards.js";
 import type { CallOptions } from "../../services/call-options.js";
-import { isConnectFailure } from "../../services/call-control.js";
+import { isConnectFailure, isMisconfiguredChannel } from "../../services/call-control.js";
 import type { EventsApi } from "../../services/events.js";
 import { retryWithBackoff, type BackoffConfig } from "../rx/backoff.js";
 import { decodeEnvelope, type Envelope } from "./event-types.js";
@@ -24,7 +24,9 @@ export interface EventsOptions extends CallOptions {
    * has never connected: once it has (an attempt reached the daemon), later outages are retried
    * as `reconnect` says. Default `Infinity`: a wrong address or a daemon that is not up yet is
    * retried in silence (watch `client.connectivity$`, which then never reaches `READY`). Ignored
-   * with `reconnect: false`, where the first failure errors. Must be an integer >= 1.
+   * with `reconnect: false`, where the first failure errors. Must be an integer >= 1. A TLS
+   * setting that does not match the server's (untrusted certificate, wrong name, TLS against
+   * plain text or the reverse) errors at once: retrying cannot fix it.
    *
    * @example
    * ```ts
@@ -76,7 +78,9 @@ export function events$(api: EventsApi, filters: readonly string[], options: Eve
       );
       if (reconnect === false) return stream$;
       const retryIf = (e: unknown): boolean =>
-        isUnavailable(e) && (connected || !isConnectFailure(e) || ++unreached < maxConnectAttempts);
+        isUnavailable(e) &&
+        !isMisconfiguredChannel(e) &&
+        (connected || !isConnectFailure(e) || ++unreached < maxConnectAttempts);
       return stream$.pipe(retryWithBackoff({ maxDelayMs: 2000, ...(reconnect === true ? {} : reconnect), retryIf }));
     }),
   );

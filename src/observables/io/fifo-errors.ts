@@ -1,7 +1,22 @@
 import { dirname } from "node:path";
 import { catchError, throwError, type Observable, type OperatorFunction } from "rxjs";
-import { ContainerdError, type ContainerdErrorClass } from "../../errors/containerd-error.js";
-import type { IOConfig } from "./types.js";
+import { ContainerdError, NotImplementedError, type ContainerdErrorClass } from "../../errors/containerd-error.js";
+import type { IOConfig, IOTarget } from "./types.js";
+
+/**
+ * The error of FIFO-backed IO (`Stdio.pipe`, `Stdio.streams`, `Stdio.terminal`) for a daemon on
+ * another machine: its shim opens FIFOs by path on its own host, so it could never see ours.
+ * @internal
+ */
+export function remoteFifoError(target: IOTarget, attach: boolean): NotImplementedError {
+  const what = target.execId ? `exec ${JSON.stringify(target.execId)}` : `task ${JSON.stringify(target.containerId)}`;
+  return new NotImplementedError(
+    `cannot ${attach ? "attach to" : "pipe"} the stdio of ${what}: the daemon is remote (a TCP address, or ` +
+      "the `remote` option), and FIFOs cannot cross machines. Remotely, use Stdio.null(), Stdio.logFile(path) or " +
+      "Stdio.binary(path) (paths on the daemon's host); control, events, wait$, images and content work as usual " +
+      "(see docs/remote.md)",
+  );
+}
 
 /**
  * Explains containerd's `failed to start io pipe copy: … no such file or directory` (Tasks.Create

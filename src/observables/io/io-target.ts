@@ -8,6 +8,7 @@ export function ioTarget(ctx: DomainContext, containerId: string, execId: string
     namespace: ctx.namespace,
     containerId,
     execId,
+    remote: ctx.remote ?? false,
     closeStdin: async () => {
       await lastValueFrom(ctx.services.tasks.closeIo$({ containerId, execId, stdin: true }, nsOptions(ctx)), {
         defaultValue: undefined,

@@ -8,6 +8,7 @@ import {
 } from "../../errors/containerd-error.js";
 import type { IOAttacher, IOConfig, IOCreator, IOTarget, ProcessIO } from "./types.js";
 import { defaultFifoDir, makeFifoDir, removeDir, removeFifos } from "./fifo.js";
+import { remoteFifoError } from "./fifo-errors.js";
 import { InputPipe, type StdinSource } from "./input-pipe.js";
 import { OutputPipe } from "./output-pipe.js";
 
@@ -134,6 +135,7 @@ export function pipeIO(spec: PipeSpec): IOCreator & IOAttacher {
   const wants = (s: unknown) => s !== undefined && s !== false;
   return {
     async create(target: IOTarget): Promise<ProcessIO> {
+      if (target.remote) throw remoteFifoError(target, false);
       const name = target.execId || target.containerId;
       // The 1.6 shim opens stdout and stderr as a pair: with one FIFO and one "" it fails
       // ('opening file ""'). So both exist whenever either is wanted; the unwanted one is drained.
@@ -149,6 +151,7 @@ export function pipeIO(spec: PipeSpec): IOCreator & IOAttacher {
       return wire(spec, target, { ...paths(dir), terminal: spec.terminal }, true, () => removeDir(dir));
     },
     async attach(target: IOTarget, existing: IOConfig): Promise<ProcessIO> {
+      if (target.remote) throw remoteFifoError(target, true);
       const all = [existing.stdin, existing.stdout, existing.stderr].filter((p) => p !== "");
       const bad = all.find((p) => /^[a-z]+:\/\//.test(p) && !p.startsWith("fifo://"));
       if (bad) throw new InvalidArgumentError(`cannot attach: the process's IO is not FIFOs (${bad})`);

@@ -80,6 +80,11 @@ export interface IOTarget {
   readonly execId: string;
   /** Closes the process's stdin on the shim side (Tasks.CloseIO). */
   readonly closeStdin: () => Promise<void>;
+  /**
+   * The daemon is on another machine (the client's `remote` option; true for TCP addresses):
+   * FIFOs made here cannot reach its shim, so the FIFO-backed creators reject (NotImplementedError).
+   */
+  readonly remote?: boolean;
 }
 
 /**
