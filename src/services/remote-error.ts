@@ -105,7 +105,9 @@ export function connectHint(lastError: string, channel: ChannelInfo | undefined)
   }
   if (!channel.tls) return undefined;
   if (/Hostname\/IP does not match|altnames|ERR_TLS_CERT_ALTNAME/i.test(lastError)) {
-    return permanent("TLS: the server's certificate is not issued to this name: set tls.servername to a name it carries");
+    return permanent(
+      "TLS: the server's certificate is not issued to this name: set tls.servername to a name it carries",
+    );
   }
   if (/certificate|self[- ]signed|issuer|CERT_/i.test(lastError)) {
     return permanent(

@@ -43,7 +43,11 @@ class IpTlsCredentials extends ChannelCredentials {
     return other === this;
   }
 
-  _createSecureConnector(_target: unknown, _options: ChannelOptions, callCredentials?: CallCredentials): SecureConnector {
+  _createSecureConnector(
+    _target: unknown,
+    _options: ChannelOptions,
+    callCredentials?: CallCredentials,
+  ): SecureConnector {
     const calls = callCredentials ?? CallCredentials.createEmpty();
     const { context, ip } = this;
     return {
