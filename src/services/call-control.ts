@@ -4,7 +4,7 @@ import { CanceledError, ContainerdError, InvalidArgumentError, UnavailableError 
 import type { CallDefaults, CallOptions } from "./call-options.js";
 import { withCallSite, type CallSite } from "./call-site.js";
 import { fromServiceError } from "./grpc-error.js";
-import { connectHint, explainChannelError, type ChannelInfo } from "./remote-error.js";
+import { connectHint, explainChannelError, readableConnectError, type ChannelInfo } from "./remote-error.js";
 
 /** Live counters of one channel's calls (diagnostics and leak tests). */
 export interface CallStats {
@@ -240,7 +240,7 @@ export class CallControl<T> {
       explained?.hint ??
       "is the daemon running, and is the address right? (set it with the address option or $CONTAINERD_ADDRESS)";
     const error = new UnavailableError(
-      `cannot connect to containerd${where}: ${m[1].replace(/^Error: /, "")}${note ? ` (${note})` : ""}; ${hint}`,
+      `cannot connect to containerd${where}: ${readableConnectError(m[1])}${note ? ` (${note})` : ""}; ${hint}`,
       { method: this.path, cause: err, details: mapped.details, metadata: mapped.metadata },
     );
     connectFailures.add(error);

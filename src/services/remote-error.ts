@@ -127,3 +127,14 @@ export function connectHint(lastError: string, channel: ChannelInfo | undefined)
   }
   return undefined;
 }
+
+/**
+ * grpc-js's last connection error, readable: OpenSSL's `<hex>:error:<hex>:SSL routines:<fn>:<reason>:<file>:<line>:`
+ * becomes `<reason>` (e.g. `wrong version number`); a leading `Error: ` is dropped.
+ * @internal
+ */
+export function readableConnectError(lastError: string): string {
+  const text = lastError.replace(/^Error: /, "");
+  const ssl = /^[0-9A-Fa-f]+:error:[0-9A-Fa-f]+:SSL routines:[^:]*:([^:]+):/.exec(text);
+  return ssl ? `TLS error: ${ssl[1]}` : text;
+}

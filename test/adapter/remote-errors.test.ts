@@ -52,7 +52,7 @@ before(async () => {
 });
 
 after(async () => {
-  await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+  server.forceShutdown();
   await new Promise<void>((resolve) => http.close(() => resolve()));
   rmSync(dir, { recursive: true, force: true });
 });
@@ -89,6 +89,14 @@ test("a proxy's HTTP 502: UnavailableError saying it could not reach containerd;
   const bad = await settle(lastValueFrom(c.services.transfer.transfer$({})));
   c.close();
   assert.ok(isInternal(bad.error), String(bad.error));
+});
+
+test("TLS to a plain-text port: UnavailableError saying it does not answer TLS, at once", async () => {
+  const c = new Containerd({ address: tcp, tls: true });
+  const r = await settle(lastValueFrom(c.version$()));
+  c.close();
+  assert.ok(isUnavailable(r.error), String(r.error));
+  assert.match((r.error as Error).message, /: TLS error: wrong version number; the server does not answer TLS there/);
 });
 
 test("tls.servername must be a host name; tls needs a TCP address (InvalidArgumentError, synchronously)", () => {
