@@ -4,7 +4,27 @@ import { CallCredentials, ChannelCredentials, credentials, type ChannelOptions }
 import { InvalidArgumentError } from "../errors/containerd-error.js";
 import type { DaemonAddress } from "./address.js";
 
-/** TLS for TCP addresses; omit `cert`/`key` for server-only TLS, give both for mTLS. */
+/**
+ * TLS for TCP addresses; omit `cert`/`key` for server-only TLS, give both for mTLS. containerd
+ * serves its API on its unix socket only: a TCP address is a TLS proxy in front of it (see
+ * docs/remote.md). What goes wrong is typed: a refused client certificate is
+ * UnauthenticatedError, an untrusted server certificate or a TLS/plain-text mismatch
+ * UnavailableError, containerd's own (CRI-only) TCP port NotImplementedError.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from "node:fs";
+ * const remote = new Containerd({
+ *   address: "10.0.0.5:8443",
+ *   tls: {
+ *     ca: readFileSync("ca.pem"),
+ *     cert: readFileSync("client.pem"),
+ *     key: readFileSync("client-key.pem"),
+ *     servername: "containerd.example.internal",
+ *   },
+ * });
+ * ```
+ */
 export interface TlsOptions {
   /** CA certificate(s) (PEM) that issued the server's certificate. Default: the system roots. */
   readonly ca?: Buffer;
