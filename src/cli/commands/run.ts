@@ -144,14 +144,13 @@ function runForeground(
   return new Promise<number>((resolve, reject) => {
     let code: number | undefined;
     let task: Promise<Task> | undefined;
-    let sub: Subscription | undefined;
     let finished = false;
     const restoreMode = o.tty && o.interactive ? rawMode() : () => undefined;
     let stopResize = (): void => undefined;
     const stopSignals = forwardSignals((signal) => {
       if (!task) {
         // not started yet: unsubscribing rolls back (what was created is removed)
-        sub?.unsubscribe();
+        sub.unsubscribe();
         void finish();
         return;
       }
@@ -172,7 +171,7 @@ function runForeground(
         );
       resolve(code ?? 130);
     };
-    sub = run$.subscribe({
+    const sub: Subscription = run$.subscribe({
       next: (e) => {
         if (e.type === "started") {
           task = loadTask(client, id);
