@@ -22,7 +22,8 @@ export interface CliRun {
   /** Everything written so far. */
   stdout(): string;
   stderr(): string;
-  readonly done: Promise<CliResult>;
+  /** Resolves when it exits; fails (after a SIGKILL) if it has not within `timeoutMs` (default 20 s). */
+  result(timeoutMs?: number): Promise<CliResult>;
 }
 
 /** Starts `rxctr args…` (stdin: `input` then EOF, or nothing). */
@@ -40,7 +41,21 @@ export function startCli(args: readonly string[], options: { input?: string; env
   const done = new Promise<CliResult>((resolve) =>
     child.on("close", (code, signal) => resolve({ code, signal, stdout: out, stderr: err })),
   );
-  return { child, stdout: () => out, stderr: () => err, done };
+  const result = async (timeoutMs = 20_000): Promise<CliResult> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        reject(new Error(`rxctr ${args.join(" ")} did not exit within ${timeoutMs} ms; stderr: ${err}`));
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([done, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  return { child, stdout: () => out, stderr: () => err, result };
 }
 
 /** Runs `rxctr args…` to completion (bounded: 20 s, then SIGKILL and a failure). */
@@ -48,20 +63,7 @@ export async function cli(
   args: readonly string[],
   options: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
 ): Promise<CliResult> {
-  const run = startCli(args, options);
-  const timeoutMs = options.timeoutMs ?? 20_000;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      run.child.kill("SIGKILL");
-      reject(new Error(`rxctr ${args.join(" ")} did not exit within ${timeoutMs} ms; stderr: ${run.stderr()}`));
-    }, timeoutMs);
-  });
-  try {
-    return await Promise.race([run.done, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return startCli(args, options).result(options.timeoutMs);
 }
 
 /** A tmux server of its own with one window running `bash --norc` (80×24 unless told). */
