@@ -92,8 +92,9 @@ test("images pull: bars per layer and overall on a TTY, plain lines in a pipe", 
     assert.match(missing.stderr, /^rxctr: pull \S+\/library\/nope:1: .*not found/i);
   } finally {
     for (const n of [`${ns}-bars`, `${ns}-plain`]) {
-      await cli(["-n", n, "images", "rm", "--sync", ref]);
-      await cli(["namespaces", "rm", n]);
+      const c = client.withNamespace(n);
+      await lastValueFrom(c.images.delete$(ref, { sync: true })).catch(() => undefined);
+      await lastValueFrom(c.namespaces.delete$(n));
     }
   }
 });
