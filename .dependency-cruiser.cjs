@@ -27,6 +27,20 @@ module.exports = {
       from: { path: "^src/(observables|errors)/" },
       to: { path: "node_modules/@grpc/" },
     },
+    {
+      name: "cli-uses-the-public-api-only",
+      severity: "error",
+      comment: "rxctr (src/cli) is a user of the package: it imports the public barrels, nothing internal",
+      from: { path: "^src/cli/" },
+      to: { path: "^(src/|generated/)", pathNot: "^src/(cli/|index\\.ts$|registry\\.ts$|oci\\.ts$|tar\\.ts$)" },
+    },
+    {
+      name: "cli-is-a-leaf",
+      severity: "error",
+      comment: "the library never depends on its CLI",
+      from: { path: "^(src/|generated/)", pathNot: "^src/cli/" },
+      to: { path: "^src/cli/" },
+    },
     { name: "no-circular", severity: "error", from: {}, to: { circular: true } },
   ],
   options: {

@@ -2,7 +2,7 @@
 // (../../../src/*.ts) resolve and go-to-definition lands in real code. generated/ (ts-proto output)
 // is not shipped as .ts: its .d.ts keep no declaration maps and no sourceMappingURL lines naming them.
 // (JavaScript source maps are off in tsconfig.esm/cjs.json: tsc's ES2022 output reads like the source.)
-import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const root = new URL("../dist/", import.meta.url).pathname;
@@ -23,3 +23,8 @@ for (const format of ["esm", "cjs"]) {
   }
 }
 console.log(`prune-dist: removed ${removed} declaration maps of generated/`);
+
+// The rxctr bin (package.json "bin", ESM only: tsconfig.cjs.json leaves src/cli out) keeps its
+// shebang from the source; make it executable for `npm link` and direct runs from dist/.
+chmodSync(join(root, "esm", "src", "cli", "main.js"), 0o755);
+console.log("prune-dist: dist/esm/src/cli/main.js is executable");
