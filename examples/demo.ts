@@ -74,6 +74,8 @@ async function main(): Promise<void> {
 
 function describe(e: RunEvent): string {
   switch (e.type) {
+    case "pull":
+      return `pull ${e.image}: ${e.progress.type}`;
     case "created":
       return `created ${e.containerId}`;
     case "started":

@@ -17,6 +17,7 @@ export type { CreateNamespaceOptions, Namespace } from "./observables/client/nam
 export { checkIdentifier, MAX_IDENTIFIER_LENGTH } from "./observables/client/identifiers.js";
 export { checkLabels, MAX_LABEL_SIZE } from "./observables/client/labels.js";
 export type { RunOptions } from "./observables/client/client.js";
+export type { PullPolicy, RunPullOptions } from "./observables/containers/pull-policy.js";
 
 // Containers, tasks, processes
 export { Containers } from "./observables/containers/containers.js";
@@ -48,6 +49,18 @@ export type { Signal } from "./observables/tasks/signals.js";
 export { lifecycle$ } from "./observables/containers/run.js";
 export type { RunEvent } from "./observables/containers/run.js";
 export { withCleanup } from "./observables/rx/cleanup.js";
+
+// Operators for container pipelines (docs/operators.md)
+export type { ExitSource } from "./observables/operators/exit-of.js";
+export { exitCode } from "./observables/operators/exit-code.js";
+export { throwOnNonZeroExit } from "./observables/operators/throw-on-non-zero-exit.js";
+export { restartOnExit } from "./observables/operators/restart-on-exit.js";
+export type { RestartOnExitOptions } from "./observables/operators/restart-on-exit.js";
+export { DEFAULT_KILL_GRACE_MS, killAfter } from "./observables/operators/kill-after.js";
+export type { KillAfterOptions } from "./observables/operators/kill-after.js";
+export { lines } from "./observables/operators/lines.js";
+export type { LineChunk, LinesOptions } from "./observables/operators/lines.js";
+export { mapJobs } from "./observables/operators/map-jobs.js";
 export { hot } from "./observables/rx/hot.js";
 
 // Leases, content, snapshots, images
@@ -124,6 +137,8 @@ export {
   classForStatus,
 } from "./errors/containerd-error.js";
 export type { ContainerdErrorClass, ContainerdErrorInit, ErrorDetail } from "./errors/containerd-error.js";
+export { ExitCodeError } from "./errors/exit-code-error.js";
+export type { ExitCodeErrorInit, ExitCodeErrorStatus } from "./errors/exit-code-error.js";
 export {
   isAborted,
   isAlreadyExists,
@@ -132,6 +147,7 @@ export {
   isConflict,
   isDataLoss,
   isDeadlineExceeded,
+  isExitCodeError,
   isFailedPrecondition,
   isInternal,
   isInvalidArgument,

@@ -26,6 +26,8 @@ export enum Code {
 /**
  * containerd's error classes (`github.com/containerd/errdefs` in containerd 2.x). `conflict` and
  * `not-modified` travel as FAILED_PRECONDITION and are told apart by the message suffix.
+ * `exit-code` is this library's own: a process exited non-zero (`ExitCodeError`, made by
+ * `throwOnNonZeroExit()`, never by the daemon).
  */
 export type ErrorKind =
   | "invalid-argument"
@@ -45,4 +47,5 @@ export type ErrorKind =
   | "internal"
   | "data-loss"
   | "unauthenticated"
-  | "unknown";
+  | "unknown"
+  | "exit-code";

@@ -20,6 +20,7 @@ import {
   type UnavailableError,
   type UnknownError,
 } from "./containerd-error.js";
+import type { ExitCodeError } from "./exit-code-error.js";
 
 type Guard<T> = (e: unknown) => e is T;
 
@@ -77,3 +78,13 @@ export const isDataLoss: Guard<DataLossError> = guard("data-loss");
 export const isUnauthenticated: Guard<UnauthenticatedError> = guard("unauthenticated");
 /** True if `e` is an {@link UnknownError}. */
 export const isUnknown: Guard<UnknownError> = guard("unknown");
+/**
+ * True if `e` is an {@link ExitCodeError} (a non-zero exit turned into an error by
+ * `throwOnNonZeroExit()`), from any copy of this package.
+ *
+ * @example
+ * ```ts
+ * task.wait$().pipe(throwOnNonZeroExit()).subscribe({ error: (e: unknown) => isExitCodeError(e) && console.log(e.exitCode) });
+ * ```
+ */
+export const isExitCodeError: Guard<ExitCodeError> = guard("exit-code");

@@ -19,13 +19,22 @@ import { checkIdentifier } from "./identifiers.js";
 import { Namespaces } from "./namespaces.js";
 import type { NewTaskOptions } from "../tasks/new-task.js";
 import { lifecycle$, type RunEvent } from "../containers/run.js";
+import { withImage$, type PullPolicy, type RunPullOptions } from "../containers/pull-policy.js";
 import { Leases } from "../content/leases.js";
 import { ContentStore } from "../content/content.js";
 import { Snapshotter } from "../content/snapshotter.js";
 import { Images } from "../images/images.js";
 
-/** Options of `run$`: the container's, plus the task's IO and runtime options. */
-export interface RunOptions extends CreateContainerOptions, Pick<NewTaskOptions, "io" | "runtimeOptions"> {}
+/** Options of `run$`: the container's, plus the task's IO and runtime options, and the pull policy. */
+export interface RunOptions extends CreateContainerOptions, Pick<NewTaskOptions, "io" | "runtimeOptions"> {
+  /**
+   * When to pull `image` from its registry, as `docker run --pull` (see {@link PullPolicy}).
+   * Default `"never"`: only local, unpacked images run (what `run$` has always done).
+   */
+  readonly pull?: PullPolicy;
+  /** Registry options of that pull: `auth`, `registry`, `plainHttp`, `concurrency`, `timeoutMs`… */
+  readonly pullOptions?: RunPullOptions;
+}
 
 /** What clients made by `withNamespace` share with their parent. @internal */
 interface Shared {
@@ -198,22 +207,41 @@ export class Containerd implements AsyncDisposable {
    * removal runs in the background, and `close$()` / `await client[Symbol.asyncDispose]()` waits
    * for it (`close()` cuts it short). Cold: nothing happens until subscribed.
    *
+   * With `pull: "missing"` or `"always"` the image is pulled (and unpacked) first, and its
+   * progress arrives as `pull` events before `created`; unsubscribing during the pull rolls the
+   * pull back (its partial downloads are kept for a later pull, see `images.pull$`). A pulled
+   * image stays after the run, as with `docker run`. With the default `pull: "never"`, an absent
+   * image is a NotFoundError naming it. Compose it with the operators (`exitCode()`,
+   * `throwOnNonZeroExit()`, `lines()`, `killAfter()`, `restartOnExit()`, `mapJobs()`): see
+   * docs/operators.md.
+   *
    * @example
    * ```ts
    * client.run$("job-1", { image: "docker.io/library/busybox:latest", args: ["sh", "-c", "exit 3"] })
    *   .pipe(filter((e) => e.type === "exited"))
    *   .subscribe((e) => console.log(e.status.code)); // 3
+   * client.run$("job-2", { image: "localhost:5000/library/busybox:latest", pull: "missing", args: ["true"] })
+   *   .subscribe((e) => { if (e.type === "pull" && e.progress.type === "downloading") console.log(e.progress.bytes); });
    * ```
    */
   run$(id: string, options: RunOptions = {}): Observable<RunEvent> {
     const ctx = this.context;
-    const { io, runtimeOptions, ...create } = options;
+    const { io, runtimeOptions, pull = "never", pullOptions, ...create } = options;
     const what = `run$ teardown of container ${JSON.stringify(id)} (namespace ${JSON.stringify(this.namespace)})`;
-    return lifecycle$(
-      this.containers.create$(id, create),
-      { ...(io ? { io } : {}), ...(runtimeOptions ? { runtimeOptions } : {}) },
-      () => forceRemove$(ctx, id),
-      (done) => this.inflight.cleanup(what, done),
+    const run = (image: string | undefined) =>
+      lifecycle$(
+        this.containers.create$(id, image === undefined ? create : { ...create, image }),
+        { ...(io ? { io } : {}), ...(runtimeOptions ? { runtimeOptions } : {}) },
+        () => forceRemove$(ctx, id),
+        (done) => this.inflight.cleanup(what, done),
+      );
+    if (create.image === undefined) return run(undefined);
+    return withImage$(
+      this.images,
+      id,
+      pull,
+      { image: create.image, snapshotter: create.snapshotter, platform: create.platform, pullOptions },
+      run,
     );
   }
 

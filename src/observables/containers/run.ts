@@ -19,11 +19,21 @@ import type { Container } from "./container.js";
 import type { ExitStatus } from "../tasks/exit-status.js";
 import type { NewTaskOptions } from "../tasks/new-task.js";
 import type { Task } from "../tasks/task.js";
+import type { ImageProgress } from "../images/image.js";
 
-/** Lifecycle notifications of `run$`. */
+/**
+ * Lifecycle notifications of `run$`, in this order: `pull` (only with a pull policy that
+ * pulls), `created`, `started`, `output` (piped IO only), `exited`.
+ */
 export type RunEvent =
+  /** With `pull: "missing"` (when the image is absent or not unpacked) or `"always"`: the image's progress. */
+  | { readonly type: "pull"; readonly containerId: string; readonly image: string; readonly progress: ImageProgress }
   | { readonly type: "created"; readonly containerId: string }
-  | { readonly type: "started"; readonly containerId: string; readonly pid: number }
+  /**
+   * The task runs. `task` is the container's {@link Task} (what `killAfter` signals); it is a
+   * non-enumerable property, so JSON, logs and deep-equality see `{ type, containerId, pid }`.
+   */
+  | { readonly type: "started"; readonly containerId: string; readonly pid: number; readonly task: Task }
   /** With piped IO (`io: Stdio.pipe()` / `Stdio.terminal()`): a chunk of output, in order per stream. */
   | {
       readonly type: "output";
@@ -65,7 +75,7 @@ export function lifecycle$(
             task = t;
             const exit$ = t.wait$();
             return concat(
-              t.start$().pipe(map((pid): RunEvent => ({ type: "started", containerId: container.id, pid }))),
+              t.start$().pipe(map((pid): RunEvent => startedEvent(container.id, pid, t))),
               output$(t, container.id), // read from here on: the FIFOs hold what was written since Start
               exit$.pipe(map((status): RunEvent => ({ type: "exited", containerId: container.id, status }))),
             );
@@ -91,6 +101,13 @@ export function lifecycle$(
       ),
     track,
   );
+}
+
+/** The `started` event, its `task` non-enumerable (events stay plain data for JSON and equality). @internal */
+export function startedEvent(containerId: string, pid: number, task: Task): RunEvent {
+  const e = { type: "started" as const, containerId, pid };
+  Object.defineProperty(e, "task", { value: task, enumerable: false });
+  return e as typeof e & { readonly task: Task };
 }
 
 /** A task's piped output as `output` events (none for IO that is not FIFOs). */
