@@ -124,6 +124,8 @@ export {
   classForStatus,
 } from "./errors/containerd-error.js";
 export type { ContainerdErrorClass, ContainerdErrorInit, ErrorDetail } from "./errors/containerd-error.js";
+export { TaskGoneError } from "./errors/task-gone.js";
+export type { TaskGoneReason } from "./errors/task-gone.js";
 export {
   isAborted,
   isAlreadyExists,
