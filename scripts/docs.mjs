@@ -33,7 +33,7 @@ const args = [
   ...process.argv.slice(2),
 ];
 const run = spawnSync(process.execPath, args, { cwd: root, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
-const output = `${run.stdout}${run.stderr}`.replace(/\x1b\[[0-9;]*m/g, "");
+const output = `${run.stdout}${run.stderr}`.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g"), "");
 const lines = output.split("\n").filter((l) => l.trim() !== "");
 const generatedRef =
   /^\[warning\] \S+, defined in \S*\/generated\/\S+, is referenced by .* but not included in the documentation$/;
