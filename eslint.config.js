@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["generated/**", "dist/**", "build/**", "node_modules/**", ".dbg/**"] },
+  { ignores: ["generated/**", "dist/**", "build/**", "api-docs/**", "node_modules/**", ".dbg/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

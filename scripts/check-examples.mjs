@@ -171,12 +171,15 @@ for (const file of markdown) {
 
 // ---- what the package and rxjs export --------------------------------------------------------
 
-const ENTRIES = [
-  ["rxcontainerd", "dist/esm/src/index.d.ts"],
-  ["rxcontainerd/registry", "dist/esm/src/registry.d.ts"],
-  ["rxcontainerd/oci", "dist/esm/src/oci.d.ts"],
-  ["rxcontainerd/tar", "dist/esm/src/tar.d.ts"],
-];
+// Every subpath of package.json "exports" (root first), with its ESM declaration file: a new
+// subpath is picked up as soon as it is exported.
+const pkgJson = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+const ENTRIES = Object.entries(pkgJson.exports)
+  .filter(([, e]) => typeof e === "object" && typeof e.import?.types === "string")
+  .map(([sub, e]) => [
+    sub === "." ? pkgJson.name : `${pkgJson.name}/${sub.replace(/^\.\//, "")}`,
+    e.import.types.replace(/^\.\//, ""),
+  ]);
 for (const [, dts] of ENTRIES) {
   if (!existsSync(join(root, dts))) {
     console.error(`check-examples: ${dts} is missing; run \`npm run build\` first`);

@@ -139,6 +139,8 @@ export {
 export type { ContainerdErrorClass, ContainerdErrorInit, ErrorDetail } from "./errors/containerd-error.js";
 export { ExitCodeError } from "./errors/exit-code-error.js";
 export type { ExitCodeErrorInit, ExitCodeErrorStatus } from "./errors/exit-code-error.js";
+export { TaskGoneError } from "./errors/task-gone.js";
+export type { TaskGoneReason } from "./errors/task-gone.js";
 export {
   isAborted,
   isAlreadyExists,

@@ -5,6 +5,7 @@ import type { CallDefaults, CallOptions } from "./call-options.js";
 import { withCallSite, type CallSite } from "./call-site.js";
 import { fromServiceError } from "./grpc-error.js";
 import { connectHint, explainChannelError, readableConnectError, type ChannelInfo } from "./remote-error.js";
+import { availabilityOf, explainUnimplemented } from "./unimplemented.js";
 
 /** Live counters of one channel's calls (diagnostics and leak tests). */
 export interface CallStats {
@@ -31,6 +32,8 @@ export class ChannelCalls {
   readonly stats: CallStats = { active: 0, started: 0 };
   private readonly live = new Set<LiveCall>();
   private closed = false;
+  /** The daemon's version, asked once per channel (set by Rpc); explains UNIMPLEMENTED answers. */
+  daemonVersion: (() => Promise<string | undefined>) | undefined;
 
   /**
    * @param address the daemon address as the user gave it, named in connection errors.
@@ -117,6 +120,8 @@ export class CallControl<T> {
   private counted = false;
   private startedTick = false;
   private cancelledByUs = false;
+  /** The call failed: its error may be reported a moment later (explained), so no 'end' may complete it. */
+  failed = false;
   private readonly onAbort = (): void => this.abort();
   private readonly stats: CallStats;
 
@@ -204,12 +209,22 @@ export class CallControl<T> {
   /** Reports a failure to the subscriber, unless it is the CANCELLED we caused. */
   fail(err: ServiceError | ContainerdError): void {
     this.finish();
+    this.failed = true;
     if (ContainerdError.is(err)) {
       this.subscriber.error(withCallSite(err, this.path, this.site));
       return;
     }
     if (this.cancelledByUs && err.code === status.CANCELLED) return;
-    this.subscriber.error(withCallSite(this.mapError(err), this.path, this.site));
+    const mapped = this.mapError(err);
+    const version = this.calls.daemonVersion;
+    if (mapped.kind === "not-implemented" && version && availabilityOf(this.path)) {
+      // Say which containerd has it, from the daemon's own version (asked once per channel).
+      void explainUnimplemented(mapped, this.path, version).then((e) =>
+        this.subscriber.error(withCallSite(e, this.path, this.site)),
+      );
+      return;
+    }
+    this.subscriber.error(withCallSite(mapped, this.path, this.site));
   }
 
   /**

@@ -37,5 +37,5 @@ export function containersApi(rpc: Rpc) {
   };
 }
 
-/** The methods of {@link containersApi}. */
+/** The methods of `containersApi`. */
 export type ContainersApi = ReturnType<typeof containersApi>;

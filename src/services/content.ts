@@ -47,5 +47,5 @@ export function contentApi(rpc: Rpc) {
   };
 }
 
-/** The methods of {@link contentApi}. */
+/** The methods of `contentApi`. */
 export type ContentApi = ReturnType<typeof contentApi>;

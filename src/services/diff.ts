@@ -27,5 +27,5 @@ export function diffApi(rpc: Rpc) {
   };
 }
 
-/** The methods of {@link diffApi}. */
+/** The methods of `diffApi`. */
 export type DiffApi = ReturnType<typeof diffApi>;

@@ -29,5 +29,5 @@ export function eventsApi(rpc: Rpc) {
   };
 }
 
-/** The methods of {@link eventsApi}. */
+/** The methods of `eventsApi`. */
 export type EventsApi = ReturnType<typeof eventsApi>;

@@ -24,5 +24,5 @@ export function healthApi(rpc: Rpc) {
   };
 }
 
-/** The methods of {@link healthApi}. */
+/** The methods of `healthApi`. */
 export type HealthApi = ReturnType<typeof healthApi>;

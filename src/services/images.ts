@@ -35,5 +35,5 @@ export function imagesApi(rpc: Rpc) {
   };
 }
 
-/** The methods of {@link imagesApi}. */
+/** The methods of `imagesApi`. */
 export type ImagesApi = ReturnType<typeof imagesApi>;

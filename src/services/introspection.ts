@@ -29,5 +29,5 @@ export function introspectionApi(rpc: Rpc) {
   };
 }
 
-/** The methods of {@link introspectionApi}. */
+/** The methods of `introspectionApi`. */
 export type IntrospectionApi = ReturnType<typeof introspectionApi>;

@@ -38,5 +38,5 @@ export function leasesApi(rpc: Rpc) {
   };
 }
 
-/** The methods of {@link leasesApi}. */
+/** The methods of `leasesApi`. */
 export type LeasesApi = ReturnType<typeof leasesApi>;

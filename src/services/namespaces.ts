@@ -35,5 +35,5 @@ export function namespacesApi(rpc: Rpc) {
   };
 }
 
-/** The methods of {@link namespacesApi}. */
+/** The methods of `namespacesApi`. */
 export type NamespacesApi = ReturnType<typeof namespacesApi>;

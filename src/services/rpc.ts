@@ -5,6 +5,7 @@ import { CallControl, ChannelCalls, type CallStats } from "./call-control.js";
 import type { CallDefaults, CallOptions } from "./call-options.js";
 import { captureCallSite, type CallSite } from "./call-site.js";
 import type { Codec, MessageInit } from "./message.js";
+import { daemonVersionProbe } from "./unimplemented.js";
 
 /** A ts-proto grpc-js method definition (the generated `XxxService.method` objects). */
 export interface MethodDef<Req, Res, ReqStream extends boolean, ResStream extends boolean> {
@@ -41,7 +42,9 @@ export class Rpc {
     readonly client: Client,
     readonly defaults: CallDefaults,
     readonly calls: ChannelCalls = new ChannelCalls(),
-  ) {}
+  ) {
+    calls.daemonVersion ??= daemonVersionProbe(client);
+  }
 
   /** Live call counters of the channel (shared by every `withDefaults` copy). */
   get stats(): CallStats {
@@ -198,6 +201,7 @@ function pipeResponses<Res>(stream: ClientReadableStream<Res>, ctl: CallControl<
   stream.on("data", (res: Res) => subscriber.next(res));
   stream.on("error", (err: ServiceError) => ctl.fail(err));
   stream.on("end", () => {
+    if (ctl.failed) return;
     ctl.finish();
     subscriber.complete();
   });

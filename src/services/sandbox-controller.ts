@@ -48,5 +48,5 @@ export function sandboxControllerApi(rpc: Rpc) {
   };
 }
 
-/** The methods of {@link sandboxControllerApi}. */
+/** The methods of `sandboxControllerApi`. */
 export type SandboxControllerApi = ReturnType<typeof sandboxControllerApi>;

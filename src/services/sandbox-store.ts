@@ -36,5 +36,5 @@ export function sandboxStoreApi(rpc: Rpc) {
   };
 }
 
-/** The methods of {@link sandboxStoreApi}. */
+/** The methods of `sandboxStoreApi`. */
 export type SandboxStoreApi = ReturnType<typeof sandboxStoreApi>;

@@ -50,5 +50,5 @@ export function snapshotsApi(rpc: Rpc) {
   };
 }
 
-/** The methods of {@link snapshotsApi}. */
+/** The methods of `snapshotsApi`. */
 export type SnapshotsApi = ReturnType<typeof snapshotsApi>;

@@ -23,5 +23,5 @@ export function streamingApi(rpc: Rpc) {
   };
 }
 
-/** The methods of {@link streamingApi}. */
+/** The methods of `streamingApi`. */
 export type StreamingApi = ReturnType<typeof streamingApi>;

@@ -71,5 +71,5 @@ export function tasksApi(rpc: Rpc) {
   };
 }
 
-/** The methods of {@link tasksApi}. */
+/** The methods of `tasksApi`. */
 export type TasksApi = ReturnType<typeof tasksApi>;

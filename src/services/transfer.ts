@@ -28,5 +28,5 @@ export function transferApi(rpc: Rpc) {
   };
 }
 
-/** The methods of {@link transferApi}. */
+/** The methods of `transferApi`. */
 export type TransferApi = ReturnType<typeof transferApi>;

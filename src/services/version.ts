@@ -21,5 +21,5 @@ export function versionApi(rpc: Rpc) {
   };
 }
 
-/** The methods of {@link versionApi}. */
+/** The methods of `versionApi`. */
 export type VersionApi = ReturnType<typeof versionApi>;

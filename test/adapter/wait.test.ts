@@ -215,7 +215,7 @@ test("a process already stopped is answered by the status check; a deleted one i
   const gone = processOn(client, "gone", 5, hub).task;
   await assert.rejects(
     bounded(gone.wait$(), "gone"),
-    /NotFoundError: \[NotFound\] task "gone" not found in namespace "ns1": it was deleted, or containerd removed it/,
+    /TaskGoneError: \[NotFound\] task "gone" not found in namespace "ns1": it was deleted, or containerd removed it/,
   );
   hub.close();
   client.close();

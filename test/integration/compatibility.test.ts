@@ -2,7 +2,7 @@
 // daemon itself (docs/compatibility.md). Runs on whichever line the lab runs (scripts/lab up --containerd).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { lastValueFrom, timeout, type Observable } from "rxjs";
+import { lastValueFrom, NEVER, timeout, type Observable } from "rxjs";
 import { isInvalidArgument, isNotImplemented, type Containerd } from "../../src/index.js";
 import { atLeast, daemonVersion, type DaemonVersion } from "../support/daemon-version.js";
 import { labClient } from "../support/lab.js";
@@ -55,8 +55,17 @@ test("Transfer, Streaming and Sandbox (controller and store): served from 1.7, N
       assert.ok(isNotImplemented(r.error), `${name} on ${v.version}: ${String(r.error)}`);
       assert.match(String(r.error), /unknown service/);
     }
+    // The error says which version has it, and which version the daemon is (asked from the daemon).
+    const has = (e: unknown, text: string) => assert.ok(String(e).includes(text), `${String(e)} says ${text}`);
+    has(transfer.error, `Transfer needs containerd >= 1.7; this daemon is ${v.version} (unknown service`);
+    has(store.error, `Sandbox store needs containerd >= 1.7; this daemon is ${v.version}`);
     const controller = await call(s.sandboxController.status$({ sandboxId: "none" }));
     assert.ok(isNotImplemented(controller.error), String(controller.error));
+    assert.match(String(controller.error), /Sandbox controller needs containerd >= 1\.7/);
+    // A bidirectional stream too: an error, not a silent completion.
+    const streaming = await call(s.streaming.stream$(NEVER));
+    assert.ok(isNotImplemented(streaming.error), `streaming on ${v.version}: ${String(streaming.error)}`);
+    assert.match(String(streaming.error), /Streaming needs containerd >= 1\.7; this daemon is /);
   }
 });
 
@@ -69,6 +78,10 @@ test("Introspection.PluginInfo: served from 2.0, NotImplementedError before", as
   } else {
     assert.ok(isNotImplemented(r.error), String(r.error));
     assert.match(String(r.error), /unknown method PluginInfo/);
+    assert.ok(
+      String(r.error).includes(`Introspection.PluginInfo needs containerd >= 2.0; this daemon is ${v.version} (`),
+      String(r.error),
+    );
   }
 });
 
@@ -91,5 +104,8 @@ test("gRPC Health.List: served by 2.x, NotImplementedError before; Check served 
   assert.equal(check.status, 1, "SERVING");
   const list = await call(client.services.health.list$({}));
   if (atLeast(v, 2, 0)) assert.ok(list.value && Object.keys(list.value.statuses).length > 0, String(list.error));
-  else assert.ok(isNotImplemented(list.error), String(list.error));
+  else {
+    assert.ok(isNotImplemented(list.error), String(list.error));
+    assert.ok(String(list.error).includes(`; this daemon is ${v.version} (`), String(list.error));
+  }
 });

@@ -7,6 +7,7 @@ import {
   isUnavailable,
   retryWithBackoff,
   Stdio,
+  TaskGoneError,
   type ConnectivityState,
   type Containerd,
   type Container,
@@ -71,6 +72,15 @@ test("kill -9 containerd while 20 tasks are waited; restart: every wait$ emits i
   got.forEach((g, i) =>
     assert.ok(expected[i]?.includes(g), `task ${i}: ${String(g)}, expected one of ${JSON.stringify(expected[i])}`),
   );
+  // A reaped task's wait$ says so: a TaskGoneError (a NotFoundError) with the reason and the daemon's version.
+  for (const r of results.filter((x) => isNotFound(x.error))) {
+    assert.ok(r.error instanceof TaskGoneError, String(r.error));
+    assert.equal(r.error.reason, "reaped-after-restart", r.error.message);
+    assert.match(
+      r.error.message,
+      /is gone .*containerd >= 1\.7 reaps, when it restarts, tasks that exited while it was down.*this daemon is .*its exit status is lost/,
+    );
+  }
   assert.deepEqual(
     got.slice(10),
     specs.slice(10).map((s) => s.code),
@@ -105,7 +115,14 @@ test("shim killed while the daemon is down: wait$ errors with NotFoundError afte
   startDaemon();
   const r = await exit;
   assert.ok(isNotFound(r.error), `expected NotFoundError, got ${r.value ? JSON.stringify(r.value) : String(r.error)}`);
-  assert.match(String(r.error), /task "lost" not found in namespace .*its shim was lost/, "the error explains itself");
+  assert.ok(r.error instanceof TaskGoneError, String(r.error));
+  if (atLeast(await daemonVersion(client), 1, 7)) {
+    assert.equal(r.error.reason, "reaped-after-restart");
+    assert.match(String(r.error), /task "lost" is gone .*or whose shim was lost/, "the error explains itself");
+  } else {
+    assert.equal(r.error.reason, "shim-lost-after-restart");
+    assert.match(String(r.error), /task "lost" not found .*after the daemon restarted: its shim was lost/);
+  }
   await lastValueFrom(c.delete$());
 });
 

@@ -43,7 +43,7 @@ export interface CreateContainerOptions {
   readonly extensions?: Readonly<Record<string, AnyValue>>;
   /**
    * Platform to pick from a multi-platform image: an object (with `variant`, e.g. `v7` for
-   * `arm`) or `os/arch[/variant]`. Chosen as pull and unpack choose ({@link selectManifest},
+   * `arm`) or `os/arch[/variant]`. Chosen as pull and unpack choose (`selectManifest` from `rxcontainerd/oci`,
    * containerd's `platforms.Only`), so it finds the manifest `pull$({ platform, unpack: true })`
    * unpacked. Default: the host's platform ({@link DEFAULT_PLATFORM}). InvalidArgumentError for a
    * malformed string.

@@ -73,7 +73,7 @@ async function readJson<T>(services: Services, desc: OciDescriptor, options?: Ca
 
 /**
  * Images.Get, then the manifest (choosing `platform`, default the host's, from an index with
- * {@link selectManifest}: the same choice as pull's) and the config from the content store.
+ * `selectManifest` from `rxcontainerd/oci`: the same choice as pull's) and the config from the content store.
  * NotFoundError for a missing image or platform.
  */
 export async function resolveImage(

@@ -24,7 +24,7 @@ export type ImageProgress = ImageProgressOf<Image>;
 
 /** Options of {@link Image.unpack$}. */
 export interface UnpackOptions extends CallOptions {
-  /** Platform to pick from a multi-platform image ({@link selectManifest}). Default: the host's ({@link DEFAULT_PLATFORM}). */
+  /** Platform to pick from a multi-platform image (`selectManifest` from `rxcontainerd/oci`). Default: the host's ({@link DEFAULT_PLATFORM}). */
   readonly platform?: Platform;
 }
 

@@ -23,7 +23,7 @@ import { unpackImage } from "./unpack.js";
 export interface PullOptions extends RemoteOptions {
   /**
    * The platform to pull from an index (`os/arch[/variant]` or an object), chosen with
-   * containerd's `platforms.Only` rules ({@link selectManifest}); unpack takes the same manifest.
+   * containerd's `platforms.Only` rules (`selectManifest` from `rxcontainerd/oci`); unpack takes the same manifest.
    * Default: the host's platform ({@link DEFAULT_PLATFORM}).
    */
   readonly platform?: Platform | string;

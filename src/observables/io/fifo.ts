@@ -76,13 +76,12 @@ export async function removeStaleFifos(paths: readonly string[]): Promise<void> 
 /**
  * Opens a FIFO without blocking and without a thread-pool thread per open FIFO: the returned fd is
  * non-blocking and is handed to a libuv pipe handle (net.Socket), which polls it with epoll.
- * `read`: O_RDONLY (no writer is needed to open). `write`: O_RDWR, because a non-blocking
- * write-only open fails with ENXIO until a reader exists, and the shim may not have opened it yet.
- * `keepalive`: O_WRONLY on a FIFO we already read, so our reader sees no EOF before the shim's
- * writer arrives.
+ * `read`: O_RDONLY (no writer is needed to open). `write`: O_WRONLY, which fails with ENXIO while
+ * no reader has the FIFO open or is opening it (the caller retries: see InputPipe). `keepalive`:
+ * O_WRONLY on a FIFO we already read, so our reader sees no EOF before the shim's writer arrives.
  */
 export async function openFifo(path: string, mode: "read" | "write" | "keepalive"): Promise<number> {
-  const flags = mode === "read" ? constants.O_RDONLY : mode === "write" ? constants.O_RDWR : constants.O_WRONLY;
+  const flags = mode === "read" ? constants.O_RDONLY : constants.O_WRONLY;
   return openFd(path, flags | constants.O_NONBLOCK);
 }
 

@@ -1,5 +1,5 @@
 import { Socket } from "node:net";
-import { Readable } from "node:stream";
+import { PassThrough, Readable } from "node:stream";
 import { isObservable, type Observable, type Subscription } from "rxjs";
 import { UnknownError, type ContainerdError } from "../../errors/containerd-error.js";
 import { closeQuietly, openFifo } from "./fifo.js";
@@ -18,11 +18,19 @@ import { closeQuietly, openFifo } from "./fifo.js";
 export type StdinSource = Observable<string | Uint8Array> | Readable;
 
 /**
- * The write side of a stdin FIFO. Ending it (the source completes, or the user ends the
- * Writable) flushes what was written and then closes stdin on the shim side (Tasks.CloseIO), once
- * the process is connected, so a reader like `cat` sees EOF. Until the shim has opened the FIFO
- * (an exec's at Tasks.Start), an extra read-only fd anchors it: a FIFO that every fd has closed
- * loses its buffered bytes.
+ * The write side of a stdin FIFO. What is written (by the user, or fed from the source) is held
+ * in this process until the shim's reader is on the FIFO; only then is the FIFO opened for
+ * writing, and only after that is it closed and the shim told (Tasks.CloseIO), so a reader like
+ * `cat` sees EOF once everything is delivered.
+ *
+ * Why it waits: the shim (runc-v2, every line) opens its reader with containerd/fifo's OpenFifo, a
+ * blocking open(O_RDONLY) run in a goroutine that may still be pending when Tasks.Create (an
+ * exec's Tasks.Start) has returned, and even after CloseIO has closed the shim's own writer. Such
+ * an open returns only when a writer opens the FIFO: had we opened, written, closed and sent
+ * CloseIO before it, nobody would ever open a writer again and the process would never see EOF
+ * (seen on 2.1.9: `cat` hung). A FIFO no fd holds open also drops what it buffered. So the client
+ * opens its writer only when a non-blocking write-only open succeeds, that is once a reader (the
+ * shim's, pending or done) is there; a pending open is then released by our open.
  *
  * Errors: with no source (`stdin: true`) the Writable is the user's, and its 'error' events
  * (EPIPE once the process closed its stdin) reach the user's listeners as for any Node stream.
@@ -30,27 +38,21 @@ export type StdinSource = Observable<string | Uint8Array> | Readable;
  * and a source that errors closes stdin; both are handed to `report`. @internal
  */
 export class InputPipe {
+  /** What the user (or the feeding) writes to; piped into the FIFO once the shim's reader is there. */
+  readonly writable: PassThrough = new PassThrough();
   private source: Subscription | undefined;
   private readable: Readable | undefined;
-  private readonly closed: Promise<void>;
+  private fifo: Socket | undefined;
+  private closing = false;
+  private wake: () => void = () => undefined;
 
   private constructor(
-    readonly writable: Socket,
-    private anchor: number | undefined,
-    private readonly whenConnected: Promise<void>,
+    private readonly path: string,
     private readonly closeStdin: () => Promise<void>,
     private readonly report: (e: ContainerdError) => void,
-  ) {
-    void whenConnected.then(() => this.dropAnchor());
-    this.closed = new Promise((resolve) => writable.once("close", () => resolve()));
-    // 'finish': everything written reached the FIFO. Our fd is then closed, and the shim is told.
-    writable.once("finish", () => {
-      writable.destroy();
-      void this.whenConnected.then(() => this.closeStdin()).catch(() => undefined);
-    });
-  }
+  ) {}
 
-  /** Opens `path` for writing (O_RDWR, so the open never waits for the shim) and starts feeding `source`, if any. */
+  /** Prepares the pipe and starts feeding `source`, if any; the FIFO is opened once `whenConnected` and a reader are there. */
   static async open(
     path: string,
     source: StdinSource | undefined,
@@ -58,20 +60,54 @@ export class InputPipe {
     closeStdin: () => Promise<void>,
     report: (e: ContainerdError) => void = () => undefined,
   ): Promise<InputPipe> {
-    const fd = await openFifo(path, "write");
-    const anchor = await openFifo(path, "read").catch(async (e: unknown) => {
-      await closeQuietly(fd);
-      throw e;
-    });
-    const pipe = new InputPipe(
-      new Socket({ fd, readable: false, writable: true }),
-      anchor,
-      whenConnected,
-      closeStdin,
-      report,
-    );
+    const pipe = new InputPipe(path, closeStdin, report);
     if (source) pipe.feed(source);
+    void whenConnected.then(() => pipe.handOver());
     return pipe;
+  }
+
+  /** Waits for the shim's reader, opens the FIFO for writing and pipes what was written into it. */
+  private async handOver(): Promise<void> {
+    const fd = await this.openWhenRead();
+    if (fd === undefined) return;
+    const fifo = new Socket({ fd, readable: false, writable: true });
+    this.fifo = fifo;
+    // EPIPE and the like: the user's Writable fails as a Node stream does (a fed source is released).
+    fifo.on("error", (e: Error) => this.writable.destroy(e));
+    // 'finish': everything written reached the FIFO. Our fd is then closed, and the shim is told.
+    fifo.once("finish", () => {
+      fifo.destroy();
+      void this.closeStdin().catch(() => undefined);
+    });
+    this.writable.pipe(fifo);
+  }
+
+  /**
+   * A non-blocking O_WRONLY open fails with ENXIO while no reader has the FIFO open (or is opening
+   * it): retry, backing off to 20 ms, until one is there or the IO is closed (then undefined).
+   */
+  private async openWhenRead(): Promise<number | undefined> {
+    for (let delay = 1; !this.closing; delay = Math.min(delay * 2, 20)) {
+      try {
+        const fd = await openFifo(this.path, "write");
+        if (!this.closing) return fd;
+        await closeQuietly(fd);
+        return undefined;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "ENXIO") {
+          this.report(new UnknownError(`cannot open the process's stdin: ${describe(e)}`, { cause: e }));
+          return undefined;
+        }
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    return undefined;
   }
 
   private feed(source: StdinSource): void {
@@ -81,7 +117,7 @@ export class InputPipe {
       this.release();
     });
     if (isObservable(source)) {
-      // An Observable cannot be paused: chunks queue in the socket while the FIFO is full.
+      // An Observable cannot be paused: chunks queue here while the FIFO is full.
       this.source = source.subscribe({
         next: (chunk) => {
           if (!out.destroyed) out.write(chunk);
@@ -115,18 +151,18 @@ export class InputPipe {
     else if (!r.destroyed) r.destroy();
   }
 
-  private dropAnchor(): void {
-    const fd = this.anchor;
-    this.anchor = undefined;
-    void closeQuietly(fd);
-  }
-
-  /** Stops feeding and closes the fds now. */
+  /** Stops feeding and waiting for a reader, and closes the fd now. */
   async close(): Promise<void> {
-    this.dropAnchor();
+    this.closing = true;
+    this.wake();
     this.release();
     this.writable.destroy();
-    await this.closed;
+    const fifo = this.fifo;
+    if (fifo && !fifo.closed) {
+      const closed = new Promise<void>((resolve) => fifo.once("close", () => resolve()));
+      fifo.destroy();
+      await closed;
+    }
   }
 }
 

@@ -137,12 +137,17 @@ export class ProcessImpl implements Process {
   }
 
   wait$(): Observable<ExitStatus> {
-    this.exitWait ??= new ExitWait(this.ctx.services.tasks, this.ctx.hub, {
-      namespace: this.ctx.namespace,
-      containerId: this.containerId,
-      execId: this.execId,
-      pid: () => this.currentPid,
-    });
+    this.exitWait ??= new ExitWait(
+      this.ctx.services.tasks,
+      this.ctx.hub,
+      {
+        namespace: this.ctx.namespace,
+        containerId: this.containerId,
+        execId: this.execId,
+        pid: () => this.currentPid,
+      },
+      this.ctx.services.version.version$({}, nsOptions(this.ctx)).pipe(map((v) => v.version)),
+    );
     return this.exitWait.exit$;
   }
 

@@ -37,7 +37,7 @@ export interface ImportOptions extends LongCallOptions {
   /**
    * Platform to import: index entries that cannot run on it are skipped, as containerd's
    * `platforms.Only` decides ({@link platformMatches}: `arm/v7` keeps v6 and v5 too, `amd64` keeps
-   * `386`); unpack then takes the best of them ({@link selectManifest}). Default: the host's.
+   * `386`); unpack then takes the best of them (`selectManifest` from `rxcontainerd/oci`). Default: the host's.
    */
   readonly platform?: Platform;
   /** Import every platform of an index. Default false. */

@@ -1,6 +1,9 @@
 import {
   catchError,
+  concatMap,
+  defaultIfEmpty,
   EMPTY,
+  of,
   filter,
   map,
   merge,
@@ -10,7 +13,8 @@ import {
   throwError,
   type Observable,
 } from "rxjs";
-import { ContainerdError, NotFoundError } from "../../../errors/containerd-error.js";
+import { ContainerdError } from "../../../errors/containerd-error.js";
+import { TaskGoneError } from "../../../errors/task-gone.js";
 import { isNotFound, isUnavailable } from "../../../errors/guards.js";
 import type { TasksApi } from "../../../services/tasks.js";
 import type { EventHub, WaitMode } from "./exit-hub.js";
@@ -56,19 +60,57 @@ export class ExitWait {
   readonly exit$: Observable<ExitStatus>;
   private readonly startFailures = new ReplaySubject<void>(1);
 
-  constructor(tasks: TasksApi, hub: EventHub, target: WaitTarget) {
+  /**
+   * @param daemonVersion$ the daemon's version (Version), asked only to explain a process that is
+   *   gone after a reconnect: containerd >= 1.7 reaps, at restart, tasks that exited while it was down.
+   */
+  constructor(tasks: TasksApi, hub: EventHub, target: WaitTarget, daemonVersion$: Observable<string> = EMPTY) {
     const { namespace, containerId, execId } = target;
     const what = execId ? `process "${execId}" of task "${containerId}"` : `task "${containerId}"`;
-    const explain = (e: unknown) =>
-      isNotFound(e)
-        ? new NotFoundError(
-            `${what} not found in namespace "${namespace}": it was deleted, or containerd removed it because ` +
-              `its shim was lost (e.g. killed while the daemon was down); there is no exit status to report (${e.rawMessage})`,
-            { cause: e, ...(e.method ? { method: e.method } : {}) },
-          )
-        : ContainerdError.from(e);
-    const checked = (source: Observable<ExitStatus>) =>
-      source.pipe(catchError((e: unknown) => (isUnavailable(e) ? EMPTY : throwError(() => explain(e)))));
+    const gone = (e: ContainerdError, afterRestart: boolean): Observable<never> => {
+      const init = { cause: e, ...(e.method ? { method: e.method } : {}) };
+      if (!afterRestart)
+        return throwError(
+          () =>
+            new TaskGoneError(
+              `${what} not found in namespace "${namespace}": it was deleted, or containerd removed it because ` +
+                `its shim was lost; there is no exit status to report (${e.rawMessage})`,
+              "deleted",
+              init,
+            ),
+        );
+      return daemonVersion$.pipe(
+        take(1),
+        catchError(() => of(undefined)),
+        defaultIfEmpty(undefined),
+        concatMap((version: string | undefined) => {
+          const m = /(\d+)\.(\d+)/.exec(version ?? "");
+          const reaps = m !== null && (Number(m[1]) > 1 || Number(m[2]) >= 7);
+          const daemon = version ? `this daemon is ${version}` : "the daemon did not say its version";
+          return throwError(() =>
+            reaps
+              ? new TaskGoneError(
+                  `${what} is gone (namespace "${namespace}"): containerd >= 1.7 reaps, when it restarts, tasks ` +
+                    `that exited while it was down (or whose shim was lost), and ${daemon}; its exit status is lost (${e.rawMessage})`,
+                  "reaped-after-restart",
+                  { ...init, daemonVersion: version },
+                )
+              : new TaskGoneError(
+                  `${what} not found in namespace "${namespace}" after the daemon restarted: its shim was lost ` +
+                    `while the daemon was down (${daemon}; 1.6 keeps tasks that merely exited); there is no exit status to report (${e.rawMessage})`,
+                  "shim-lost-after-restart",
+                  { ...init, ...(version ? { daemonVersion: version } : {}) },
+                ),
+          );
+        }),
+      );
+    };
+    const checked = (source: Observable<ExitStatus>, afterRestart = false) =>
+      source.pipe(
+        catchError((e: unknown) =>
+          isUnavailable(e) ? EMPTY : isNotFound(e) ? gone(e, afterRestart) : throwError(() => ContainerdError.from(e)),
+        ),
+      );
     const fromEvent$ = hub.exits$(namespace, containerId, execId || containerId).pipe(
       filter((e) => target.pid() === 0 || e.pid === target.pid()),
       map((e): ExitStatus => ({ code: e.exitStatus, exitedAt: e.exitedAt ?? new Date() })),
@@ -81,8 +123,10 @@ export class ExitWait {
     const fromRpc$ = tasks
       .wait$({ containerId, execId }, { namespace, timeoutMs: Infinity })
       .pipe(map((r): ExitStatus => ({ code: r.exitStatus, exitedAt: r.exitedAt ?? new Date() })));
-    const check = (mode: WaitMode) => checked(mode === "events" ? fromStatus$ : merge(fromRpc$, fromStatus$));
-    const fromChecks$ = hub.ready$.pipe(switchMap((r) => check(r.mode)));
+    // A check after the first one follows a reconnect: the daemon may have restarted meanwhile.
+    const check = (mode: WaitMode, afterRestart: boolean) =>
+      checked(mode === "events" ? fromStatus$ : merge(fromRpc$, fromStatus$), afterRestart);
+    const fromChecks$ = hub.ready$.pipe(switchMap((r, i) => check(r.mode, i > 0)));
     const fromStartFailure$ = this.startFailures.pipe(
       take(1),
       switchMap(() => checked(fromRpc$)),
