@@ -2,7 +2,7 @@
 // @example tag in the TSDoc of src/**/*.ts, and each ```ts fence in README.md and docs/*.md.
 //
 // Each sample becomes one ES module under build/examples/ that imports from the BUILT package
-// (`rxcontainerd`, `rxcontainerd/registry`, `rxcontainerd/oci`, `rxcontainerd/tar`, resolved
+// (`rxcontainerd`, `rxcontainerd/registry`, `rxcontainerd/oci`, `rxcontainerd/tar`, `rxcontainerd/nest`, resolved
 // through package.json "exports", so run `npm run build` first) and then runs tsc over them all.
 // What a sample uses but does not declare is supplied the way a reader would fill it in:
 //   - a name the package exports (root first, then the subpaths) or rxjs exports is imported;
@@ -176,6 +176,7 @@ const ENTRIES = [
   ["rxcontainerd/registry", "dist/esm/src/registry.d.ts"],
   ["rxcontainerd/oci", "dist/esm/src/oci.d.ts"],
   ["rxcontainerd/tar", "dist/esm/src/tar.d.ts"],
+  ["rxcontainerd/nest", "dist/esm/src/nest.d.ts"],
 ];
 for (const [, dts] of ENTRIES) {
   if (!existsSync(join(root, dts))) {
@@ -195,6 +196,7 @@ const baseOptions = {
   allowImportingTsExtensions: false,
   noUnusedLocals: false,
   isolatedModules: true,
+  experimentalDecorators: true, // Nest samples (docs/nest.md) use its decorators, as Nest apps do
 };
 /** name -> module it is imported from (first entry wins), and whether it is only a type */
 const exported = new Map();
