@@ -108,14 +108,24 @@ class JobsController {
   }
 }
 
+const SECOND_NAMESPACE = "SECOND_NAMESPACE";
+
 async function startApp(): Promise<{ app: INestApplication; url: string }> {
+  /** What a config module would provide; forRootAsync's factory gets it through `inject`. */
+  @Module({
+    providers: [{ provide: SECOND_NAMESPACE, useValue: second.client.namespace }],
+    exports: [SECOND_NAMESPACE],
+  })
+  class LabConfig {}
   @Module({
     imports: [
       TerminusModule,
       ContainerdModule.forRoot({ address: labAddress(), namespace: lab.client.namespace, isGlobal: true }),
       ContainerdModule.forRootAsync({
         name: "second",
-        useFactory: async () => ({ address: labAddress(), namespace: second.client.namespace }),
+        imports: [LabConfig],
+        inject: [SECOND_NAMESPACE],
+        useFactory: async (namespace: string) => ({ address: labAddress(), namespace }),
       }),
     ],
     controllers: [JobsController],
