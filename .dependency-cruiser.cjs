@@ -41,6 +41,14 @@ module.exports = {
       from: { path: "^(src/|generated/)", pathNot: "^src/cli/" },
       to: { path: "^src/cli/" },
     },
+    {
+      name: "nest-stays-in-rxcontainerd-nest",
+      severity: "error",
+      comment:
+        "importing rxcontainerd (or another subpath) must never load Nest: only src/nest.ts and src/nest/ touch it",
+      from: { path: "^src/", pathNot: "^src/(nest\\.ts|nest/)" },
+      to: { path: ["node_modules/(@nestjs|reflect-metadata)/", "^src/(nest\\.ts|nest/)"] },
+    },
     { name: "no-circular", severity: "error", from: {}, to: { circular: true } },
   ],
   options: {

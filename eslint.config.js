@@ -51,4 +51,12 @@ export default tseslint.config(
       globals: { process: "readonly", console: "readonly", URL: "readonly", module: "writable", require: "readonly" },
     },
   },
+  {
+    // The dashboard's page script runs in the browser.
+    files: ["examples/dashboard/public/**/*.js"],
+    languageOptions: {
+      sourceType: "module",
+      globals: { document: "readonly", EventSource: "readonly", fetch: "readonly", console: "readonly" },
+    },
+  },
 );

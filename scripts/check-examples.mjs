@@ -1,8 +1,9 @@
 // Type-checks every code sample users read: each ```ts fence (and each inline `code`) under an
 // @example tag in the TSDoc of src/**/*.ts, and each ```ts fence in README.md and docs/*.md.
 //
-// Each sample becomes one ES module under build/examples/ that imports from the BUILT package
-// (`rxcontainerd`, `rxcontainerd/registry`, `rxcontainerd/oci`, `rxcontainerd/tar`, resolved
+// Each sample becomes one ES module under build/doc-samples/ (not build/examples/: tsc puts the
+// compiled examples/ there, which the dashboard's test runs) that imports from the BUILT package
+// (`rxcontainerd`, `rxcontainerd/registry`, `rxcontainerd/oci`, `rxcontainerd/tar`, `rxcontainerd/nest`, resolved
 // through package.json "exports", so run `npm run build` first) and then runs tsc over them all.
 // What a sample uses but does not declare is supplied the way a reader would fill it in:
 //   - a name the package exports (root first, then the subpaths) or rxjs exports is imported;
@@ -21,7 +22,7 @@ import { join, relative } from "node:path";
 import ts from "typescript";
 
 const root = new URL("..", import.meta.url).pathname;
-const outDir = join(root, "build", "examples");
+const outDir = join(root, "build", "doc-samples");
 const list = process.argv.includes("--list");
 
 // Ambient variables samples may use without declaring them. Keep this honest and small: each is
@@ -198,6 +199,7 @@ const baseOptions = {
   allowImportingTsExtensions: false,
   noUnusedLocals: false,
   isolatedModules: true,
+  experimentalDecorators: true, // Nest samples (docs/nest.md) use its decorators, as Nest apps do
 };
 /** name -> module it is imported from (first entry wins), and whether it is only a type */
 const exported = new Map();
