@@ -371,7 +371,9 @@ export class FakeDaemon {
     const task = this.taskOf(namespace, id);
     const p = this.processOf(namespace, id, execId);
     if (p.status === St.Running || p.status === St.Paused) {
-      throw new FailedPreconditionError(`cannot delete running ${execId ? "process" : "task"} ${execId || id}`);
+      // What containerd 1.6 to 2.1 answer (the shim's error, code Unknown); the client's own delete$
+      // checks the status first and refuses with FailedPreconditionError.
+      throw new UnknownError(`failed to delete ${execId ? "process" : "task"}: cannot delete a running process`);
     }
     for (const t of p.timers.splice(0)) t.unsubscribe();
     if (execId) task.execs.delete(execId);
