@@ -2,7 +2,7 @@
 // @example tag in the TSDoc of src/**/*.ts, and each ```ts fence in README.md and docs/*.md.
 //
 // Each sample becomes one ES module under build/examples/ that imports from the BUILT package
-// (`rxcontainerd`, `rxcontainerd/registry`, `rxcontainerd/oci`, `rxcontainerd/tar`, resolved
+// (`rxcontainerd`, `rxcontainerd/registry`, `rxcontainerd/oci`, `rxcontainerd/tar`, `rxcontainerd/testing`, resolved
 // through package.json "exports", so run `npm run build` first) and then runs tsc over them all.
 // What a sample uses but does not declare is supplied the way a reader would fill it in:
 //   - a name the package exports (root first, then the subpaths) or rxjs exports is imported;
@@ -176,6 +176,7 @@ const ENTRIES = [
   ["rxcontainerd/registry", "dist/esm/src/registry.d.ts"],
   ["rxcontainerd/oci", "dist/esm/src/oci.d.ts"],
   ["rxcontainerd/tar", "dist/esm/src/tar.d.ts"],
+  ["rxcontainerd/testing", "dist/esm/src/testing.d.ts"],
 ];
 for (const [, dts] of ENTRIES) {
   if (!existsSync(join(root, dts))) {

@@ -15,3 +15,5 @@ export type {
 export { runMarbles } from "./observables/testing/run-marbles.js";
 export type { RunMarblesOptions } from "./observables/testing/run-marbles.js";
 export { FAKE_VERSION } from "./services/fake/services.js";
+export { recordSubscriptions } from "./observables/testing/subscriptions.js";
+export type { RecordedSubscriptions, SubscriptionFrames } from "./observables/testing/subscriptions.js";
