@@ -23,10 +23,10 @@ import {
 import { TestScheduler } from "rxjs/testing";
 import { Test } from "@nestjs/testing";
 import { Containerd } from "../../src/index.js";
-import { createFakeContainerd, recordSubscriptions, runMarbles } from "../../src/testing.js";
+import { createFakeContainerd, fakeStdio, recordSubscriptions, runMarbles } from "../../src/testing.js";
 
 const BUSYBOX = "docker.io/library/busybox:latest";
-const newScheduler = () => new TestScheduler((actual, expected) => assert.deepEqual(actual, expected));
+const newScheduler = () => new TestScheduler((actual, expected) => assert.deepStrictEqual(actual, expected));
 
 /** Exit code of each run, re-running after a failure with a doubling delay (10, 20, … ms). */
 function runUntilSuccess(client: Containerd, id: string, scheduler: SchedulerLike, maxRuns = 5) {
@@ -175,4 +175,36 @@ test("guide: a Nest service tested without a daemon", async () => {
     expectObservable(service.generate("report-1")).toBe("25ms (x|)", { x: 0 });
   });
   await moduleRef.close();
+});
+
+test("guide: scripted output through fakeStdio", async () => {
+  const scheduler = newScheduler();
+  await runMarbles(scheduler, ({ expectObservable }) => {
+    const client = createFakeContainerd({
+      scheduler,
+      tasks: {
+        web: {
+          exitAt: 9,
+          output: [
+            { at: 2, stdout: "listening\n" },
+            { at: 5, stderr: "slow request\n" },
+          ],
+        },
+      },
+    });
+    const output$ = client.run$("web", { image: BUSYBOX, io: fakeStdio(client) }).pipe(
+      filter((e) => e.type === "output"),
+      map((e) => (e.type === "output" ? `${e.stream}: ${e.data.toString().trim()}` : "")),
+    );
+    expectObservable(output$).toBe("2ms a 2ms b 3ms |", { a: "stdout: listening", b: "stderr: slow request" });
+  });
+});
+
+test("guide (TSDoc of runMarbles/createFakeContainerd): run$ events of a job exiting at 10", async () => {
+  const scheduler = newScheduler();
+  await runMarbles(scheduler, ({ expectObservable }) => {
+    const client = createFakeContainerd({ scheduler, tasks: { job: { exitCode: 3, exitAt: 10 } } });
+    const types$ = client.run$("job", { image: BUSYBOX }).pipe(map((e) => e.type));
+    expectObservable(types$).toBe("(ab) 6ms (c|)", { a: "created", b: "started", c: "exited" });
+  });
 });

@@ -75,6 +75,8 @@ const matcher: FilterMatcher = (filters) => {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { TestScheduler } from "rxjs/testing";
  * const scheduler = new TestScheduler((actual, expected) => assert.deepStrictEqual(actual, expected));
  * await runMarbles(scheduler, ({ expectObservable }) => {
  *   const client = createFakeContainerd({ scheduler, tasks: { job: { exitCode: 3, exitAt: 10 } } });
@@ -126,6 +128,8 @@ let ioSets = 0;
  *
  * @example
  * ```ts
+ * import { TestScheduler } from "rxjs/testing";
+ * const scheduler = new TestScheduler(() => undefined);
  * const client = createFakeContainerd({ scheduler, tasks: { job: { output: [{ at: 2, stdout: "hi\n" }], exitAt: 5 } } });
  * client.run$("job", { image: "docker.io/library/busybox:latest", io: fakeStdio(client) }).subscribe();
  * ```

@@ -51,11 +51,13 @@ const flushFrames = VirtualTimeScheduler.prototype.flush;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { TestScheduler } from "rxjs/testing";
  * const scheduler = new TestScheduler((actual, expected) => assert.deepStrictEqual(actual, expected));
  * await runMarbles(scheduler, ({ expectObservable }) => {
  *   const client = createFakeContainerd({ scheduler, tasks: { job: { exitCode: 3, exitAt: 10 } } });
- *   const exit$ = client.run$("job", { image: "docker.io/library/busybox:latest" }).pipe(exitCodeOf);
- *   expectObservable(exit$).toBe("10ms (x|)", { x: 3 });
+ *   const types$ = client.run$("job", { image: "docker.io/library/busybox:latest" }).pipe(map((e) => e.type));
+ *   expectObservable(types$).toBe("(ab) 6ms (c|)", { a: "created", b: "started", c: "exited" });
  * });
  * ```
  */
