@@ -3,7 +3,8 @@
 //
 // Each sample becomes one ES module under build/doc-samples/ (not build/examples/: tsc puts the
 // compiled examples/ there, which the dashboard's test runs) that imports from the BUILT package
-// (`rxcontainerd`, `rxcontainerd/registry`, `rxcontainerd/oci`, `rxcontainerd/tar`, `rxcontainerd/nest`, resolved
+// (`rxcontainerd`, `rxcontainerd/registry`, `rxcontainerd/oci`, `rxcontainerd/tar`, `rxcontainerd/nest`,
+// `rxcontainerd/testing`, resolved
 // through package.json "exports", so run `npm run build` first) and then runs tsc over them all.
 // What a sample uses but does not declare is supplied the way a reader would fill it in:
 //   - a name the package exports (root first, then the subpaths) or rxjs exports is imported;

@@ -3,9 +3,10 @@ import { InvalidArgumentError } from "../../errors/containerd-error.js";
 import { isUnavailable } from "../../errors/guards.js";
 import type { CallStats } from "../../services/call-control.js";
 import type { CallOptions } from "../../services/call-options.js";
-import { connect, type ConnectOptions, type Transport } from "../../services/connect.js";
+import { grpcBackend, type Backend } from "../../services/backend.js";
+import { connect, type ConnectOptions } from "../../services/connect.js";
 import type { ConnectivityState } from "../../services/connectivity.js";
-import { createServices, type Services } from "../../services/services.js";
+import type { Services } from "../../services/services.js";
 import { Containers } from "../containers/containers.js";
 import type { CreateContainerOptions } from "../containers/create-container.js";
 import type { DomainContext } from "./context.js";
@@ -36,11 +37,14 @@ export interface RunOptions extends CreateContainerOptions, Pick<NewTaskOptions,
   readonly pullOptions?: RunPullOptions;
 }
 
-/** What clients made by `withNamespace` share with their parent. @internal */
-interface Shared {
-  readonly transport: Transport;
-  readonly hub: EventHub;
-  readonly inflight: Inflight;
+/**
+ * What clients made by `withNamespace` share with their parent; a fake daemon's backend alone
+ * for `rxcontainerd/testing`. @internal
+ */
+export interface Shared {
+  readonly backend: Backend;
+  readonly hub?: EventHub;
+  readonly inflight?: Inflight;
 }
 
 /** Options of {@link Containerd.close$}. */
@@ -136,7 +140,7 @@ export class Containerd implements AsyncDisposable {
   readonly content: ContentStore;
   /** Images of this client's namespace: records, unpack, import and export. */
   readonly images: Images;
-  private readonly transport: Transport;
+  private readonly backend: Backend;
   private readonly hub: EventHub;
   private readonly inflight: Inflight;
   private closing: Promise<CloseReport> | undefined;
@@ -161,13 +165,12 @@ export class Containerd implements AsyncDisposable {
     const bad = checkIdentifier("namespace", namespace);
     if (bad) throw bad;
     const defaults = { namespace, timeoutMs: options.timeoutMs, metadata: options.metadata };
-    this.transport = shared
-      ? { ...shared.transport, rpc: shared.transport.rpc.withDefaults(defaults) }
-      : connect({ ...options, address }, defaults);
+    this.backend = shared?.backend ?? grpcBackend(connect({ ...options, address }, defaults));
     this.address = address;
     this.namespace = namespace;
-    this.services = createServices(this.transport.rpc);
-    this.hub = shared?.hub ?? new EventHub(this.services.events, { namespace });
+    this.services = this.backend.services(defaults);
+    const scheduler = this.backend.scheduler;
+    this.hub = shared?.hub ?? new EventHub(this.services.events, { namespace, ...(scheduler ? { scheduler } : {}) });
     this.namespaces = new Namespaces(this.services.namespaces);
     this.inflight = shared?.inflight ?? new Inflight();
     this.containers = new Containers(this.context);
@@ -187,7 +190,7 @@ export class Containerd implements AsyncDisposable {
     }
     return new Containerd(
       { address: this.address, namespace },
-      { transport: this.transport, hub: this.hub, inflight: this.inflight },
+      { backend: this.backend, hub: this.hub, inflight: this.inflight },
     );
   }
 
@@ -291,12 +294,12 @@ export class Containerd implements AsyncDisposable {
    * ```
    */
   get connectivity$(): Observable<ConnectivityState> {
-    return this.transport.connectivity.states$;
+    return this.backend.connectivity$;
   }
 
   /** Live call counters of this client's channel (shared with `withNamespace` clients). */
   get callStats(): Readonly<CallStats> {
-    return this.transport.rpc.stats;
+    return this.backend.stats;
   }
 
   /** Number of event streams this client's shared event hub has opened (diagnostics). */
@@ -364,9 +367,9 @@ export class Containerd implements AsyncDisposable {
    * ```
    */
   close(): void {
-    this.transport.rpc.calls.closeAll();
+    this.backend.cancelCalls();
     this.hub.close();
-    this.transport.close();
+    this.backend.close();
   }
 
   /**
