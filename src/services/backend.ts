@@ -16,6 +16,8 @@ export interface Backend {
   readonly stats: CallStats;
   /** Timers of the client's own machinery (the event hub), when not real time. */
   readonly scheduler?: SchedulerLike;
+  /** The daemon is on another machine: FIFOs cannot reach it (see `ConnectOptions.remote`). */
+  readonly remote: boolean;
   /** Cancels every call in flight (CanceledError) and fails later calls the same way. */
   cancelCalls(): void;
   /** Closes for good (after {@link cancelCalls}). */
@@ -27,6 +29,7 @@ export function grpcBackend(transport: Transport): Backend {
   return {
     services: (defaults) => createServices(transport.rpc.withDefaults(defaults)),
     connectivity$: transport.connectivity.states$,
+    remote: transport.remote,
     get stats() {
       return transport.rpc.stats;
     },

@@ -40,7 +40,7 @@ test("toMessageEvents: one event per line, multi-byte characters kept whole, las
   const euro = Buffer.from("€"); // 3 bytes, split across chunks
   const runEvents: RunEvent[] = [
     { type: "created", containerId: "c" },
-    { type: "started", containerId: "c", pid: 42 },
+    { type: "started", containerId: "c", pid: 42 } as RunEvent, // the task is not needed here
     {
       type: "output",
       containerId: "c",

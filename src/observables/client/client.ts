@@ -151,7 +151,7 @@ export class Containerd implements AsyncDisposable {
       hub: this.hub,
       namespace: this.namespace,
       inflight: this.inflight,
-      remote: this.transport.remote,
+      remote: this.backend.remote,
     };
   }
 

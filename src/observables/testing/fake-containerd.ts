@@ -99,6 +99,7 @@ export function createFakeContainerd(options: FakeContainerdOptions): Containerd
     connectivity$: state.asObservable(),
     stats: daemon.calls.stats,
     scheduler: options.scheduler,
+    remote: false,
     cancelCalls: () => daemon.calls.close(),
     close: () => {
       if (state.closed) return;
