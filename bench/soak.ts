@@ -35,10 +35,15 @@ const gone = (e: unknown) => {
 };
 
 async function one(client: Containerd, i: number, onStarted: () => Promise<void>): Promise<Outcome> {
-  const id = `soak-${i}`;
-  const c = await orExisting(
-    () => lastValueFrom(client.containers.create$(id, { image: IMAGE, args: ["/bin/true"] })),
-    () => lastValueFrom(client.containers.load$(id)),
+  // A create$ cut by a restart rolls back what it can; what it could not (a snapshot) is left for
+  // the final sweep, and the next attempt takes a fresh id.
+  let attempt = 0;
+  const c = await retried(() =>
+    lastValueFrom(client.containers.create$(`soak-${i}-${attempt++}`, { image: IMAGE, args: ["/bin/true"] })),
+  ).catch(() =>
+    retried(() =>
+      lastValueFrom(client.containers.create$(`soak-${i}-${attempt++}`, { image: IMAGE, args: ["/bin/true"] })),
+    ),
   );
   try {
     const task = await orExisting(
@@ -71,6 +76,22 @@ async function one(client: Containerd, i: number, onStarted: () => Promise<void>
   } finally {
     await retried(() => lastValueFrom(c.delete$())).catch(gone);
   }
+}
+
+/** Removes what interrupted create$ calls left behind (containers, snapshots), so the namespace can go. */
+async function sweep(client: Containerd): Promise<void> {
+  for (const c of await lastValueFrom(client.containers.list$())) {
+    await lastValueFrom(c.task$()).then(
+      (t) => lastValueFrom(t.delete$({ kill: true })),
+      () => undefined,
+    );
+    await lastValueFrom(c.delete$()).catch(gone);
+  }
+  const snaps = await lastValueFrom(client.services.snapshots.list$({ snapshotter: "overlayfs" }).pipe(toArray()));
+  const keys = snaps.flatMap((r) => r.info.map((s) => s.name)).filter((k) => k.startsWith("soak-"));
+  for (const key of keys)
+    await lastValueFrom(client.services.snapshots.remove$({ snapshotter: "overlayfs", key })).catch(gone);
+  if (keys.length) console.error(`soak: swept ${keys.length} snapshot(s) left by create$ calls cut by a restart`);
 }
 
 async function main(): Promise<void> {
@@ -127,6 +148,7 @@ async function main(): Promise<void> {
       `${counts.exit0} exits delivered with code 0, ${counts["exit-other"]} other codes, ${counts.notfound} NotFound, ${counts.error} errors, ${counts.timeout} timeouts, ${counts["not-started"]} not started (start$ cut by a restart); ${s.toFixed(0)} s`,
   );
   console.log(JSON.stringify({ rxcontainerd_soak: summary }));
+  await sweep(client);
   await dispose();
   const lost =
     counts["exit-other"] +
