@@ -46,10 +46,15 @@ async function one(client: Containerd, i: number, onStarted: () => Promise<void>
     ),
   );
   try {
+    // A newTask$ cut by a restart may leave a half-created task: clean it up, no exit is owed.
     const task = await orExisting(
       () => lastValueFrom(c.newTask$()),
       () => lastValueFrom(c.task$()),
-    );
+    ).catch(() => undefined);
+    if (!task) {
+      await retried(() => lastValueFrom(client.services.tasks.delete$({ containerId: c.id }))).catch(() => undefined);
+      return "not-started";
+    }
     const exit = lastValueFrom(
       task.wait$().pipe(timeout({ first: 60_000, with: () => throwError(() => new Error("timeout")) })),
     ).then(
