@@ -3,7 +3,7 @@
 //   RXC_BENCH_N (30 lifecycles), RXC_BENCH_EXIT_N (20), RXC_BENCH_RPC_N (2000), warm-up 2
 import { lastValueFrom } from "rxjs";
 import { Stdio, type Containerd } from "../src/index.js";
-import { benchClient, dist, IMAGE, row, type Dist } from "./support.js";
+import { benchClient, dist, exactExits, IMAGE, nowMs, row, type Dist } from "./support.js";
 
 const N = Number(process.env["RXC_BENCH_N"] ?? 30);
 const EXIT_N = Number(process.env["RXC_BENCH_EXIT_N"] ?? 20);
@@ -61,21 +61,29 @@ async function lifecycle(client: Containerd): Promise<Record<string, unknown>> {
 async function exitNotify(client: Containerd): Promise<Record<string, unknown>> {
   const reapToEmit: number[] = [];
   const wallMinusSleep: number[] = [];
-  for (let i = 0; i < WARMUP + EXIT_N; i++) {
-    const c = await lastValueFrom(
-      client.containers.create$(`exit-${++seq}`, { image: IMAGE, args: ["sh", "-c", "sleep 0.2"] }),
-    );
-    const task = await lastValueFrom(c.newTask$());
-    const exit$ = task.wait$();
-    const t0 = Date.now();
-    await lastValueFrom(task.start$());
-    const st = await lastValueFrom(exit$);
-    const delivered = Date.now();
-    await lastValueFrom(task.delete$());
-    await lastValueFrom(c.delete$());
-    if (i < WARMUP) continue;
-    reapToEmit.push(delivered - st.exitedAt.getTime());
-    wallMinusSleep.push(delivered - t0 - 200);
+  // exitedAt with its nanoseconds, from an independent events observer (as the Go baseline has one).
+  const exact = exactExits(client);
+  try {
+    for (let i = 0; i < WARMUP + EXIT_N; i++) {
+      const id = `exit-${++seq}`;
+      const c = await lastValueFrom(client.containers.create$(id, { image: IMAGE, args: ["sh", "-c", "sleep 0.2"] }));
+      const task = await lastValueFrom(c.newTask$());
+      const exit$ = task.wait$();
+      const t0 = nowMs();
+      await lastValueFrom(task.start$());
+      const st = await lastValueFrom(exit$);
+      const delivered = nowMs();
+      const exitedAt = await exact.exitedAt(id);
+      await lastValueFrom(task.delete$());
+      await lastValueFrom(c.delete$());
+      if (i < WARMUP) continue;
+      if (Math.floor(exitedAt) !== st.exitedAt.getTime())
+        throw new Error(`exitedAt ${st.exitedAt.getTime()} vs ${exitedAt}`);
+      reapToEmit.push(delivered - exitedAt);
+      wallMinusSleep.push(delivered - t0 - 200);
+    }
+  } finally {
+    exact.stop();
   }
   const a = dist(reapToEmit);
   const w = dist(wallMinusSleep);

@@ -61,3 +61,84 @@ export function rssSampler(): { stop: () => number } {
 export function row(section: string, metric: string, unit: string, value: string): void {
   console.log(`${section.padEnd(10)} ${metric.padEnd(62)} ${unit.padEnd(6)} ${value}`);
 }
+
+/** Wall-clock now in ms with sub-ms precision (Date.now() has 1 ms resolution). */
+export const nowMs = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * An independent observer of `/tasks/exit` in the client's namespace that keeps each exit's
+ * `exited_at` with its nanoseconds (the library's `exitedAt` is a `Date`, 1 ms resolution), as
+ * the Go baseline's exit benchmark also observes the events. `exitedAt(id)` waits (bounded) for
+ * the event of container `id` and returns epoch ms, fractional.
+ */
+export function exactExits(client: Containerd): { exitedAt: (id: string) => Promise<number>; stop: () => void } {
+  const seen = new Map<string, number>();
+  const waiting = new Map<string, (ms: number) => void>();
+  const sub = client.services.events
+    .subscribe$(
+      { filters: [`topic=="/tasks/exit",namespace==${JSON.stringify(client.namespace)}`] },
+      { timeoutMs: Infinity },
+    )
+    .subscribe((e) => {
+      const x = decodeTaskExit(e.event?.value ?? new Uint8Array());
+      if (!x) return;
+      seen.set(x.containerId, x.exitedAtMs);
+      waiting.get(x.containerId)?.(x.exitedAtMs);
+    });
+  return {
+    exitedAt: (id) =>
+      seen.has(id)
+        ? Promise.resolve(seen.get(id)!)
+        : new Promise<number>((resolve, reject) => {
+            const t = setTimeout(() => reject(new Error(`no /tasks/exit event for ${id} within 5 s`)), 5000);
+            waiting.set(id, (ms) => {
+              clearTimeout(t);
+              waiting.delete(id);
+              resolve(ms);
+            });
+          }),
+    stop: () => sub.unsubscribe(),
+  };
+}
+
+/** containerd.events.TaskExit: container_id = 1, exited_at = 5 (google.protobuf.Timestamp: seconds = 1, nanos = 2). */
+function decodeTaskExit(b: Uint8Array): { containerId: string; exitedAtMs: number } | undefined {
+  let containerId = "";
+  let exitedAtMs: number | undefined;
+  const fields = (buf: Uint8Array, on: (field: number, wire: number, v: number, bytes?: Uint8Array) => void) => {
+    let i = 0;
+    const varint = () => {
+      let x = 0;
+      let m = 1;
+      for (;;) {
+        const c = buf[i++]!;
+        x += (c & 0x7f) * m;
+        m *= 128;
+        if (c < 0x80) return x;
+      }
+    };
+    while (i < buf.length) {
+      const key = varint();
+      const wire = key & 7;
+      if (wire === 0) on(key >>> 3, wire, varint());
+      else if (wire === 2) {
+        const n = varint();
+        on(key >>> 3, wire, n, buf.subarray(i, i + n));
+        i += n;
+      } else return;
+    }
+  };
+  fields(b, (f, _w, _v, bytes) => {
+    if (f === 1 && bytes) containerId = Buffer.from(bytes).toString("utf8");
+    if (f === 5 && bytes) {
+      let s = 0;
+      let ns = 0;
+      fields(bytes, (g, _w2, v) => {
+        if (g === 1) s = v;
+        if (g === 2) ns = v;
+      });
+      exitedAtMs = s * 1000 + ns / 1e6;
+    }
+  });
+  return containerId && exitedAtMs !== undefined ? { containerId, exitedAtMs } : undefined;
+}

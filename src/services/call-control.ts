@@ -101,6 +101,23 @@ export function closedError(path?: string): ContainerdError {
   return new CanceledError(`${path ? `${path}: ` : ""}client closed`, path ? { method: path } : {});
 }
 
+let tick = 0;
+let tickScheduled = false;
+/**
+ * A number that changes once per macrotask in which calls were started: one `setImmediate` for
+ * all the calls of a tick, instead of one per call.
+ */
+function currentTick(): number {
+  if (!tickScheduled) {
+    tickScheduled = true;
+    setImmediate(() => {
+      tick++;
+      tickScheduled = false;
+    });
+  }
+  return tick;
+}
+
 /** What every grpc-js call object offers. */
 interface Cancellable {
   cancel(): void;
@@ -118,7 +135,7 @@ export class CallControl<T> {
   private call: Cancellable | undefined;
   private done = false;
   private counted = false;
-  private startedTick = false;
+  private startedTick = -1;
   private cancelledByUs = false;
   /** The call failed: its error may be reported a moment later (explained), so no 'end' may complete it. */
   failed = false;
@@ -188,8 +205,7 @@ export class CallControl<T> {
   /** Registers the grpc-js call so teardown, abort and `close()` can cancel it. */
   attach(call: Cancellable): () => void {
     this.call = call;
-    this.startedTick = true;
-    setImmediate(() => (this.startedTick = false));
+    this.startedTick = currentTick();
     if (!this.done) {
       this.counted = true;
       this.stats.active++;
@@ -279,7 +295,7 @@ export class CallControl<T> {
     // grpc-js leaks the HTTP/2 stream of a call cancelled in the same tick it was started (it is
     // still being set up and is never released: ~8 KiB each, measured). Cancel such calls one
     // macrotask later; the subscriber is already gone, and the flag above swallows the status.
-    if (this.startedTick) setImmediate(() => call.cancel());
+    if (this.startedTick === tick) setImmediate(() => call.cancel());
     else call.cancel();
   }
 

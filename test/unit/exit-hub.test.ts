@@ -14,6 +14,7 @@ import {
   type EventHubOptions,
 } from "../../src/observables/tasks/wait/exit-hub.js";
 import { ExitWait } from "../../src/observables/tasks/wait/wait.js";
+import { StatusChecks } from "../../src/observables/tasks/wait/status-checks.js";
 import type { EventsApi } from "../../src/services/events.js";
 import type { TasksApi } from "../../src/services/tasks.js";
 
@@ -369,5 +370,93 @@ test("wait: in rpc mode a pending wait also holds Tasks.Wait", () => {
     const tasks = fakeTasks(sch, () => ({ status: 2 }));
     new ExitWait(tasks.api, hub, target("c1")).exit$.subscribe();
     sch.schedule(() => assert.deepEqual(tasks.calls, ["wait@100", "get@100"]), 200);
+  });
+});
+
+test("wait: many pending waits of a namespace check with one Tasks.List (at first and after a reconnect); an unlisted task is asked with Tasks.Get", () => {
+  const sch = scheduler();
+  sch.run(({ expectObservable }: Runner) => {
+    const ex = fakeExchange(sch, 5);
+    const hub = new EventHub(ex.api, hubOptions(sch));
+    const calls: string[] = [];
+    let down = false;
+    const n = 20;
+    const api = {
+      list$: () =>
+        new Observable((s) => {
+          calls.push(`list@${sch.now()}`);
+          // Before the outage all run; after it, all stopped with code i, except c0 (not listed, as when containerd cannot read its state).
+          const tasks = Array.from({ length: n }, (_, i) => ({
+            id: `c${i}`,
+            containerId: "",
+            status: down ? 3 : 2,
+            exitStatus: i,
+            exitedAt: new Date(2000),
+          })).filter((p) => !(down && p.id === "c0"));
+          s.next({ tasks });
+          s.complete();
+        }),
+      get$: (req: { containerId: string }) =>
+        new Observable((s) => {
+          calls.push(`get ${req.containerId}@${sch.now()}`);
+          s.next({ process: { status: 3, exitStatus: 100, exitedAt: new Date(2000) } });
+          s.complete();
+        }),
+      wait$: () => new Observable(() => void calls.push(`wait@${sch.now()}`)),
+    } as unknown as TasksApi;
+    const waits = Array.from({ length: n }, (_, i) => new ExitWait(api, hub, target(`c${i}`)));
+    sch.schedule(() => {
+      down = true;
+      ex.down = true;
+      ex.failAll();
+    }, 500);
+    sch.schedule(() => {
+      ex.down = false;
+    }, 1000);
+    for (const [i, w] of waits.entries()) {
+      expectObservable(w.exit$).toBe("1300ms (a|)", { a: { code: i === 0 ? 100 : i, exitedAt: new Date(2000) } });
+    }
+    sch.schedule(
+      () =>
+        assert.deepEqual(
+          calls,
+          ["list@100", "list@1300", "get c0@1300"],
+          `${n} waits: one List per live epoch instead of ${n} Gets`,
+        ),
+      2000,
+    );
+  });
+});
+
+test("wait: status checks of exec processes are Tasks.Get calls, at most StatusChecks.CONCURRENCY at a time", () => {
+  const sch = scheduler();
+  sch.run(() => {
+    const ex = fakeExchange(sch, 5);
+    const hub = new EventHub(ex.api, hubOptions(sch));
+    let inFlight = 0;
+    let most = 0;
+    let gets = 0;
+    const api = {
+      get$: () =>
+        new Observable((s) => {
+          gets++;
+          most = Math.max(most, ++inFlight);
+          const h = sch.schedule(() => {
+            inFlight--;
+            s.next({ process: { status: 2, exitStatus: 0, exitedAt: undefined } });
+            s.complete();
+          }, 10);
+          return () => h.unsubscribe();
+        }),
+      wait$: () => new Observable(() => undefined),
+    } as unknown as TasksApi;
+    const subs = Array.from({ length: 40 }, (_, i) =>
+      new ExitWait(api, hub, { namespace: "ns1", containerId: "c", execId: `e${i}`, pid: () => 0 }).exit$.subscribe(),
+    );
+    sch.schedule(() => {
+      assert.equal(gets, 40, "every exec checked once");
+      assert.equal(most, StatusChecks.CONCURRENCY, "bounded");
+      for (const s of subs) s.unsubscribe();
+    }, 1000);
   });
 });

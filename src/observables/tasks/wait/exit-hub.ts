@@ -8,7 +8,6 @@ import {
   Subscription,
   timer,
   type SchedulerLike,
-  type Subscriber,
 } from "rxjs";
 import { randomBytes } from "node:crypto";
 import { CanceledError, UnavailableError } from "../../../errors/containerd-error.js";
@@ -16,6 +15,7 @@ import { isCanceled, isUnavailable } from "../../../errors/guards.js";
 import type { EventsApi } from "../../../services/events.js";
 import { retryWithBackoff, type BackoffConfig } from "../../rx/backoff.js";
 import { decodeEnvelope, isEvent } from "../../events/event-types.js";
+import { batched } from "./status-checks.js";
 
 /** A decoded `/tasks/exit` event with its envelope namespace. */
 export interface TaskExitEvent {
@@ -36,6 +36,12 @@ export interface TaskExitEvent {
  *   `Tasks.Wait` RPC, as the Go client does.
  */
 export type WaitMode = "events" | "rpc";
+
+/** Who hears the exits of one process: each exit event, or the hub's closing. */
+export interface ExitListener {
+  next(e: TaskExitEvent): void;
+  error(err: unknown): void;
+}
 
 /** The hub's stream is usable: each (re)connection gets a new `epoch` once it is confirmed live. */
 export interface HubReady {
@@ -95,7 +101,8 @@ export class EventHub {
   probesPublished = 0;
   /** The topic of this hub's probes. */
   readonly probeTopic: string;
-  private readonly listeners = new Map<string, Set<Subscriber<TaskExitEvent>>>();
+  private readonly listeners = new Map<string, Set<ExitListener>>();
+  private readonly readyListeners = new Set<(r: HubReady) => void>();
   private size = 0;
   private connection: Subscription | undefined;
   private linger: Subscription | undefined;
@@ -133,27 +140,48 @@ export class EventHub {
    * closed). Errors with CanceledError when the hub is closed; otherwise never ends (unsubscribe).
    */
   exits$(namespace: string, containerId: string, id: string): Observable<TaskExitEvent> {
-    return new Observable<TaskExitEvent>((subscriber) => {
-      if (this.closed) {
-        subscriber.error(closedError());
-        return undefined;
+    return new Observable<TaskExitEvent>((subscriber) => this.listen(namespace, containerId, id, subscriber));
+  }
+
+  /**
+   * The callback form of {@link EventHub.exits$} (no Observable per listener): `listener` hears
+   * the exit events of one process until the returned function is called; the stream opens if it
+   * was closed. A closed hub errors the listener at once.
+   */
+  listen(namespace: string, containerId: string, id: string, listener: ExitListener): () => void {
+    if (this.closed) {
+      listener.error(closedError());
+      return () => undefined;
+    }
+    const key = `${namespace}\0${containerId}\0${id}`;
+    let set = this.listeners.get(key);
+    if (!set) this.listeners.set(key, (set = new Set()));
+    set.add(listener);
+    this.size++;
+    this.linger?.unsubscribe();
+    this.linger = undefined;
+    if (!this.connection) this.connect();
+    return () => {
+      if (!set.delete(listener)) return;
+      if (set.size === 0 && this.listeners.get(key) === set) this.listeners.delete(key);
+      if (--this.size === 0 && !this.closed) {
+        this.linger = this.after(this.options.lingerMs ?? EventHub.LINGER_MS, () => this.disconnect());
       }
-      const key = `${namespace}\0${containerId}\0${id}`;
-      let set = this.listeners.get(key);
-      if (!set) this.listeners.set(key, (set = new Set()));
-      set.add(subscriber);
-      this.size++;
-      this.linger?.unsubscribe();
-      this.linger = undefined;
-      if (!this.connection) this.connect();
-      return () => {
-        if (!set.delete(subscriber)) return;
-        if (set.size === 0 && this.listeners.get(key) === set) this.listeners.delete(key);
-        if (--this.size === 0 && !this.closed) {
-          this.linger = this.after(this.options.lingerMs ?? EventHub.LINGER_MS, () => this.disconnect());
-        }
-      };
-    });
+    };
+  }
+
+  /**
+   * The callback form of {@link EventHub.ready$}: `fn` is called with the current epoch at once
+   * if the stream is live, then on every new one, until the returned function is called. The
+   * status checks that the callbacks of one epoch ask for are issued together (batched).
+   */
+  onReady(fn: (r: HubReady) => void): () => void {
+    this.readyListeners.add(fn);
+    const now = this.state.value;
+    if (now) fn(now);
+    return () => {
+      this.readyListeners.delete(fn);
+    };
   }
 
   /** Closes the stream for good (the client is closing): pending listeners error with CanceledError. */
@@ -163,6 +191,7 @@ export class EventHub {
     this.disconnect();
     const pending = [...this.listeners.values()].flatMap((set) => [...set]);
     this.listeners.clear();
+    this.readyListeners.clear();
     this.size = 0;
     for (const s of pending) s.error(closedError());
     this.state.complete();
@@ -195,7 +224,11 @@ export class EventHub {
         epoch = ++this.epochs;
         probing?.unsubscribe();
         this.lastMode = mode;
-        this.state.next({ mode, epoch });
+        const r = { mode, epoch };
+        this.state.next(r);
+        batched(() => {
+          for (const fn of [...this.readyListeners]) if (this.readyListeners.has(fn)) fn(r);
+        });
         subscriber.next(); // resets the reconnect backoff
       };
       const stream = this.events

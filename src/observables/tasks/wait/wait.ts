@@ -1,25 +1,11 @@
-import {
-  catchError,
-  concatMap,
-  defaultIfEmpty,
-  EMPTY,
-  of,
-  filter,
-  map,
-  merge,
-  ReplaySubject,
-  switchMap,
-  take,
-  throwError,
-  type Observable,
-} from "rxjs";
+import { EMPTY, Observable, type Subscriber, type Subscription } from "rxjs";
 import { ContainerdError } from "../../../errors/containerd-error.js";
 import { TaskGoneError } from "../../../errors/task-gone.js";
 import { isNotFound, isUnavailable } from "../../../errors/guards.js";
 import type { TasksApi } from "../../../services/tasks.js";
 import type { EventHub, WaitMode } from "./exit-hub.js";
 import type { ExitStatus } from "../exit-status.js";
-import { hot } from "../../rx/hot.js";
+import { StatusChecks, type StatusAnswer } from "./status-checks.js";
 
 /** What a wait needs to know about its process. */
 export interface WaitTarget {
@@ -33,109 +19,202 @@ export interface WaitTarget {
 
 const STOPPED = 3;
 
+type Outcome = { readonly value: ExitStatus } | { readonly error: ContainerdError };
+
 /**
  * The shared wait of one process (one per Process object: `wait$()` returns its `exit$`).
  *
- * `exit$` is hot (see {@link hot}): armed at construction. It emits the first definitive answer,
+ * `exit$` is hot (like `hot()` of rx/hot): armed at construction. It emits the first definitive answer,
  * once, from:
  *
  * - the client's shared `/tasks/exit` stream ({@link EventHub}), demultiplexed to this process
  *   (and, once the pid is known, to this pid, so a late exit of an earlier task with the same id
  *   cannot match). The listener is registered first;
- * - a `Tasks.Get` status check, made each time the hub confirms its stream live (at once if it
- *   already is, and again after every reconnect): a process already `stopped` answers with its
- *   exit status; otherwise every later exit reaches the stream. A status that says running never
- *   completes the wait. No RPC stays open;
+ * - a status check ({@link StatusChecks}: `Tasks.Get`, or one `Tasks.List` for many waits of a
+ *   namespace), made each time the hub confirms its stream live (at once if it already is, and
+ *   again after every reconnect, batched with the other waits' checks): a process already
+ *   `stopped` answers with its exit status; otherwise every later exit reaches the stream. A
+ *   status that says running never completes the wait. No RPC stays open;
  * - in the hub's `"rpc"` mode (the daemon refused the probe), also a `Tasks.Wait` RPC per epoch;
  * - after a failed `start$` (an exec whose binary is missing publishes no exit), one `Tasks.Wait`,
  *   which the daemon answers at once.
  *
- * UNAVAILABLE from a check is not reported: the hub reconnects (once for every wait) and the
- * check runs again. NotFoundError (explained) if the task or process is gone; other failures
- * are reported. No deadline: bound it with RxJS `timeout`.
+ * When every subscriber has unsubscribed before the answer, the wait is released (its listener
+ * and checks), and a later subscriber arms it again. UNAVAILABLE from a check is not reported:
+ * the hub reconnects (once for every wait) and the check runs again. NotFoundError (explained) if
+ * the task or process is gone; other failures are reported. No deadline: bound it with RxJS
+ * `timeout`. Written with callbacks rather than operators: a pending wait holds a listener, two
+ * closures and this object (a few hundred bytes), not a chain of subscribers.
  * @internal
  */
 export class ExitWait {
   /** The exit, hot; see the class doc. */
   readonly exit$: Observable<ExitStatus>;
-  private readonly startFailures = new ReplaySubject<void>(1);
+  private outcome: Outcome | undefined;
+  private subscribers: Subscriber<ExitStatus>[] = [];
+  private disarm: (() => void) | undefined;
+  private startFailure: Subscription | undefined;
+  private hasStartFailed = false;
 
   /**
-   * @param daemonVersion$ the daemon's version (Version), asked only to explain a process that is
+   * @param daemonVersion the daemon's version (Version), asked only to explain a process that is
    *   gone after a reconnect: containerd >= 1.7 reaps, at restart, tasks that exited while it was down.
    */
-  constructor(tasks: TasksApi, hub: EventHub, target: WaitTarget, daemonVersion$: Observable<string> = EMPTY) {
-    const { namespace, containerId, execId } = target;
-    const what = execId ? `process "${execId}" of task "${containerId}"` : `task "${containerId}"`;
-    const gone = (e: ContainerdError, afterRestart: boolean): Observable<never> => {
-      const init = { cause: e, ...(e.method ? { method: e.method } : {}) };
-      if (!afterRestart)
-        return throwError(
-          () =>
-            new TaskGoneError(
-              `${what} not found in namespace "${namespace}": it was deleted, or containerd removed it because ` +
-                `its shim was lost; there is no exit status to report (${e.rawMessage})`,
-              "deleted",
-              init,
-            ),
-        );
-      return daemonVersion$.pipe(
-        take(1),
-        catchError(() => of(undefined)),
-        defaultIfEmpty(undefined),
-        concatMap((version: string | undefined) => {
-          const m = /(\d+)\.(\d+)/.exec(version ?? "");
-          const reaps = m !== null && (Number(m[1]) > 1 || Number(m[2]) >= 7);
-          const daemon = version ? `this daemon is ${version}` : "the daemon did not say its version";
-          return throwError(() =>
-            reaps
-              ? new TaskGoneError(
-                  `${what} is gone (namespace "${namespace}"): containerd >= 1.7 reaps, when it restarts, tasks ` +
-                    `that exited while it was down (or whose shim was lost), and ${daemon}; its exit status is lost (${e.rawMessage})`,
-                  "reaped-after-restart",
-                  { ...init, daemonVersion: version },
-                )
-              : new TaskGoneError(
-                  `${what} not found in namespace "${namespace}" after the daemon restarted: its shim was lost ` +
-                    `while the daemon was down (${daemon}; 1.6 keeps tasks that merely exited); there is no exit status to report (${e.rawMessage})`,
-                  "shim-lost-after-restart",
-                  { ...init, ...(version ? { daemonVersion: version } : {}) },
-                ),
-          );
-        }),
-      );
-    };
-    const checked = (source: Observable<ExitStatus>, afterRestart = false) =>
-      source.pipe(
-        catchError((e: unknown) =>
-          isUnavailable(e) ? EMPTY : isNotFound(e) ? gone(e, afterRestart) : throwError(() => ContainerdError.from(e)),
-        ),
-      );
-    const fromEvent$ = hub.exits$(namespace, containerId, execId || containerId).pipe(
-      filter((e) => target.pid() === 0 || e.pid === target.pid()),
-      map((e): ExitStatus => ({ code: e.exitStatus, exitedAt: e.exitedAt ?? new Date() })),
-    );
-    const fromStatus$ = tasks.get$({ containerId, execId }, { namespace }).pipe(
-      filter((r) => r.process?.status === STOPPED),
-      map((r): ExitStatus => ({ code: r.process?.exitStatus ?? 0, exitedAt: r.process?.exitedAt ?? new Date() })),
-    );
-    // Tasks.Wait may last for ever: no client default deadline.
-    const fromRpc$ = tasks
-      .wait$({ containerId, execId }, { namespace, timeoutMs: Infinity })
-      .pipe(map((r): ExitStatus => ({ code: r.exitStatus, exitedAt: r.exitedAt ?? new Date() })));
-    // A check after the first one follows a reconnect: the daemon may have restarted meanwhile.
-    const check = (mode: WaitMode, afterRestart: boolean) =>
-      checked(mode === "events" ? fromStatus$ : merge(fromRpc$, fromStatus$), afterRestart);
-    const fromChecks$ = hub.ready$.pipe(switchMap((r, i) => check(r.mode, i > 0)));
-    const fromStartFailure$ = this.startFailures.pipe(
-      take(1),
-      switchMap(() => checked(fromRpc$)),
-    );
-    this.exit$ = hot(merge(fromEvent$, fromChecks$, fromStartFailure$).pipe(take(1)));
+  constructor(
+    private readonly tasks: TasksApi,
+    private readonly hub: EventHub,
+    private readonly target: WaitTarget,
+    private readonly daemonVersion: () => Observable<string> = () => EMPTY,
+  ) {
+    this.arm();
+    this.exit$ = new Observable<ExitStatus>((subscriber) => this.subscribe(subscriber));
   }
 
   /** `start$` failed: no exit event may ever come (an exec whose binary is missing); ask Tasks.Wait. */
   startFailed(): void {
-    this.startFailures.next();
+    if (this.hasStartFailed || this.outcome) return;
+    this.hasStartFailed = true;
+    if (this.disarm) this.startFailure = this.waitRpc();
   }
+
+  private subscribe(subscriber: Subscriber<ExitStatus>): (() => void) | undefined {
+    if (this.outcome) {
+      deliver(subscriber, this.outcome);
+      return undefined;
+    }
+    if (!this.disarm) this.arm();
+    this.subscribers.push(subscriber);
+    return () => {
+      const i = this.subscribers.indexOf(subscriber);
+      if (i >= 0) this.subscribers.splice(i, 1);
+      if (this.subscribers.length === 0 && !this.outcome) this.release();
+    };
+  }
+
+  private arm(): void {
+    const { namespace, containerId, execId } = this.target;
+    const unlisten = this.hub.listen(namespace, containerId, execId || containerId, {
+      next: (e) => {
+        const pid = this.target.pid();
+        if (pid === 0 || e.pid === pid)
+          this.settle({ value: { code: e.exitStatus, exitedAt: e.exitedAt ?? new Date() } });
+      },
+      error: (err: unknown) => this.settle({ error: ContainerdError.from(err) }),
+    });
+    let cancelCheck: (() => void) | undefined;
+    let epoch = 0;
+    const unready = this.hub.onReady((r) => {
+      cancelCheck?.();
+      // A check after this wait's first one follows a reconnect: the daemon may have restarted.
+      cancelCheck = this.check(r.mode, epoch++ > 0);
+    });
+    this.disarm = () => {
+      unlisten();
+      unready();
+      cancelCheck?.();
+    };
+    if (this.outcome) return this.release(); // the hub was closed
+    if (this.hasStartFailed && !this.outcome) this.startFailure = this.waitRpc();
+  }
+
+  private release(): void {
+    this.disarm?.();
+    this.disarm = undefined;
+    this.startFailure?.unsubscribe();
+    this.startFailure = undefined;
+  }
+
+  private settle(outcome: Outcome): void {
+    if (this.outcome) return;
+    this.outcome = outcome;
+    this.release();
+    const subscribers = this.subscribers;
+    this.subscribers = [];
+    for (const s of subscribers) deliver(s, outcome);
+  }
+
+  /** One epoch's checks; returns their cancel. */
+  private check(mode: WaitMode, afterRestart: boolean): () => void {
+    const { namespace, containerId, execId } = this.target;
+    const cancel = StatusChecks.of(this.tasks).check(namespace, containerId, execId, (a) =>
+      this.answered(a, afterRestart),
+    );
+    if (mode === "events") return cancel;
+    const rpc = this.waitRpc(afterRestart);
+    return () => {
+      cancel();
+      rpc.unsubscribe();
+    };
+  }
+
+  private answered(a: StatusAnswer, afterRestart: boolean): void {
+    if ("error" in a) return this.failed(a.error, afterRestart);
+    const p = a.process;
+    if (p?.status === STOPPED) this.settle({ value: { code: p.exitStatus, exitedAt: p.exitedAt ?? new Date() } });
+  }
+
+  /** Tasks.Wait (no client default deadline: it may last for ever). */
+  private waitRpc(afterRestart = false): Subscription {
+    const { namespace, containerId, execId } = this.target;
+    return this.tasks.wait$({ containerId, execId }, { namespace, timeoutMs: Infinity }).subscribe({
+      next: (r) => this.settle({ value: { code: r.exitStatus, exitedAt: r.exitedAt ?? new Date() } }),
+      error: (e: unknown) => this.failed(e, afterRestart),
+    });
+  }
+
+  private failed(e: unknown, afterRestart: boolean): void {
+    if (isUnavailable(e)) return;
+    if (!isNotFound(e)) return this.settle({ error: ContainerdError.from(e) });
+    const { namespace, containerId, execId } = this.target;
+    const what = execId ? `process "${execId}" of task "${containerId}"` : `task "${containerId}"`;
+    const init = { cause: e, ...(e.method ? { method: e.method } : {}) };
+    if (!afterRestart) {
+      return this.settle({
+        error: new TaskGoneError(
+          `${what} not found in namespace "${namespace}": it was deleted, or containerd removed it because ` +
+            `its shim was lost; there is no exit status to report (${e.rawMessage})`,
+          "deleted",
+          init,
+        ),
+      });
+    }
+    // Gone after a reconnect: say why, from the daemon's own version (asked only now).
+    let version: string | undefined;
+    this.daemonVersion().subscribe({
+      next: (v) => (version ??= v),
+      error: () => this.settle({ error: this.goneAfterRestart(what, e, init, undefined) }),
+      complete: () => this.settle({ error: this.goneAfterRestart(what, e, init, version) }),
+    });
+  }
+
+  private goneAfterRestart(
+    what: string,
+    e: ContainerdError,
+    init: { cause: unknown; method?: string },
+    version: string | undefined,
+  ): TaskGoneError {
+    const { namespace } = this.target;
+    const m = /(\d+)\.(\d+)/.exec(version ?? "");
+    const reaps = m !== null && (Number(m[1]) > 1 || Number(m[2]) >= 7);
+    const daemon = version ? `this daemon is ${version}` : "the daemon did not say its version";
+    return reaps
+      ? new TaskGoneError(
+          `${what} is gone (namespace "${namespace}"): containerd >= 1.7 reaps, when it restarts, tasks ` +
+            `that exited while it was down (or whose shim was lost), and ${daemon}; its exit status is lost (${e.rawMessage})`,
+          "reaped-after-restart",
+          { ...init, daemonVersion: version },
+        )
+      : new TaskGoneError(
+          `${what} not found in namespace "${namespace}" after the daemon restarted: its shim was lost ` +
+            `while the daemon was down (${daemon}; 1.6 keeps tasks that merely exited); there is no exit status to report (${e.rawMessage})`,
+          "shim-lost-after-restart",
+          { ...init, ...(version ? { daemonVersion: version } : {}) },
+        );
+  }
+}
+
+function deliver(subscriber: Subscriber<ExitStatus>, outcome: Outcome): void {
+  if ("error" in outcome) return subscriber.error(outcome.error);
+  subscriber.next(outcome.value);
+  subscriber.complete();
 }
