@@ -1,0 +1,140 @@
+import { createReadStream, createWriteStream, rmSync } from "node:fs";
+import { Readable, type Writable } from "node:stream";
+import { Observable } from "rxjs";
+import { ContainerdError, InternalError } from "../../errors/containerd-error.js";
+import { packData, packWindowUpdate, type PackedMessage, type StreamMessage } from "../../services/transfer-payloads.js";
+
+/** Largest `Data` message, as containerd's own streams send. */
+const MAX_CHUNK = 32 * 1024;
+/** Bytes the receiving side lets the sender have in flight, as containerd's `ReceiveStream`. */
+const WINDOW = 2 * MAX_CHUNK;
+
+/** A Readable for an import source: a path (opened on subscribe), bytes, or a Readable. */
+export function archiveReadable(source: Readable | string | Uint8Array): Readable {
+  if (typeof source === "string") return createReadStream(source);
+  if (source instanceof Uint8Array) return Readable.from([Buffer.from(source)], { objectMode: false });
+  return source;
+}
+
+/**
+ * The sending half of an archive stream (import): reads `open()` only as far as the daemon's
+ * `WindowUpdate`s allow, sends it as `Data` messages of at most 32 KiB, and completes (half-closing
+ * the stream: end of archive) at the end of the input. Unsubscribing destroys the Readable.
+ *
+ * @example
+ * ```ts skip
+ * sendArchive(() => createReadStream("/tmp/busybox.tar"))(incoming$).subscribe(send);
+ * ```
+ */
+export function sendArchive(open: () => Readable) {
+  return (incoming: Observable<StreamMessage>): Observable<PackedMessage> =>
+    new Observable<PackedMessage>((subscriber) => {
+      let credit = 0;
+      let stopped = false;
+      let wake: (() => void) | undefined;
+      const poke = () => {
+        const w = wake;
+        wake = undefined;
+        w?.();
+      };
+      const readable = open();
+      const updates = incoming.subscribe({
+        next: (m) => {
+          if (m.type === "window") {
+            credit += m.update;
+            poke();
+          }
+        },
+        complete: () => {
+          stopped = true;
+          poke();
+        },
+      });
+      const pump = async () => {
+        for await (const chunk of readable as AsyncIterable<Buffer | string>) {
+          const b = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+          let off = 0;
+          while (off < b.length) {
+            while (credit <= 0 && !stopped) await new Promise<void>((r) => (wake = r));
+            if (stopped) return;
+            const n = Math.min(MAX_CHUNK, credit, b.length - off);
+            subscriber.next(packData(b.subarray(off, off + n)));
+            credit -= n;
+            off += n;
+          }
+        }
+        subscriber.complete();
+      };
+      pump().catch((e: unknown) =>
+        subscriber.error(
+          ContainerdError.is(e) ? e : new InternalError(`reading the archive failed: ${String(e)}`, { cause: e }),
+        ),
+      );
+      return () => {
+        stopped = true;
+        poke();
+        updates.unsubscribe();
+        readable.destroy();
+      };
+    });
+}
+
+/**
+ * The receiving half of an archive stream (export): grants the daemon a 64 KiB window, writes each
+ * `Data` message to the Writable in order and grants more only once written (backpressure), and
+ * ends the Writable when the daemon closes the stream; completes when the Writable has finished.
+ * A destination given as a path is created, and removed again on failure or unsubscribe.
+ *
+ * @example
+ * ```ts skip
+ * receiveArchive("/tmp/busybox.tar")(incoming$).subscribe(send);
+ * ```
+ */
+export function receiveArchive(destination: Writable | string) {
+  return (incoming: Observable<StreamMessage>): Observable<PackedMessage> =>
+    new Observable<PackedMessage>((subscriber) => {
+      const path = typeof destination === "string" ? destination : undefined;
+      const out = path !== undefined ? createWriteStream(path) : (destination as Writable);
+      let done = false;
+      let window = WINDOW;
+      let writing = Promise.resolve();
+      const failed = (e: unknown) =>
+        subscriber.error(
+          ContainerdError.is(e) ? e : new InternalError(`writing the archive failed: ${String(e)}`, { cause: e }),
+        );
+      const write = (data: Buffer) =>
+        new Promise<void>((resolve, reject) => out.write(data, (e) => (e ? reject(e) : resolve())));
+      out.on("error", failed);
+      subscriber.next(packWindowUpdate(WINDOW));
+      const sub = incoming.subscribe({
+        next: (m) => {
+          if (m.type !== "data") return;
+          window -= m.data.length;
+          writing = writing
+            .then(() => write(m.data))
+            .then(() => {
+              if (window < WINDOW && !subscriber.closed) {
+                subscriber.next(packWindowUpdate(WINDOW));
+                window += WINDOW;
+              }
+            });
+          writing.catch(failed);
+        },
+        complete: () => {
+          writing
+            .then(() => new Promise<void>((resolve) => out.end(resolve)))
+            .then(() => {
+              done = true;
+              subscriber.complete();
+            }, failed);
+        },
+      });
+      return () => {
+        sub.unsubscribe();
+        if (!done && path !== undefined) {
+          out.destroy();
+          rmSync(path, { force: true });
+        }
+      };
+    });
+}
