@@ -164,7 +164,9 @@ export function unpackStreamMessage(m: { readonly typeUrl: string; readonly valu
         parents: p.parents,
         progress: p.progress.toNumber(),
         total: p.total.toNumber(),
-        ...(p.desc ? { desc: { mediaType: p.desc.mediaType, digest: p.desc.digest, size: p.desc.size.toNumber() } } : {}),
+        ...(p.desc
+          ? { desc: { mediaType: p.desc.mediaType, digest: p.desc.digest, size: p.desc.size.toNumber() } }
+          : {}),
       };
     }
     case "containerd.types.transfer.AuthRequest": {

@@ -82,7 +82,10 @@ test("pull$ with credentials answers the daemon per host, never another host's s
   if (!has17()) return t.skip(`containerd ${version.version} lacks Transfer (>= 1.7)`);
   const ref = `${lab!.basic}/busybox:latest`;
   const asked: TransferAuthRequest[] = [];
-  const table = hostCredentials({ [lab!.basic]: { username: USER, password: PASS }, "elsewhere.test": { username: "x", password: "other-secret" } });
+  const table = hostCredentials({
+    [lab!.basic]: { username: USER, password: PASS },
+    "elsewhere.test": { username: "x", password: "other-secret" },
+  });
   const events = await all(
     client.transfer.pull$(ref, {
       credentials: (req) => {
@@ -93,7 +96,10 @@ test("pull$ with credentials answers the daemon per host, never another host's s
   );
   assert.equal(events.at(-1)?.type, "done");
   assert.ok(asked.length > 0, "the daemon asked for credentials");
-  assert.ok(asked.every((r) => r.host === lab!.basic), JSON.stringify(asked));
+  assert.ok(
+    asked.every((r) => r.host === lab!.basic),
+    JSON.stringify(asked),
+  );
   // The same table answers anonymously for a host it has no entry for.
   assert.equal(await lastValueFrom(table({ host: "127.0.0.2:5000", reference: ref, wwwAuthenticate: [] })), undefined);
 });
@@ -132,7 +138,10 @@ test("push$ then export$ and import$ of an archive, and tag$", async (t) => {
   if (!has17()) return t.skip(`containerd ${version.version} lacks Transfer (>= 1.7)`);
   const target = `${lab!.anon}/pushed/busybox:transfer`;
   const pushed = await all(client.transfer.push$(target, { source: BUSYBOX }));
-  assert.ok(pushed.some((e) => e.type === "uploading"), JSON.stringify(pushed.map((e) => e.type)));
+  assert.ok(
+    pushed.some((e) => e.type === "uploading"),
+    JSON.stringify(pushed.map((e) => e.type)),
+  );
   const local = await lastValueFrom(client.images.get$(BUSYBOX));
   const inspected = JSON.parse(skopeo("inspect", "--tls-verify=false", "--raw", `docker://${target}`)) as object;
   assert.ok(inspected, "the registry has the pushed manifest");
@@ -150,7 +159,10 @@ test("push$ then export$ and import$ of an archive, and tag$", async (t) => {
 
   const tagged = await all(client.transfer.tag$(BUSYBOX, "example.test/tools/busybox:tagged"));
   assert.equal(tagged.at(-1)?.type === "done" && tagged.at(-1)?.type, "done");
-  assert.equal((await lastValueFrom(client.images.get$("example.test/tools/busybox:tagged"))).target.digest, local.target.digest);
+  assert.equal(
+    (await lastValueFrom(client.images.get$("example.test/tools/busybox:tagged"))).target.digest,
+    local.target.digest,
+  );
 
   const missing = join(lab!.tmp, "missing-export.tar");
   await assert.rejects(lastValueFrom(client.transfer.export$("example.test/none:1", missing)), (e) => isNotFound(e));

@@ -2,7 +2,12 @@ import { createReadStream, createWriteStream, rmSync } from "node:fs";
 import { Readable, type Writable } from "node:stream";
 import { Observable } from "rxjs";
 import { ContainerdError, InternalError } from "../../errors/containerd-error.js";
-import { packData, packWindowUpdate, type PackedMessage, type StreamMessage } from "../../services/transfer-payloads.js";
+import {
+  packData,
+  packWindowUpdate,
+  type PackedMessage,
+  type StreamMessage,
+} from "../../services/transfer-payloads.js";
 
 /** Largest `Data` message, as containerd's own streams send. */
 const MAX_CHUNK = 32 * 1024;
@@ -79,11 +84,20 @@ export function sendArchive(open: () => Readable) {
     });
 }
 
+/** How long an export waits, after the Transfer call returned, for the rest of the archive. */
+const TAIL_WAIT_MS = 30_000;
+/** A tar archive ends with two zero blocks. */
+const TAR_END = 1024;
+
 /**
  * The receiving half of an archive stream (export): grants the daemon a 64 KiB window, writes each
- * `Data` message to the Writable in order and grants more only once written (backpressure), and
- * ends the Writable when the daemon closes the stream; completes when the Writable has finished.
- * A destination given as a path is created, and removed again on failure or unsubscribe.
+ * `Data` message to the Writable in order and grants more only once written (backpressure).
+ * containerd (1.7, 2.1) never closes an export's data stream, so the archive is complete once the
+ * Transfer call has returned (`transferred`) and the data received ends with the tar trailer (two
+ * zero blocks, at a 512-byte boundary), or when the daemon closes the stream; then the Writable is
+ * ended and this completes when it has finished. InternalError if the trailer has not arrived 30 s
+ * after the call returned. A destination given as a path is created, and removed again on failure
+ * or unsubscribe.
  *
  * @example
  * ```ts skip
@@ -91,13 +105,32 @@ export function sendArchive(open: () => Readable) {
  * ```
  */
 export function receiveArchive(destination: Writable | string) {
-  return (incoming: Observable<StreamMessage>): Observable<PackedMessage> =>
+  return (incoming: Observable<StreamMessage>, transferred: Observable<void>): Observable<PackedMessage> =>
     new Observable<PackedMessage>((subscriber) => {
       const path = typeof destination === "string" ? destination : undefined;
       const out = path !== undefined ? createWriteStream(path) : (destination as Writable);
       let done = false;
+      let completed = false;
       let window = WINDOW;
       let writing = Promise.resolve();
+      let received = 0;
+      let tail = Buffer.alloc(0);
+      let returned = false;
+      let timer: NodeJS.Timeout | undefined;
+      const trailerSeen = () =>
+        received >= TAR_END && received % 512 === 0 && tail.length === TAR_END && tail.every((b) => b === 0);
+      const end = () => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        sub.unsubscribe();
+        writing
+          .then(() => new Promise<void>((resolve) => out.end(resolve)))
+          .then(() => {
+            completed = true;
+            subscriber.complete();
+          }, failed);
+      };
       const failed = (e: unknown) =>
         subscriber.error(
           ContainerdError.is(e) ? e : new InternalError(`writing the archive failed: ${String(e)}`, { cause: e }),
@@ -108,30 +141,36 @@ export function receiveArchive(destination: Writable | string) {
       subscriber.next(packWindowUpdate(WINDOW));
       const sub = incoming.subscribe({
         next: (m) => {
-          if (m.type !== "data") return;
+          if (m.type !== "data" || done) return;
           window -= m.data.length;
+          received += m.data.length;
+          tail = Buffer.concat([tail, m.data]).subarray(-TAR_END);
           writing = writing
             .then(() => write(m.data))
             .then(() => {
-              if (window < WINDOW && !subscriber.closed) {
+              if (window < WINDOW && !subscriber.closed && !done) {
                 subscriber.next(packWindowUpdate(WINDOW));
                 window += WINDOW;
               }
             });
           writing.catch(failed);
+          if (returned && trailerSeen()) end();
         },
-        complete: () => {
-          writing
-            .then(() => new Promise<void>((resolve) => out.end(resolve)))
-            .then(() => {
-              done = true;
-              subscriber.complete();
-            }, failed);
-        },
+        complete: end,
+      });
+      const onReturn = transferred.subscribe(() => {
+        returned = true;
+        if (trailerSeen()) return end();
+        timer = setTimeout(
+          () => failed(new InternalError(`the export stream ended early (${received} bytes, no tar trailer)`)),
+          TAIL_WAIT_MS,
+        );
       });
       return () => {
+        clearTimeout(timer);
+        onReturn.unsubscribe();
         sub.unsubscribe();
-        if (!done && path !== undefined) {
+        if (!completed && path !== undefined) {
           out.destroy();
           rmSync(path, { force: true });
         }

@@ -1,5 +1,10 @@
 import { concatMap, defaultIfEmpty, filter, map, take, type Observable } from "rxjs";
-import { packAuthResponse, type AuthAnswer, type PackedMessage, type StreamMessage } from "../../services/transfer-payloads.js";
+import {
+  packAuthResponse,
+  type AuthAnswer,
+  type PackedMessage,
+  type StreamMessage,
+} from "../../services/transfer-payloads.js";
 import type { TransferCredentials, TransferRegistryCredentials } from "./transfer-credentials.js";
 
 const answer = (c: TransferRegistryCredentials | undefined): AuthAnswer =>

@@ -1,5 +1,17 @@
 import { randomBytes } from "node:crypto";
-import { catchError, concat, defer, EMPTY, from, mergeMap, NEVER, Observable, Subject, Subscription } from "rxjs";
+import {
+  catchError,
+  concat,
+  defer,
+  EMPTY,
+  from,
+  mergeMap,
+  NEVER,
+  Observable,
+  ReplaySubject,
+  Subject,
+  Subscription,
+} from "rxjs";
 import type { Services } from "../../services/services.js";
 import type { PackedMessage, StreamMessage } from "../../services/transfer-payloads.js";
 import { Leases, withLease } from "../content/leases.js";
@@ -23,7 +35,8 @@ export interface TransferContext {
  */
 export interface SideStream {
   readonly id: string;
-  readonly duplex: (incoming: Observable<StreamMessage>) => Observable<PackedMessage>;
+  /** `transferred` emits once the Transfer call has returned successfully. */
+  readonly duplex: (incoming: Observable<StreamMessage>, transferred: Observable<void>) => Observable<PackedMessage>;
   readonly awaitEnd?: boolean;
 }
 
@@ -78,6 +91,7 @@ export function runTransfer$(
       let waitingReady = plan.streams.length + 1;
       let pendingEnds = 1 + plan.streams.filter((s) => s.awaitEnd).length;
       let transferred = false;
+      const transferredSignal = new ReplaySubject<void>(1);
       const fail = (e: unknown) => subscriber.error(e);
       const finish = () => {
         if (!transferred || pendingEnds > 0) return;
@@ -107,6 +121,7 @@ export function runTransfer$(
               error: fail,
               complete: () => {
                 transferred = true;
+                transferredSignal.next();
                 finish();
               },
             }),
@@ -115,7 +130,7 @@ export function runTransfer$(
       const open = (id: string, duplex: SideStream["duplex"], onEnd: "stream" | "duplex" | "none") => {
         const incoming = new Subject<StreamMessage>();
         const outgoing = concat(
-          duplex(incoming).pipe(
+          duplex(incoming, transferredSignal).pipe(
             catchError((e: unknown) => {
               fail(e);
               return NEVER;

@@ -12,8 +12,7 @@ export interface TransferAuthRequest {
 
 /** Credentials for one registry: user name and password, or an identity (refresh) token. */
 export type TransferRegistryCredentials =
-  | { readonly username: string; readonly password: string }
-  | { readonly identityToken: string };
+  { readonly username: string; readonly password: string } | { readonly identityToken: string };
 
 /**
  * Answers the daemon's credential requests: called once per `AuthRequest` with the host asked
@@ -27,9 +26,7 @@ export type TransferRegistryCredentials =
  *   of(req.host === "registry.example:5000" ? { username: "ci", password: "secret" } : undefined);
  * ```
  */
-export type TransferCredentials = (
-  request: TransferAuthRequest,
-) => Observable<TransferRegistryCredentials | undefined>;
+export type TransferCredentials = (request: TransferAuthRequest) => Observable<TransferRegistryCredentials | undefined>;
 
 /**
  * Credentials per registry host: a {@link TransferCredentials} that answers a request with the

@@ -162,7 +162,9 @@ export class Transfer {
               name,
               platforms: [p],
               ...(options.labels ? { labels: options.labels } : {}),
-              ...(options.unpack ? { unpacks: [{ platform: p, snapshotter: options.snapshotter ?? "overlayfs" }] } : {}),
+              ...(options.unpack
+                ? { unpacks: [{ platform: p, snapshotter: options.snapshotter ?? "overlayfs" }] }
+                : {}),
             }),
             direction: "in",
             streams,
@@ -237,7 +239,9 @@ export class Transfer {
               platforms: [p],
               extraReferences: [{ name: options.prefix ?? "import", isPrefix: true, allowOverwrite: true }],
               ...(options.labels ? { labels: options.labels } : {}),
-              ...(options.unpack ? { unpacks: [{ platform: p, snapshotter: options.snapshotter ?? "overlayfs" }] } : {}),
+              ...(options.unpack
+                ? { unpacks: [{ platform: p, snapshotter: options.snapshotter ?? "overlayfs" }] }
+                : {}),
             }),
             direction: "in",
             streams: [{ id, duplex: sendArchive(() => archiveReadable(source)) }],
@@ -260,7 +264,11 @@ export class Transfer {
    * await lastValueFrom(client.transfer.export$("docker.io/library/busybox:latest", "/tmp/busybox.tar"), { defaultValue: undefined });
    * ```
    */
-  export$(ref: string, destination: Writable | string, options: TransferExportOptions = {}): Observable<TransferProgress> {
+  export$(
+    ref: string,
+    destination: Writable | string,
+    options: TransferExportOptions = {},
+  ): Observable<TransferProgress> {
     const platform = options.allPlatforms ? undefined : platformOf(options.platform);
     return checked([platform], () =>
       runTransfer$(
