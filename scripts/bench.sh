@@ -14,6 +14,7 @@ node build/bench/adapter-overhead.js
 node --expose-gc build/bench/waits.js
 node build/bench/stdout.js
 node build/bench/push.js
+node build/bench/transfer.js # client-side vs Transfer pull; skips itself without Transfer (1.6)
 if [ "${1:-}" = "--go" ]; then
   base=${RXC_GO_BASELINE:-$(cd .. && pwd)/shared/bench/go-baseline}
   ensure_debs golang-go golang-github-containerd-containerd-dev
