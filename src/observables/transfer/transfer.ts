@@ -24,8 +24,8 @@ export interface TransferRegistryOptions extends LongCallOptions {
   readonly credentials?: TransferCredentials;
   /**
    * containerd ≥ 2.0: the scheme for hosts without a hosts.toml entry (`http` for a plain-HTTP
-   * registry). A loopback registry with a port (`127.0.0.1:5000`, `localhost:5000`) already gets
-   * plain HTTP by default on 1.7 and 2.x; 1.7 ignores this field.
+   * registry). On 2.x a loopback registry with a port (`127.0.0.1:5000`) already gets plain HTTP
+   * by default. 1.7 ignores this field: its Transfer resolver is HTTPS-only (docs/transfer.md).
    */
   readonly defaultScheme?: "http" | "https";
   /** containerd ≥ 2.0: a hosts.toml directory on the daemon's host (default: the daemon's configuration). */
