@@ -48,6 +48,7 @@ ours() {
     node build/bench/adapter-overhead.js
     node --expose-gc build/bench/waits.js
     if [ "${RXC_BENCH_IO:-}" = 1 ]; then node build/bench/stdout.js; node build/bench/push.js; fi
+    node build/bench/transfer.js # client-side vs Transfer pull; skips itself without Transfer (1.6)
   } | tee "$OUT/ours-$1.txt"
 }
 gobase() {

@@ -82,6 +82,22 @@ export { Image } from "./observables/images/image.js";
 export type { ImageRecordInfo, UnpackOptions } from "./observables/images/image.js";
 export type { ImageProgress } from "./observables/images/image.js";
 export type { ImageProgressOf } from "./observables/images/image-progress.js";
+export { Transfer } from "./observables/transfer/transfer.js";
+export type {
+  TransferExportOptions,
+  TransferImportOptions,
+  TransferPullOptions,
+  TransferPushOptions,
+  TransferRegistryOptions,
+  TransferTagOptions,
+} from "./observables/transfer/transfer.js";
+export { hostCredentials } from "./observables/transfer/transfer-credentials.js";
+export type {
+  TransferAuthRequest,
+  TransferCredentials,
+  TransferRegistryCredentials,
+} from "./observables/transfer/transfer-credentials.js";
+export type { TransferProgress, TransferStatus } from "./observables/transfer/transfer-progress.js";
 export type { ImportOptions } from "./observables/images/archive/import-index.js";
 export type { PullOptions } from "./observables/images/pull.js";
 export type { PushOptions } from "./observables/images/push.js";

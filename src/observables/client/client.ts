@@ -25,6 +25,7 @@ import { Leases } from "../content/leases.js";
 import { ContentStore } from "../content/content.js";
 import { Snapshotter } from "../content/snapshotter.js";
 import { Images } from "../images/images.js";
+import { Transfer } from "../transfer/transfer.js";
 
 /** Options of `run$`: the container's, plus the task's IO and runtime options, and the pull policy. */
 export interface RunOptions extends CreateContainerOptions, Pick<NewTaskOptions, "io" | "runtimeOptions"> {
@@ -141,6 +142,8 @@ export class Containerd implements AsyncDisposable {
   /** Images of this client's namespace: records, unpack, import and export. */
   readonly images: Images;
   private readonly backend: Backend;
+  /** Daemon-side image transfers (containerd ≥ 1.7): pull, push, import, export and tag done by the daemon. */
+  readonly transfer: Transfer;
   private readonly hub: EventHub;
   private readonly inflight: Inflight;
   private closing: Promise<CloseReport> | undefined;
@@ -177,6 +180,7 @@ export class Containerd implements AsyncDisposable {
     this.leases = new Leases(this.services, namespace);
     this.content = new ContentStore(this.services, namespace);
     this.images = new Images({ services: this.services, namespace });
+    this.transfer = new Transfer({ services: this.services, namespace });
   }
 
   /**
