@@ -71,7 +71,8 @@ fetch_debs() {
 
 # containerd_line [LINE] — the containerd line to run: 1.6 (the system's, bookworm), 1.7 (trixie)
 # or 2.1 (sid). From the argument, else $RXC_CONTAINERD, else the default.
-RXC_DEFAULT_LINE=1.6
+# 2.1 by default: containerd 2.x is what users run (1.6 and 1.7 are past end of life).
+RXC_DEFAULT_LINE=2.1
 containerd_line() { echo "${1:-${RXC_CONTAINERD:-$RXC_DEFAULT_LINE}}"; }
 
 # containerd_bindir LINE — a directory holding that line's containerd, containerd-shim-runc-v2 and
