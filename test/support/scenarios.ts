@@ -8,6 +8,7 @@ import { filter, firstValueFrom, lastValueFrom, take, timeout, toArray } from "r
 import { isEvent, Stdio, type Containerd } from "../../src/index.js";
 import { liveEvents, PROBE_FILTER } from "./events.js";
 import { BUSYBOX } from "./lab.js";
+import { waitFor } from "./wait-for.js";
 
 /** A bound on the events a scenario awaits, with a message instead of a hang. */
 const within = <T>(ms: number, what: string) =>
@@ -49,7 +50,15 @@ export async function runToLogFile(client: Containerd, logPath: string): Promise
     );
     const exited = events[2];
     assert.ok(exited?.type === "exited" && exited.status.code === 3);
-    const log = readFileSync(logPath, "utf8");
+    // The shim copies each stream into the file on its own; on 2.1 through the proxy, stderr's
+    // line was seen to land just after run$ completed. Wait (bounded) for both.
+    const log = await waitFor(
+      () => {
+        const text = readFileSync(logPath, "utf8");
+        return /to-stdout/.test(text) && /to-stderr/.test(text) ? text : undefined;
+      },
+      { message: `both streams in ${logPath}`, timeoutMs: 5_000 },
+    );
     assert.match(log, /to-stdout/);
     assert.match(log, /to-stderr/);
   } finally {
