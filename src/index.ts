@@ -152,7 +152,12 @@ export {
   UnknownError,
   classForStatus,
 } from "./errors/containerd-error.js";
-export type { ContainerdErrorClass, ContainerdErrorInit, ErrorDetail } from "./errors/containerd-error.js";
+export type {
+  ContainerdErrorClass,
+  ContainerdErrorInit,
+  ErrorDetail,
+  NotImplementedErrorInit,
+} from "./errors/containerd-error.js";
 export { ExitCodeError } from "./errors/exit-code-error.js";
 export type { ExitCodeErrorInit, ExitCodeErrorStatus } from "./errors/exit-code-error.js";
 export { TaskGoneError } from "./errors/task-gone.js";

@@ -141,10 +141,43 @@ export type NotModifiedError = InstanceType<typeof NotModifiedError>;
 export const UnavailableError = define("unavailable", Code.Unavailable, "UnavailableError");
 /** Instance type of {@link UnavailableError}. */
 export type UnavailableError = InstanceType<typeof UnavailableError>;
-/** The operation is not supported by this daemon or platform (UNIMPLEMENTED). */
-export const NotImplementedError = define("not-implemented", Code.Unimplemented, "NotImplementedError");
-/** Instance type of {@link NotImplementedError}. */
-export type NotImplementedError = InstanceType<typeof NotImplementedError>;
+/** Construction options of {@link NotImplementedError}. */
+export interface NotImplementedErrorInit extends ContainerdErrorInit {
+  /** The first containerd `major.minor` that has what was called, when that is known. */
+  readonly since?: string;
+  /** The connected daemon's version (`Version.Version`), when it was asked. */
+  readonly daemonVersion?: string;
+}
+
+/**
+ * The operation is not supported by this daemon or platform (UNIMPLEMENTED). When the daemon
+ * lacks a service or method of a newer containerd (Transfer, Streaming, sandboxes,
+ * `Introspection.PluginInfo`), the message says which version has it and which version the
+ * daemon is, and so do two fields: `since` (e.g. `"1.7"`) and `daemonVersion` (e.g.
+ * `"1.6.20~ds1"`, asked once per client); both are `undefined` for other NotImplementedErrors.
+ *
+ * @example
+ * ```ts
+ * client.services.transfer.transfer$({}).subscribe({
+ *   error: (e: unknown) => {
+ *     if (isNotImplemented(e) && e.since) console.log(`needs ${e.since}, daemon is ${e.daemonVersion ?? "?"}`);
+ *   },
+ * });
+ * ```
+ */
+export class NotImplementedError extends ContainerdError {
+  declare readonly kind: "not-implemented";
+  /** The first containerd `major.minor` that has what was called, when known. */
+  readonly since: string | undefined;
+  /** The connected daemon's version, when it was asked to explain this error. */
+  readonly daemonVersion: string | undefined;
+
+  constructor(message: string, init: NotImplementedErrorInit = {}) {
+    super("not-implemented", Code.Unimplemented, message, init);
+    this.since = init.since;
+    this.daemonVersion = init.daemonVersion;
+  }
+}
 /** The call was cancelled, e.g. by an `AbortSignal` (CANCELLED). */
 export const CanceledError = define("canceled", Code.Canceled, "CanceledError");
 /** Instance type of {@link CanceledError}. */

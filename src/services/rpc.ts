@@ -46,6 +46,14 @@ export class Rpc {
     calls.daemonVersion ??= daemonVersionProbe(client);
   }
 
+  /**
+   * The daemon's version, asked once per channel and cached (a failed ask is not cached);
+   * resolves `undefined` when the daemon did not answer. Never rejects.
+   */
+  daemonVersion(): Promise<string | undefined> {
+    return (this.calls.daemonVersion?.() ?? Promise.resolve(undefined)).catch(() => undefined);
+  }
+
   /** Live call counters of the channel (shared by every `withDefaults` copy). */
   get stats(): CallStats {
     return this.calls.stats;

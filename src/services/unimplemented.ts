@@ -2,6 +2,7 @@ import { Metadata, type Client } from "@grpc/grpc-js";
 import { VersionService } from "../../generated/github.com/containerd/containerd/api/services/version/v1/version.js";
 import { Empty } from "../../generated/google/protobuf/empty.js";
 import { NotImplementedError, type ContainerdError } from "../errors/containerd-error.js";
+import { versionAtLeastSince } from "./daemon-version.js";
 
 /** Which daemons serve a service or method that not every supported line has. */
 export interface Availability {
@@ -39,50 +40,48 @@ export function availabilityOf(path: string): Availability | undefined {
   return AVAILABILITY[path] ?? AVAILABILITY[path.slice(0, path.lastIndexOf("/") + 1)];
 }
 
-/** `major.minor` of a version string such as `1.6.20`, `v1.7.24` or `2.1.9+unknown`. */
-function majorMinor(version: string): [number, number] | undefined {
-  const m = /(\d+)\.(\d+)/.exec(version);
-  return m ? [Number(m[1]), Number(m[2])] : undefined;
-}
-
-function atLeast(version: string, since: string): boolean | undefined {
-  const have = majorMinor(version);
-  const need = majorMinor(since);
-  if (!have || !need) return undefined;
-  return have[0] !== need[0] ? have[0] > need[0] : have[1] >= need[1];
-}
-
 /**
  * The daemon's version (`Version.Version`), asked once per channel and cached; a failed ask is not
  * cached. Only used to explain an UNIMPLEMENTED answer, so it never delays a successful call.
  * @internal
  */
 export function daemonVersionProbe(client: Client, timeoutMs = 5_000): () => Promise<string | undefined> {
-  let cached: Promise<string | undefined> | undefined;
-  return () =>
-    (cached ??= new Promise<string | undefined>((resolve) => {
+  const ask = () =>
+    new Promise<string | undefined>((resolve) => {
       const def = VersionService.version;
-      client.makeUnaryRequest(
-        def.path,
-        def.requestSerialize,
-        def.responseDeserialize,
-        Empty.fromPartial({}),
-        new Metadata(),
-        { deadline: Date.now() + timeoutMs },
-        (err, res) => {
-          if (err || !res) cached = undefined;
-          resolve(err ? undefined : res?.version);
-        },
-      );
-    }));
+      try {
+        client.makeUnaryRequest(
+          def.path,
+          def.requestSerialize,
+          def.responseDeserialize,
+          Empty.fromPartial({}),
+          new Metadata(),
+          { deadline: Date.now() + timeoutMs },
+          (err, res) => resolve(err || !res ? undefined : res.version),
+        );
+      } catch {
+        resolve(undefined); // e.g. the channel was closed
+      }
+    });
+  let cached: Promise<string | undefined> | undefined;
+  return () => {
+    if (!cached) {
+      const asked = (cached = ask());
+      void asked.then((v) => {
+        if (v === undefined && cached === asked) cached = undefined; // not cached: ask again next time
+      });
+    }
+    return cached;
+  };
 }
 
 /**
  * Explains an UNIMPLEMENTED answer to a service or method listed in {@link AVAILABILITY} with
  * what the daemon itself reports (its version, from `daemonVersion`), never an assumption:
  * `Transfer needs containerd >= 1.7; this daemon is 1.6.20 (unknown service …)`. A daemon recent
- * enough that still answers UNIMPLEMENTED is said to have it disabled. Returns `error` unchanged
- * for other paths and other errors.
+ * enough that still answers UNIMPLEMENTED is said to have it disabled. The NotImplementedError
+ * carries the row's `since` and the `daemonVersion` as fields, so a caller can add to the
+ * explanation without asking again. Returns `error` unchanged for other paths and other errors.
  */
 export async function explainUnimplemented(
   error: ContainerdError,
@@ -95,7 +94,7 @@ export async function explainUnimplemented(
   const daemon = version ? `this daemon is ${version}` : "this daemon did not report its version";
   let text: string;
   if (row.since) {
-    const recent = version ? atLeast(version, row.since) : undefined;
+    const recent = versionAtLeastSince(version, row.since);
     text = recent
       ? `${row.name} is served by containerd >= ${row.since} and ${daemon}, yet it answered UNIMPLEMENTED: ` +
         "the service is probably disabled in the daemon's configuration (disabled_plugins)"
@@ -109,5 +108,7 @@ export async function explainUnimplemented(
     details: error.details,
     metadata: error.metadata,
     method: error.method,
+    ...(row.since ? { since: row.since } : {}),
+    ...(version ? { daemonVersion: version } : {}),
   });
 }

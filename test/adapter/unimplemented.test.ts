@@ -15,7 +15,7 @@ import {
 } from "@grpc/grpc-js";
 import { lastValueFrom, NEVER } from "rxjs";
 import { VersionService } from "../../generated/github.com/containerd/containerd/api/services/version/v1/version.js";
-import { Containerd, isNotImplemented, type ContainerdError } from "../../src/index.js";
+import { Containerd, isNotImplemented, NotImplementedError, type ContainerdError } from "../../src/index.js";
 
 interface Daemon {
   address: string;
@@ -76,8 +76,12 @@ test("Transfer on a 1.6 daemon: NotImplementedError naming the version that has 
     assert.ok(isNotImplemented(e));
     assert.match(e.message, /^\[NotImplemented\] Transfer needs containerd >= 1\.7; this daemon is 1\.6\.20 \(/);
     assert.equal(e.method, "/containerd.services.transfer.v1.Transfer/Transfer");
+    assert.ok(e instanceof NotImplementedError);
+    assert.equal(e.since, "1.7", "the first version that has it, as a field");
+    assert.equal(e.daemonVersion, "1.6.20", "the daemon's version, as a field");
     const e2 = await failure(lastValueFrom(client.services.introspection.pluginInfo$({})));
     assert.match(e2.message, /Introspection\.PluginInfo needs containerd >= 2\.0; this daemon is 1\.6\.20/);
+    assert.deepEqual([(e2 as NotImplementedError).since, (e2 as NotImplementedError).daemonVersion], ["2.0", "1.6.20"]);
     const e3 = await failure(lastValueFrom(client.services.sandboxStore.list$({})));
     assert.match(e3.message, /Sandbox store needs containerd >= 1\.7; this daemon is 1\.6\.20/);
     assert.equal(old.versionCalls, 1, "the daemon's version is asked once and cached");
@@ -92,6 +96,10 @@ test("a daemon recent enough that still answers UNIMPLEMENTED: the service is sa
     const e = await failure(lastValueFrom(client.services.streaming.stream$(NEVER)));
     assert.ok(isNotImplemented(e));
     assert.match(e.message, /Streaming is served by containerd >= 1\.7 and this daemon is 2\.1\.9\+unknown.*disabled/);
+    assert.deepEqual(
+      [(e as NotImplementedError).since, (e as NotImplementedError).daemonVersion],
+      ["1.7", "2.1.9+unknown"],
+    );
   } finally {
     client.close();
   }
@@ -114,6 +122,8 @@ test("UNIMPLEMENTED for a method not in the table is left as the daemon said it,
     const e = await failure(lastValueFrom(client.services.tasks.list$({})));
     assert.ok(isNotImplemented(e));
     assert.doesNotMatch(e.message, /needs containerd/);
+    assert.equal((e as NotImplementedError).since, undefined);
+    assert.equal((e as NotImplementedError).daemonVersion, undefined);
     assert.equal(old.versionCalls, before);
   } finally {
     client.close();

@@ -72,10 +72,14 @@ test("kill -9 containerd while 20 tasks are waited; restart: every wait$ emits i
   got.forEach((g, i) =>
     assert.ok(expected[i]?.includes(g), `task ${i}: ${String(g)}, expected one of ${JSON.stringify(expected[i])}`),
   );
-  // A reaped task's wait$ says so: a TaskGoneError (a NotFoundError) with the reason and the daemon's version.
+  // A reaped task's wait$ says so: a TaskGoneError (a NotFoundError) with the reason and the daemon's version
+  // (the client's cached one: test/adapter/wait-reaped.test.ts counts one Version call per client).
+  const { version } = await daemonVersion(client);
   for (const r of results.filter((x) => isNotFound(x.error))) {
     assert.ok(r.error instanceof TaskGoneError, String(r.error));
     assert.equal(r.error.reason, "reaped-after-restart", r.error.message);
+    assert.equal(r.error.daemonVersion, version);
+    assert.ok(r.error.message.includes(`this daemon is ${version}`), r.error.message);
     assert.match(
       r.error.message,
       /is gone .*containerd >= 1\.7 reaps, when it restarts, tasks that exited while it was down.*this daemon is .*its exit status is lost/,

@@ -146,7 +146,7 @@ export class ProcessImpl implements Process {
         execId: this.execId,
         pid: () => this.currentPid,
       },
-      () => this.ctx.services.version.version$({}, nsOptions(this.ctx)).pipe(map((v) => v.version)),
+      () => this.ctx.services.version.daemonVersion$(),
     );
     return this.exitWait.exit$;
   }

@@ -169,12 +169,8 @@ export function runTransfer$(
       return () => subs.unsubscribe();
     });
   return withLease({ leases }, body, { expireAfterMs: 3600 * 1000 }, longCall(ctx, options)).pipe(
-    catchError((e: unknown) =>
-      explainUnsupported(ctx.services, e, alternative, longCall(ctx, options)).pipe(
-        catchError((e2: unknown) => {
-          throw mapTransferError(e2);
-        }),
-      ),
-    ),
+    catchError((e: unknown) => {
+      throw mapTransferError(explainUnsupported(e, alternative));
+    }),
   );
 }

@@ -308,6 +308,7 @@ export function fakeServices(d: FakeDaemon, defaults: CallDefaults): Services {
       version$: unary("Version.Version", () =>
         VersionResponse.fromPartial({ version: FAKE_VERSION, revision: "fake" }),
       ),
+      daemonVersion$: () => of(FAKE_VERSION),
     }),
   };
 

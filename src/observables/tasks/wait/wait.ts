@@ -2,6 +2,7 @@ import { EMPTY, Observable, type Subscriber, type Subscription } from "rxjs";
 import { ContainerdError } from "../../../errors/containerd-error.js";
 import { TaskGoneError } from "../../../errors/task-gone.js";
 import { isNotFound, isUnavailable } from "../../../errors/guards.js";
+import { versionAtLeast } from "../../../services/daemon-version.js";
 import type { TasksApi } from "../../../services/tasks.js";
 import type { EventHub, WaitMode } from "./exit-hub.js";
 import type { ExitStatus } from "../exit-status.js";
@@ -57,14 +58,14 @@ export class ExitWait {
   private hasStartFailed = false;
 
   /**
-   * @param daemonVersion the daemon's version (Version), asked only to explain a process that is
+   * @param daemonVersion the daemon's version (the client's cached one), read only to explain a process that is
    *   gone after a reconnect: containerd >= 1.7 reaps, at restart, tasks that exited while it was down.
    */
   constructor(
     private readonly tasks: TasksApi,
     private readonly hub: EventHub,
     private readonly target: WaitTarget,
-    private readonly daemonVersion: () => Observable<string> = () => EMPTY,
+    private readonly daemonVersion: () => Observable<string | undefined> = () => EMPTY,
   ) {
     this.arm();
     this.exit$ = new Observable<ExitStatus>((subscriber) => this.subscribe(subscriber));
@@ -194,8 +195,7 @@ export class ExitWait {
     version: string | undefined,
   ): TaskGoneError {
     const { namespace } = this.target;
-    const m = /(\d+)\.(\d+)/.exec(version ?? "");
-    const reaps = m !== null && (Number(m[1]) > 1 || Number(m[2]) >= 7);
+    const reaps = versionAtLeast(version, 1, 7) === true;
     const daemon = version ? `this daemon is ${version}` : "the daemon did not say its version";
     return reaps
       ? new TaskGoneError(
