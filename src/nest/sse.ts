@@ -5,9 +5,9 @@ import {
   type MessageEvent,
   type NestInterceptor,
 } from "@nestjs/common";
-import { Observable, Subject, takeUntil, type OperatorFunction } from "rxjs";
+import { Observable, Subject, Subscription, takeUntil, type OperatorFunction } from "rxjs";
 import type { RunEvent } from "../observables/containers/run.js";
-import { LineSplitter } from "./lines.js";
+import { lines } from "../observables/operators/lines.js";
 
 /**
  * The `data` of each server-sent event {@link toMessageEvents} emits, by event `type` (the SSE
@@ -55,14 +55,36 @@ export interface MessageEventsOptions {
 export function toMessageEvents(options: MessageEventsOptions = {}): OperatorFunction<RunEvent, MessageEvent> {
   return (source) =>
     new Observable<MessageEvent>((subscriber) => {
-      const splitters = new Map<string, LineSplitter>();
+      // One `lines()` per (container, stream), fed synchronously: its lines go out in order with
+      // the other events, and completing its input emits the last line without a newline.
+      const splitters = new Map<string, Subject<Uint8Array>>();
+      const splitting = new Subscription();
       const emit = (e: ContainerSseData) => subscriber.next({ type: e.type, data: e.data });
-      const flush = () => {
-        for (const [key, splitter] of splitters) {
-          const [containerId, stream] = key.split("\0") as [string, "stdout" | "stderr"];
-          for (const line of splitter.end()) emit({ type: "line", data: { containerId, stream, line } });
+      const splitter = (containerId: string, stream: "stdout" | "stderr") => {
+        const key = `${containerId}\0${stream}`;
+        let input = splitters.get(key);
+        if (!input) {
+          splitters.set(key, (input = new Subject<Uint8Array>()));
+          splitting.add(
+            input.pipe(lines(options.encoding ? { encoding: options.encoding } : {})).subscribe({
+              next: (line) => emit({ type: "line", data: { containerId, stream, line } }),
+              error: (err: unknown) => failed(err),
+            }),
+          );
         }
+        return input;
+      };
+      const flush = () => {
+        const inputs = [...splitters.values()];
         splitters.clear();
+        for (const input of inputs) input.complete();
+      };
+      const failed = (err: unknown) => {
+        if (subscriber.closed) return;
+        flush();
+        const error = err instanceof Error ? err : new Error(String(err));
+        emit({ type: "failed", data: { name: error.name, message: error.message } });
+        subscriber.complete();
       };
       const subscription = source.subscribe({
         next: (e) => {
@@ -71,14 +93,8 @@ export function toMessageEvents(options: MessageEventsOptions = {}): OperatorFun
               return emit({ type: "created", data: { containerId: e.containerId } });
             case "started":
               return emit({ type: "started", data: { containerId: e.containerId, pid: e.pid } });
-            case "output": {
-              const key = `${e.containerId}\0${e.stream}`;
-              let splitter = splitters.get(key);
-              if (!splitter) splitters.set(key, (splitter = new LineSplitter(options.encoding)));
-              for (const line of splitter.push(e.data))
-                emit({ type: "line", data: { containerId: e.containerId, stream: e.stream, line } });
-              return;
-            }
+            case "output":
+              return splitter(e.containerId, e.stream).next(e.data);
             case "exited":
               flush();
               return emit({
@@ -91,18 +107,16 @@ export function toMessageEvents(options: MessageEventsOptions = {}): OperatorFun
               });
           }
         },
-        error: (err: unknown) => {
-          flush();
-          const error = err instanceof Error ? err : new Error(String(err));
-          emit({ type: "failed", data: { name: error.name, message: error.message } });
-          subscriber.complete();
-        },
+        error: failed,
         complete: () => {
           flush();
           subscriber.complete();
         },
       });
-      return () => subscription.unsubscribe();
+      return () => {
+        subscription.unsubscribe();
+        splitting.unsubscribe();
+      };
     });
 }
 

@@ -85,3 +85,26 @@ test("toMessageEvents: an error becomes a failed event, then the stream complete
   other.pipe(toMessageEvents()).subscribe().unsubscribe();
   assert.equal(other.observed, false, "unsubscribed from run$");
 });
+
+test("toMessageEvents: the encoding option is the lines() operator's (latin1 decoded; an unknown one is a failed event)", async () => {
+  const out = (data: Buffer): RunEvent => ({ type: "output", containerId: "c", stream: "stdout", data });
+  const latin1 = await lastValueFrom(
+    of(out(Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a, 0x6e]))).pipe(toMessageEvents({ encoding: "latin1" }), toArray()),
+  );
+  assert.deepEqual(latin1, [
+    { type: "line", data: { containerId: "c", stream: "stdout", line: "café" } },
+    { type: "line", data: { containerId: "c", stream: "stdout", line: "n" } },
+  ]);
+  const bad = await lastValueFrom(
+    of(out(Buffer.from("x\n")), out(Buffer.from("y\n"))).pipe(
+      toMessageEvents({ encoding: "bogus" as BufferEncoding }),
+      toArray(),
+    ),
+  );
+  assert.deepEqual(bad, [
+    {
+      type: "failed",
+      data: { name: "InvalidArgumentError", message: '[InvalidArgument] lines: unknown encoding "bogus"' },
+    },
+  ]);
+});
