@@ -2,6 +2,7 @@
 // expectation differs by version (docs/compatibility.md).
 import { lastValueFrom } from "rxjs";
 import type { Containerd } from "../../src/index.js";
+import { parseContainerdVersion } from "../../src/services/daemon-version.js";
 
 export interface DaemonVersion {
   /** As the daemon reports it, e.g. `1.6.20~ds1`, `2.1.9+unknown`. */
@@ -14,9 +15,9 @@ export interface DaemonVersion {
 /** Asks the daemon for its version and parses major.minor. */
 export async function daemonVersion(client: Containerd): Promise<DaemonVersion> {
   const v = await lastValueFrom(client.version$());
-  const m = /^v?(\d+)\.(\d+)/.exec(v.version);
+  const m = parseContainerdVersion(v.version);
   if (!m) throw new Error(`unparseable containerd version ${JSON.stringify(v.version)}`);
-  return { version: v.version, revision: v.revision, major: Number(m[1]), minor: Number(m[2]) };
+  return { version: v.version, revision: v.revision, ...m };
 }
 
 /** Whether the daemon's version is at least major.minor. */
