@@ -52,6 +52,12 @@ export default tseslint.config(
     },
   },
   {
+    // rxctr's bin: CommonJS, so that it can hand the bundle to vm.Script with its code cache.
+    files: ["scripts/rxctr-loader.cjs"],
+    languageOptions: { sourceType: "commonjs", globals: { __dirname: "readonly" } },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
+  {
     // The dashboard's page script runs in the browser.
     files: ["examples/dashboard/public/**/*.js"],
     languageOptions: {

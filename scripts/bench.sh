@@ -71,5 +71,6 @@ for k in plain adapter; do
   node build/bench/cpu-profile.js "$OUT"/prof-$k/*.cpuprofile "$k" > "$OUT/profile-$k.txt"
 done
 node build/bench/report.js "$OUT" | tee "$OUT/report.md"
+bash bench/cli-startup.sh | tee "$OUT/cli-startup.md" # rxctr's start beside ctr's (hyperfine)
 for k in plain adapter; do cat "$OUT/profile-$k.txt" | grep -v '^{'; done
 echo "bench: results in $OUT" >&2

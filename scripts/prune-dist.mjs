@@ -24,7 +24,8 @@ for (const format of ["esm", "cjs"]) {
 }
 console.log(`prune-dist: removed ${removed} declaration maps of generated/`);
 
-// The rxctr bin (package.json "bin", ESM only: tsconfig.cjs.json leaves src/cli out) keeps its
-// shebang from the source; make it executable for `npm link` and direct runs from dist/.
+// The compiled CLI (ESM only: tsconfig.cjs.json leaves src/cli out) keeps its shebang from the
+// source and stays runnable from dist/. The package's bin is its bundle, dist/cli/rxctr.cjs
+// (scripts/build-cli.mjs).
 chmodSync(join(root, "esm", "src", "cli", "main.js"), 0o755);
 console.log("prune-dist: dist/esm/src/cli/main.js is executable");

@@ -63,6 +63,9 @@ export function connect(options: ConnectOptions, defaults: CallDefaults): Transp
   const client = new Client(address.target, tls.credentials, {
     "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
     "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
+    // channelz (grpc-js's introspection service, which a client never serves) would count every
+    // call and socket of the channel; channelOptions can turn it back on.
+    "grpc.enable_channelz": 0,
     ...(address.transport === "unix" ? { "grpc.default_authority": "localhost" } : {}),
     ...tls.options,
     ...options.channelOptions,

@@ -1,14 +1,19 @@
-// Runs the rxctr binary (the compiled src/cli/main.js) as a child process, and drives it in a
+// Runs the rxctr binary (the package's bin: dist/cli/rxctr.cjs, built by `npm run build`) as a child process, and drives it in a
 // real terminal through tmux (a private server per session).
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { waitFor } from "./wait-for.js";
 
-/** The compiled CLI entry point (build/src/cli/main.js). */
-export const RXCTR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "src", "cli", "main.js");
+const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+
+/** The package's bin as shipped (package.json "bin": the bundle's loader under dist/cli). */
+export const RXCTR = join(
+  repo,
+  (JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { bin: { rxctr: string } }).bin.rxctr,
+);
 
 export interface CliResult {
   readonly code: number | null;
