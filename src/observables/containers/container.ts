@@ -165,14 +165,16 @@ export class ContainerImpl implements Container {
     return cancellable(async (c) => {
       await c.until(this.ctx.inflight.settled(this.ctx.namespace, this.id));
       const call = c.call(nsOptions(this.ctx, options));
-      const task = await lastValueFrom(this.ctx.services.tasks.get$({ containerId: this.id }, call)).catch(
-        (e: unknown) => {
-          if (isNotFound(e)) return undefined;
-          throw e;
-        },
-      );
-      if (task) throw new FailedPreconditionError(`cannot delete running task ${this.id}`);
-      const { container } = await lastValueFrom(this.ctx.services.containers.get$({ id: this.id }, call));
+      // Both reads at once (one round trip, not two; both settle, so no call outlives this), the
+      // task's answer looked at first, as when they were made one after the other.
+      const [task, record] = await Promise.allSettled([
+        lastValueFrom(this.ctx.services.tasks.get$({ containerId: this.id }, call)),
+        lastValueFrom(this.ctx.services.containers.get$({ id: this.id }, call)),
+      ]);
+      if (task.status === "rejected" && !isNotFound(task.reason)) throw task.reason;
+      if (task.status === "fulfilled") throw new FailedPreconditionError(`cannot delete running task ${this.id}`);
+      if (record.status === "rejected") throw record.reason;
+      const { container } = record.value;
       if (options.cleanupSnapshot !== false && container?.snapshotKey && container.snapshotter) {
         await lastValueFrom(
           this.ctx.services.snapshots.remove$({ snapshotter: container.snapshotter, key: container.snapshotKey }, call),
