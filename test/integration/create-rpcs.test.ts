@@ -81,3 +81,33 @@ test("container.delete$ while a task exists: FailedPreconditionError, container 
   const gone = await settle(lastValueFrom(c.delete$()));
   assert.ok(isNotFound(gone.error), `a second delete$: ${String(gone.error)}`);
 });
+
+test("newTask$ of a container this client created: 3 RPCs; a snapshot changed since is honoured", async () => {
+  const own = new Containerd({ address: labAddress(), namespace: client.namespace });
+  try {
+    const c = await lastValueFrom(own.containers.create$("hint", { image: BUSYBOX, args: ["true"] }));
+    const before = own.callStats.started;
+    const task = await lastValueFrom(c.newTask$());
+    assert.equal(own.callStats.started - before, 3, "Containers.Get, Snapshots.Mounts, Tasks.Create");
+    await lastValueFrom(task.delete$({ kill: true }));
+
+    // The record now names another snapshot, and the one create$ made is gone: newTask$ must use
+    // the record's, not the snapshot it remembers from create$.
+    const snaps = own.snapshots();
+    const { parent } = await lastValueFrom(snaps.stat$("hint"));
+    await lastValueFrom(snaps.prepare$("hint-2", parent));
+    await lastValueFrom(c.update$({ snapshotKey: "hint-2" }));
+    await lastValueFrom(snaps.remove$("hint"));
+    const t2 = await lastValueFrom(c.newTask$());
+    const exit$ = t2.wait$();
+    await lastValueFrom(t2.start$());
+    assert.equal((await lastValueFrom(exit$)).code, 0, "ran from the record's snapshot");
+    await lastValueFrom(t2.delete$());
+    await lastValueFrom(c.delete$()); // removes hint-2
+    const left = await settle(lastValueFrom(snaps.stat$("hint-2")));
+    assert.ok(isNotFound(left.error), String(left.error));
+  } finally {
+    own.close();
+  }
+  assert.deepEqual(await containers(), []);
+});

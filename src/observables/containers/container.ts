@@ -9,7 +9,7 @@ import { ioTarget } from "../io/io-target.js";
 import { checkLabels } from "../client/labels.js";
 import { validated } from "../rx/validated.js";
 import { cancellable } from "../rx/cancellable.js";
-import { newTask$, type NewTaskOptions } from "../tasks/new-task.js";
+import { newTask$, type NewTaskOptions, type RootfsHint } from "../tasks/new-task.js";
 import type { Spec } from "../spec/types.js";
 import { TaskImpl, type Task } from "../tasks/task.js";
 
@@ -70,9 +70,14 @@ export interface Container {
 
 /** @internal */
 export class ContainerImpl implements Container {
+  /**
+   * @param rootfs the snapshot the container was created with, when this client created it: a
+   *   hint only (the record may have changed since), which `newTask$` checks against the record.
+   */
   constructor(
     private readonly ctx: DomainContext,
     readonly id: string,
+    private readonly rootfs?: RootfsHint,
   ) {}
 
   info$(options?: CallOptions): Observable<ContainerInfo> {
@@ -187,7 +192,7 @@ export class ContainerImpl implements Container {
   }
 
   newTask$(options?: NewTaskOptions): Observable<Task> {
-    return newTask$(this.ctx, this.id, options);
+    return newTask$(this.ctx, this.id, options, this.rootfs);
   }
 
   task$(options: LoadProcessOptions = {}): Observable<Task> {

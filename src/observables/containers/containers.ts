@@ -30,7 +30,9 @@ export class Containers {
    * digest), Snapshots.Prepare, Containers.Create, Leases.Delete.
    */
   create$(id: string, options: CreateContainerOptions = {}, callOptions?: CallOptions): Observable<Container> {
-    return createContainer$(this.ctx, id, options, callOptions).pipe(map((cid) => new ContainerImpl(this.ctx, cid)));
+    return createContainer$(this.ctx, id, options, callOptions).pipe(
+      map((c) => new ContainerImpl(this.ctx, c.id, c.rootfs)),
+    );
   }
 
   /** Containers.Get; emits the container. NotFoundError if it does not exist. */

@@ -18,6 +18,7 @@ import { withImageConfig } from "../spec/image-opts.js";
 import { withUser } from "../spec/user-opts.js";
 import type { Mount } from "../spec/types.js";
 import { transaction$ } from "../rx/transaction.js";
+import type { RootfsHint } from "../tasks/new-task.js";
 
 /** Options of `client.containers.create$(id, options)`. */
 export interface CreateContainerOptions {
@@ -64,6 +65,12 @@ function specOpts(o: CreateContainerOptions, fromImage: boolean): SpecOpt[] {
   return [...opts, ...(o.spec ?? [])];
 }
 
+/** What create$ made: the id, and the snapshot it prepared (a hint for `newTask$`). @internal */
+export interface CreatedContainer {
+  readonly id: string;
+  readonly rootfs?: RootfsHint;
+}
+
 /**
  * The create$ transaction: lease and image (Images.Get + manifest + config, cached by digest) at
  * once, spec, Snapshots.Prepare(key = id, parent = top chain ID; NotFound = not unpacked),
@@ -76,7 +83,7 @@ export function createContainer$(
   id: string,
   o: CreateContainerOptions,
   options?: CallOptions,
-): Observable<string> {
+): Observable<CreatedContainer> {
   return transaction$(
     async (tx) => {
       const bad: ContainerdError | undefined =
@@ -152,7 +159,7 @@ export function createContainer$(
         );
       }
 
-      async function create(spec: unknown): Promise<string> {
+      async function create(spec: unknown): Promise<CreatedContainer> {
         const runtime =
           typeof o.runtime === "string" || o.runtime === undefined
             ? { name: o.runtime ?? "io.containerd.runc.v2" }
@@ -175,7 +182,7 @@ export function createContainer$(
           ),
         );
         tx.onRollback(() => services.containers.delete$({ id }, nsOptions(ctx)));
-        return id;
+        return snapshotKey ? { id, rootfs: { snapshotter, key: snapshotKey } } : { id };
       }
     },
     (done) => ctx.inflight.track(ctx.namespace, id, done),
