@@ -1,6 +1,7 @@
 // Lifecycle, exit-notification and RPC latency, the same scenarios as the Go baseline's
 // `lifecycle`, `exit` and `rpc` (../shared/bench/go-baseline). Prints a table, then one JSON line.
-//   RXC_BENCH_N (30 lifecycles), RXC_BENCH_EXIT_N (20), RXC_BENCH_RPC_N (2000), warm-up 2
+//   RXC_BENCH_N (30 lifecycles), RXC_BENCH_EXIT_N (20), RXC_BENCH_RPC_N (2000), warm-up 2;
+//   RXC_BENCH_LIFECYCLE_ONLY=1: the lifecycle scenario alone
 import { lastValueFrom } from "rxjs";
 import { Stdio, type Containerd } from "../src/index.js";
 import { benchClient, dist, exactExits, IMAGE, nowMs, row, type Dist } from "./support.js";
@@ -137,7 +138,10 @@ async function rpc(client: Containerd): Promise<Record<string, unknown>> {
 async function main(): Promise<void> {
   const { client, dispose } = await benchClient();
   console.log(`lifecycle/exit/rpc: node ${process.version}`);
-  const summary = { lifecycle: await lifecycle(client), exit_notify: await exitNotify(client), rpc: await rpc(client) };
+  const summary =
+    process.env["RXC_BENCH_LIFECYCLE_ONLY"] === "1"
+      ? { lifecycle: await lifecycle(client) }
+      : { lifecycle: await lifecycle(client), exit_notify: await exitNotify(client), rpc: await rpc(client) };
   console.log(JSON.stringify({ rxcontainerd_lifecycle: summary }));
   await dispose();
 }

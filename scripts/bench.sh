@@ -10,6 +10,8 @@
 #   RXC_BENCH_IO=1     also the stdout-throughput and push-memory benchmarks (slow: 256 MiB)
 #   RXC_GO_BASELINE    the go-baseline source directory
 #   RXC_BENCH_BYTES / RXC_BENCH_REP tune the stdout benchmark; RXC_CONTAINERD the daemon line.
+#   RXC_BENCH_SCENARIOS=lifecycle  only the lifecycle scenario, both sides (no exit/rpc/waits/
+#                      transfer runs, no CPU profiles): quicker interleaved rounds for that table
 set -euo pipefail
 cd "$(dirname "$0")/.."
 withgo=0
@@ -41,8 +43,11 @@ fi
 lab_up
 only=lifecycle,exit,waits,rpc
 [ "${RXC_BENCH_IO:-}" = 1 ] && only=$only,stdout
+lifecycle_only=0
+[ "${RXC_BENCH_SCENARIOS:-}" = lifecycle ] && lifecycle_only=1 && only=lifecycle
 
 ours() {
+  if [ $lifecycle_only = 1 ]; then RXC_BENCH_LIFECYCLE_ONLY=1 node build/bench/lifecycle.js | tee "$OUT/ours-$1.txt"; return; fi
   {
     node build/bench/lifecycle.js
     node build/bench/adapter-overhead.js
@@ -66,11 +71,11 @@ for r in $(seq 1 "$rounds"); do
   else gobase "$r"; ours "$r"; fi
 done
 # Where a unary call's client CPU goes: plain grpc-js and the adapter, each profiled on its own.
-for k in plain adapter; do
+[ $lifecycle_only = 1 ] || for k in plain adapter; do
   RXC_BENCH_ONLY=$k node --cpu-prof --cpu-prof-dir="$OUT/prof-$k" build/bench/adapter-overhead.js >/dev/null
   node build/bench/cpu-profile.js "$OUT"/prof-$k/*.cpuprofile "$k" > "$OUT/profile-$k.txt"
 done
 node build/bench/report.js "$OUT" | tee "$OUT/report.md"
-bash bench/cli-startup.sh | tee "$OUT/cli-startup.md" # rxctr's start beside ctr's (hyperfine)
-for k in plain adapter; do cat "$OUT/profile-$k.txt" | grep -v '^{'; done
+[ $lifecycle_only = 1 ] || bash bench/cli-startup.sh | tee "$OUT/cli-startup.md" # rxctr's start beside ctr's (hyperfine)
+[ $lifecycle_only = 1 ] || for k in plain adapter; do cat "$OUT/profile-$k.txt" | grep -v '^{'; done
 echo "bench: results in $OUT" >&2

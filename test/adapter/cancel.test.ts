@@ -53,9 +53,10 @@ const image = (): Image =>
 
 /**
  * Subscribes, waits for the server to receive `method`, unsubscribes: the server must see that
- * call cancelled, and after a round trip (Version) no other call may have been started.
+ * call cancelled, and after a round trip (Version) no other call may have been started (but the
+ * `together` calls the same step issues at once with `method`; the fake does not record them).
  */
-async function cancelsOnUnsubscribe(op: Observable<unknown>, method: string): Promise<void> {
+async function cancelsOnUnsubscribe(op: Observable<unknown>, method: string, together = 0): Promise<void> {
   const seenBefore = fake.seen.length;
   const startedBefore = client.callStats.started;
   const events: string[] = [];
@@ -77,7 +78,7 @@ async function cancelsOnUnsubscribe(op: Observable<unknown>, method: string): Pr
   await lastValueFrom(client.version$());
   assert.equal(
     client.callStats.started,
-    startedBefore + 2,
+    startedBefore + 2 + together,
     "no RPC but the cancelled one (and the Version probe) was started",
   );
   assert.deepEqual(
@@ -88,7 +89,8 @@ async function cancelsOnUnsubscribe(op: Observable<unknown>, method: string): Pr
 }
 
 test("container.delete$(): unsubscribing while Tasks.Get is pending cancels it; no delete follows", async () => {
-  await cancelsOnUnsubscribe(new ContainerImpl(ctx, "hang").delete$(), "get");
+  // Containers.Get goes with Tasks.Get (one round trip); the fake answers it Unimplemented.
+  await cancelsOnUnsubscribe(new ContainerImpl(ctx, "hang").delete$(), "get", 1);
 });
 
 test("process.delete$() (exec) and task.delete$(): unsubscribing cancels the pending Tasks.Get", async () => {

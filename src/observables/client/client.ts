@@ -25,6 +25,7 @@ import { Leases } from "../content/leases.js";
 import { ContentStore } from "../content/content.js";
 import { Snapshotter } from "../content/snapshotter.js";
 import { Images } from "../images/images.js";
+import { BlobCache } from "../images/image-reader.js";
 import { Transfer } from "../transfer/transfer.js";
 
 /** Options of `run$`: the container's, plus the task's IO and runtime options, and the pull policy. */
@@ -146,6 +147,7 @@ export class Containerd implements AsyncDisposable {
   readonly transfer: Transfer;
   private readonly hub: EventHub;
   private readonly inflight: Inflight;
+  private readonly blobs = new BlobCache();
   private closing: Promise<CloseReport> | undefined;
 
   private get context(): DomainContext {
@@ -155,6 +157,7 @@ export class Containerd implements AsyncDisposable {
       namespace: this.namespace,
       inflight: this.inflight,
       remote: this.backend.remote,
+      blobs: this.blobs,
     };
   }
 

@@ -2,6 +2,7 @@ import type { CallOptions } from "../../services/call-options.js";
 import type { Services } from "../../services/services.js";
 import type { EventHub } from "../tasks/wait/exit-hub.js";
 import type { Inflight } from "./inflight.js";
+import type { BlobCache } from "../images/image-reader.js";
 
 /** What domain objects share: the raw services, the client's event hub and the namespace. @internal */
 export interface DomainContext {
@@ -11,6 +12,8 @@ export interface DomainContext {
   readonly inflight: Inflight;
   /** The daemon is on another machine: no FIFOs (see `ConnectOptions.remote`). */
   readonly remote?: boolean;
+  /** Image indexes, manifests and configs already read, by digest (see `BlobCache`). */
+  readonly blobs?: BlobCache;
 }
 
 /** Call options pinned to the object's namespace (a container belongs to one namespace). @internal */

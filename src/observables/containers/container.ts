@@ -9,7 +9,7 @@ import { ioTarget } from "../io/io-target.js";
 import { checkLabels } from "../client/labels.js";
 import { validated } from "../rx/validated.js";
 import { cancellable } from "../rx/cancellable.js";
-import { newTask$, type NewTaskOptions } from "../tasks/new-task.js";
+import { newTask$, type NewTaskOptions, type RootfsHint } from "../tasks/new-task.js";
 import type { Spec } from "../spec/types.js";
 import { TaskImpl, type Task } from "../tasks/task.js";
 
@@ -70,9 +70,14 @@ export interface Container {
 
 /** @internal */
 export class ContainerImpl implements Container {
+  /**
+   * @param rootfs the snapshot the container was created with, when this client created it: a
+   *   hint only (the record may have changed since), which `newTask$` checks against the record.
+   */
   constructor(
     private readonly ctx: DomainContext,
     readonly id: string,
+    private readonly rootfs?: RootfsHint,
   ) {}
 
   info$(options?: CallOptions): Observable<ContainerInfo> {
@@ -165,14 +170,16 @@ export class ContainerImpl implements Container {
     return cancellable(async (c) => {
       await c.until(this.ctx.inflight.settled(this.ctx.namespace, this.id));
       const call = c.call(nsOptions(this.ctx, options));
-      const task = await lastValueFrom(this.ctx.services.tasks.get$({ containerId: this.id }, call)).catch(
-        (e: unknown) => {
-          if (isNotFound(e)) return undefined;
-          throw e;
-        },
-      );
-      if (task) throw new FailedPreconditionError(`cannot delete running task ${this.id}`);
-      const { container } = await lastValueFrom(this.ctx.services.containers.get$({ id: this.id }, call));
+      // Both reads at once (one round trip, not two; both settle, so no call outlives this), the
+      // task's answer looked at first, as when they were made one after the other.
+      const [task, record] = await Promise.allSettled([
+        lastValueFrom(this.ctx.services.tasks.get$({ containerId: this.id }, call)),
+        lastValueFrom(this.ctx.services.containers.get$({ id: this.id }, call)),
+      ]);
+      if (task.status === "rejected" && !isNotFound(task.reason)) throw task.reason;
+      if (task.status === "fulfilled") throw new FailedPreconditionError(`cannot delete running task ${this.id}`);
+      if (record.status === "rejected") throw record.reason;
+      const { container } = record.value;
       if (options.cleanupSnapshot !== false && container?.snapshotKey && container.snapshotter) {
         await lastValueFrom(
           this.ctx.services.snapshots.remove$({ snapshotter: container.snapshotter, key: container.snapshotKey }, call),
@@ -185,7 +192,7 @@ export class ContainerImpl implements Container {
   }
 
   newTask$(options?: NewTaskOptions): Observable<Task> {
-    return newTask$(this.ctx, this.id, options);
+    return newTask$(this.ctx, this.id, options, this.rootfs);
   }
 
   task$(options: LoadProcessOptions = {}): Observable<Task> {

@@ -25,11 +25,14 @@ export class Containers {
    * spec alone, under a temporary lease; rolls back the snapshot and container on failure or
    * unsubscribe. InvalidArgumentError for a bad id, an oversized label (see `checkLabels`) or a
    * bad option (no RPC), NotFoundError for a missing image, FailedPreconditionError for an image
-   * not unpacked, AlreadyExistsError for a duplicate id. RPCs: Leases.Create, Images.Get,
-   * Content.Read ×2–3, Snapshots.Stat, Snapshots.Prepare, Containers.Create, Leases.Delete.
+   * not unpacked, AlreadyExistsError for a duplicate id. RPCs: Leases.Create at the same time as
+   * Images.Get, Content.Read ×2–3 (none for blobs this client read before: they are cached by
+   * digest), Snapshots.Prepare, Containers.Create, Leases.Delete.
    */
   create$(id: string, options: CreateContainerOptions = {}, callOptions?: CallOptions): Observable<Container> {
-    return createContainer$(this.ctx, id, options, callOptions).pipe(map((cid) => new ContainerImpl(this.ctx, cid)));
+    return createContainer$(this.ctx, id, options, callOptions).pipe(
+      map((c) => new ContainerImpl(this.ctx, c.id, c.rootfs)),
+    );
   }
 
   /** Containers.Get; emits the container. NotFoundError if it does not exist. */

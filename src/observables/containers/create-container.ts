@@ -1,4 +1,4 @@
-import { catchError, concatMap, lastValueFrom, throwError, type Observable } from "rxjs";
+import { catchError, concatMap, throwError, type Observable } from "rxjs";
 import { AlreadyExistsError, FailedPreconditionError, type ContainerdError } from "../../errors/containerd-error.js";
 import { isAlreadyExists, isNotFound, isNotImplemented } from "../../errors/guards.js";
 import type { CallOptions } from "../../services/call-options.js";
@@ -18,6 +18,7 @@ import { withImageConfig } from "../spec/image-opts.js";
 import { withUser } from "../spec/user-opts.js";
 import type { Mount } from "../spec/types.js";
 import { transaction$ } from "../rx/transaction.js";
+import type { RootfsHint } from "../tasks/new-task.js";
 
 /** Options of `client.containers.create$(id, options)`. */
 export interface CreateContainerOptions {
@@ -64,10 +65,17 @@ function specOpts(o: CreateContainerOptions, fromImage: boolean): SpecOpt[] {
   return [...opts, ...(o.spec ?? [])];
 }
 
+/** What create$ made: the id, and the snapshot it prepared (a hint for `newTask$`). @internal */
+export interface CreatedContainer {
+  readonly id: string;
+  readonly rootfs?: RootfsHint;
+}
+
 /**
- * The create$ transaction: lease, image (Images.Get + manifest + config), Snapshots.Stat of the
- * top chain ID, Snapshots.Prepare(key = id), spec, Containers.Create — rolled back (container,
- * snapshot) on failure or unsubscribe; the lease is always deleted at the end.
+ * The create$ transaction: lease and image (Images.Get + manifest + config, cached by digest) at
+ * once, spec, Snapshots.Prepare(key = id, parent = top chain ID; NotFound = not unpacked),
+ * Containers.Create — rolled back (container, snapshot) on failure or unsubscribe; the lease is
+ * always deleted at the end.
  * @internal
  */
 export function createContainer$(
@@ -75,33 +83,30 @@ export function createContainer$(
   id: string,
   o: CreateContainerOptions,
   options?: CallOptions,
-): Observable<string> {
+): Observable<CreatedContainer> {
   return transaction$(
     async (tx) => {
       const bad: ContainerdError | undefined =
         checkIdentifier("container id", id) ?? checkLabels("container labels", o.labels);
       if (bad) throw bad;
       const { services } = ctx;
-      const lease = await temporaryLease(tx, services, ctx.namespace);
-      const call = nsOptions(ctx, { ...options, lease });
       const snapshotter = o.snapshotter ?? "overlayfs";
+      const platform = typeof o.platform === "string" ? parsePlatform(o.platform) : o.platform;
+      // The lease and the image's records at once: reading needs no lease, only what is created
+      // (snapshot, container) does. Both settle before going on, so that a lease created while the
+      // image failed is still deleted (its finally-step is registered when Leases.Create returns).
+      const [leased, resolved] = await Promise.allSettled([
+        temporaryLease(tx, services, ctx.namespace),
+        o.image ? resolveImage(services, o.image, platform, nsOptions(ctx, options), ctx.blobs) : undefined,
+      ]);
+      if (leased.status === "rejected") throw leased.reason;
+      if (resolved.status === "rejected") throw resolved.reason;
+      const lease = leased.value;
+      const call = nsOptions(ctx, { ...options, lease });
       let specCtx: SpecContext = { namespace: ctx.namespace, id };
       let snapshotKey = "";
-      if (o.image) {
-        const platform = typeof o.platform === "string" ? parsePlatform(o.platform) : o.platform;
-        const image = await resolveImage(services, o.image, platform, call);
-        const stat = await lastValueFrom(services.snapshots.stat$({ snapshotter, key: image.chainId }, call)).catch(
-          (e: unknown) => {
-            if (isNotFound(e)) return undefined;
-            throw e;
-          },
-        );
-        if (!stat) {
-          throw new FailedPreconditionError(
-            `image "${o.image}" is not unpacked for snapshotter "${snapshotter}" ` +
-              `(no snapshot ${image.chainId}); unpack it first`,
-          );
-        }
+      const image = resolved.value;
+      if (o.image && image) {
         const config = image.config.config ?? {};
         // Any user needs the image's files, a numeric one too: containerd's WithUserID takes the gid
         // of the uid's /etc/passwd entry (0 only when there is none), and WithAdditionalGIDs reads
@@ -122,16 +127,29 @@ export function createContainer$(
           specCtx = { ...specCtx, image: { config } };
         }
         const spec = applySpecOpts(defaultSpec(ctx.namespace, id), specCtx, specOpts(o, true));
+        // No Snapshots.Stat of the parent first (as Go's WithNewSnapshot): Prepare answers NotFound
+        // when the image is not unpacked for this snapshotter, and that is the error we report.
         await tx.step(
-          services.snapshots
-            .prepare$({ snapshotter, key: id, parent: image.chainId }, call)
-            .pipe(catchError((e: unknown) => (isAlreadyExists(e) ? duplicate(e) : throwError(() => e)))),
+          services.snapshots.prepare$({ snapshotter, key: id, parent: image.chainId }, call).pipe(
+            catchError((e: unknown) => {
+              if (isAlreadyExists(e)) return duplicate(e);
+              if (isNotFound(e)) return throwError(() => notUnpacked(image.chainId, e));
+              return throwError(() => e);
+            }),
+          ),
         );
         tx.onRollback(() => services.snapshots.remove$({ snapshotter, key: id }, nsOptions(ctx)));
         snapshotKey = id;
         return create(spec);
       }
       return create(applySpecOpts(defaultSpec(ctx.namespace, id), specCtx, specOpts(o, false)));
+
+      function notUnpacked(chain: string, cause: ContainerdError): FailedPreconditionError {
+        return new FailedPreconditionError(
+          `image "${o.image}" is not unpacked for snapshotter "${snapshotter}" (no snapshot ${chain}); unpack it first`,
+          { cause },
+        );
+      }
 
       /** The snapshot is keyed by the container id: say so when the container is what exists. */
       function duplicate(e: ContainerdError): Observable<never> {
@@ -141,7 +159,7 @@ export function createContainer$(
         );
       }
 
-      async function create(spec: unknown): Promise<string> {
+      async function create(spec: unknown): Promise<CreatedContainer> {
         const runtime =
           typeof o.runtime === "string" || o.runtime === undefined
             ? { name: o.runtime ?? "io.containerd.runc.v2" }
@@ -164,7 +182,7 @@ export function createContainer$(
           ),
         );
         tx.onRollback(() => services.containers.delete$({ id }, nsOptions(ctx)));
-        return id;
+        return snapshotKey ? { id, rootfs: { snapshotter, key: snapshotKey } } : { id };
       }
     },
     (done) => ctx.inflight.track(ctx.namespace, id, done),

@@ -62,8 +62,59 @@ export async function readBlob(services: Services, desc: OciDescriptor, options?
   return blob;
 }
 
-async function readJson<T>(services: Services, desc: OciDescriptor, options?: CallOptions): Promise<T> {
-  const blob = await readBlob(services, desc, options);
+/**
+ * Small blobs already read and checked against their sha256 digest (image indexes, manifests,
+ * configs), by digest: content is addressed by its digest, so the bytes never change. One per
+ * client (hence per namespace), least recently used first out, bounded in entries and bytes.
+ * `create$` keeps the two or three `Content.Read` calls of an image's manifest and config out of
+ * every container creation with it. @internal
+ */
+export class BlobCache {
+  private readonly blobs = new Map<string, Buffer>();
+  private bytes = 0;
+
+  constructor(
+    private readonly maxEntries = 64,
+    private readonly maxBytes = 4 << 20,
+  ) {}
+
+  get(digest: string): Buffer | undefined {
+    const blob = this.blobs.get(digest);
+    if (blob) {
+      this.blobs.delete(digest);
+      this.blobs.set(digest, blob);
+    }
+    return blob;
+  }
+
+  /** Keeps `blob` if its digest is a sha256 (the only one readBlob checks) and it fits. */
+  set(digest: string, blob: Buffer): void {
+    if (!digest.startsWith("sha256:") || blob.length > this.maxBytes / 4 || this.blobs.has(digest)) return;
+    this.blobs.set(digest, blob);
+    this.bytes += blob.length;
+    for (const [d, b] of this.blobs) {
+      if (this.blobs.size <= this.maxEntries && this.bytes <= this.maxBytes) break;
+      this.blobs.delete(d);
+      this.bytes -= b.length;
+    }
+  }
+
+  get size(): number {
+    return this.blobs.size;
+  }
+}
+
+async function readJson<T>(
+  services: Services,
+  desc: OciDescriptor,
+  options?: CallOptions,
+  cache?: BlobCache,
+): Promise<T> {
+  let blob = cache?.get(desc.digest);
+  if (!blob) {
+    blob = await readBlob(services, desc, options);
+    cache?.set(desc.digest, blob);
+  }
   try {
     return JSON.parse(blob.toString("utf8")) as T;
   } catch (e) {
@@ -74,13 +125,15 @@ async function readJson<T>(services: Services, desc: OciDescriptor, options?: Ca
 /**
  * Images.Get, then the manifest (choosing `platform`, default the host's, from an index with
  * `selectManifest` from `rxcontainerd/oci`: the same choice as pull's) and the config from the content store.
- * NotFoundError for a missing image or platform.
+ * NotFoundError for a missing image or platform. With `cache`, blobs read before (by digest) are
+ * not read again: then only Images.Get is sent.
  */
 export async function resolveImage(
   services: Services,
   name: string,
   platform: Platform = DEFAULT_PLATFORM,
   options?: CallOptions,
+  cache?: BlobCache,
 ): Promise<ResolvedImage> {
   const res = await lastValueFrom(services.images.get$({ name }, options));
   const t = res.image?.target;
@@ -93,7 +146,7 @@ export async function resolveImage(
   };
   let manifestDesc = target;
   if (INDEX_MEDIA_TYPES.has(target.mediaType)) {
-    const index = await readJson<{ manifests?: OciDescriptor[] }>(services, target, options);
+    const index = await readJson<{ manifests?: OciDescriptor[] }>(services, target, options, cache);
     const match = selectManifest(index.manifests ?? [], platform);
     if (!match) throw new NotFoundError(`image "${name}": no manifest for ${formatPlatform(platform)}`);
     if (!MANIFEST_MEDIA_TYPES.has(match.mediaType)) {
@@ -109,9 +162,10 @@ export async function resolveImage(
     services,
     manifestDesc,
     options,
+    cache,
   );
   if (!manifest.config) throw new InvalidArgumentError(`image "${name}": manifest has no config`);
-  const config = await readJson<ImageConfigFile>(services, manifest.config, options);
+  const config = await readJson<ImageConfigFile>(services, manifest.config, options, cache);
   const diffIds = config.rootfs?.diff_ids ?? [];
   if (diffIds.length === 0) throw new InvalidArgumentError(`image "${name}": config has no layers`);
   return {

@@ -19,22 +19,48 @@ export interface NewTaskOptions extends CallOptions {
   readonly runtimePath?: string;
 }
 
+/** A container's snapshot as its creator knows it (`create$`): a hint, checked against the record. @internal */
+export interface RootfsHint {
+  readonly snapshotter: string;
+  readonly key: string;
+}
+
 /**
  * Containers.Get, Snapshots.Mounts of the container's snapshot, the IO, Tasks.Create; on failure
- * or unsubscribe the task (Tasks.Delete) and IO are rolled back. @internal
+ * or unsubscribe the task (Tasks.Delete) and IO are rolled back. With a `rootfs` hint (the
+ * container was created by this client), Snapshots.Mounts of the hinted snapshot is asked at the
+ * same time as Containers.Get, and used only if the record names that same snapshot (else it is
+ * asked again for the record's): one round trip instead of two. @internal
  */
-export function newTask$(ctx: DomainContext, containerId: string, options: NewTaskOptions = {}): Observable<Task> {
+export function newTask$(
+  ctx: DomainContext,
+  containerId: string,
+  options: NewTaskOptions = {},
+  rootfsHint?: RootfsHint,
+): Observable<Task> {
   return transaction$(
     async (tx) => {
       const call = nsOptions(ctx, options);
-      const { container } = await tx.step(ctx.services.containers.get$({ id: containerId }, call));
-      const rootfs = container?.snapshotKey
-        ? (
-            await tx.step(
-              ctx.services.snapshots.mounts$({ snapshotter: container.snapshotter, key: container.snapshotKey }, call),
-            )
-          ).mounts
-        : [];
+      const mounts = (snapshotter: string, key: string) =>
+        tx.step(ctx.services.snapshots.mounts$({ snapshotter, key }, call)).then((r) => r.mounts);
+      // Both settle before going on (no call outlives a failure); the record decides.
+      const [record, hinted] = await Promise.allSettled([
+        tx.step(ctx.services.containers.get$({ id: containerId }, call)),
+        rootfsHint ? mounts(rootfsHint.snapshotter, rootfsHint.key) : undefined,
+      ]);
+      if (record.status === "rejected") throw record.reason;
+      const { container } = record.value;
+      const sameSnapshot =
+        rootfsHint !== undefined &&
+        container?.snapshotKey === rootfsHint.key &&
+        container.snapshotter === rootfsHint.snapshotter;
+      let rootfs: Awaited<ReturnType<typeof mounts>> = [];
+      if (sameSnapshot) {
+        if (hinted.status === "rejected") throw hinted.reason;
+        rootfs = hinted.value ?? [];
+      } else if (container?.snapshotKey) {
+        rootfs = await mounts(container.snapshotter, container.snapshotKey);
+      }
       const io = await (options.io ?? Stdio.null()).create(ioTarget(ctx, containerId, ""));
       tx.onRollback(() => io.close());
       const created = await tx.step(
