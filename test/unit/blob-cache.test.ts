@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { BlobCache } from "../../src/observables/images/image-reader.js";
+import { ImageFilesCache } from "../../src/observables/images/image-files.js";
 
 const digest = (i: number) => `sha256:${i.toString(16).padStart(64, "0")}`;
 
@@ -25,4 +26,21 @@ test("BlobCache: bounded in bytes; a blob over a quarter of the bound, or not sh
   assert.equal(cache.size, 4, "5 × 250 bytes > 1000: the oldest went");
   assert.equal(cache.get(digest(1)), undefined);
   assert.ok(cache.get(digest(5)));
+});
+
+test("ImageFilesCache: by chain ID and the paths asked, copies out, bounded in entries and bytes", () => {
+  const cache = new ImageFilesCache(2, 1000);
+  const files = new Map([["etc/group", Buffer.from("root:x:0:\n")]]);
+  cache.set(digest(1), ["etc/group"], files);
+  files.delete("etc/group");
+  assert.equal(cache.get(digest(1), ["etc/group"])?.get("etc/group")?.toString(), "root:x:0:\n", "kept a copy");
+  assert.equal(cache.get(digest(1), ["etc/passwd"]), undefined, "other paths are another entry");
+  cache.get(digest(1), ["etc/group"])?.clear();
+  assert.equal(cache.get(digest(1), ["etc/group"])?.size, 1, "a caller's map is its own");
+  cache.set(digest(2), ["etc/group"], new Map([["etc/group", Buffer.alloc(10)]]));
+  cache.set(digest(3), ["etc/group"], new Map([["etc/group", Buffer.alloc(10)]]));
+  assert.equal(cache.size, 2);
+  assert.equal(cache.get(digest(1), ["etc/group"]), undefined, "the least recently used went");
+  cache.set(digest(4), ["etc/group"], new Map([["etc/group", Buffer.alloc(251)]]));
+  assert.equal(cache.get(digest(4), ["etc/group"]), undefined, "over a quarter of the bytes");
 });

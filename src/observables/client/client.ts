@@ -26,6 +26,7 @@ import { ContentStore } from "../content/content.js";
 import { Snapshotter } from "../content/snapshotter.js";
 import { Images } from "../images/images.js";
 import { BlobCache } from "../images/image-reader.js";
+import { ImageFilesCache } from "../images/image-files.js";
 import { Transfer } from "../transfer/transfer.js";
 
 /** Options of `run$`: the container's, plus the task's IO and runtime options, and the pull policy. */
@@ -148,6 +149,7 @@ export class Containerd implements AsyncDisposable {
   private readonly hub: EventHub;
   private readonly inflight: Inflight;
   private readonly blobs = new BlobCache();
+  private readonly imageFiles = new ImageFilesCache();
   private closing: Promise<CloseReport> | undefined;
 
   private get context(): DomainContext {
@@ -158,6 +160,7 @@ export class Containerd implements AsyncDisposable {
       inflight: this.inflight,
       remote: this.backend.remote,
       blobs: this.blobs,
+      imageFiles: this.imageFiles,
     };
   }
 

@@ -3,6 +3,7 @@ import type { Services } from "../../services/services.js";
 import type { EventHub } from "../tasks/wait/exit-hub.js";
 import type { Inflight } from "./inflight.js";
 import type { BlobCache } from "../images/image-reader.js";
+import type { ImageFilesCache } from "../images/image-files.js";
 
 /** What domain objects share: the raw services, the client's event hub and the namespace. @internal */
 export interface DomainContext {
@@ -14,6 +15,8 @@ export interface DomainContext {
   readonly remote?: boolean;
   /** Image indexes, manifests and configs already read, by digest (see `BlobCache`). */
   readonly blobs?: BlobCache;
+  /** /etc/passwd and /etc/group already read out of images' layers (see `ImageFilesCache`). */
+  readonly imageFiles?: ImageFilesCache;
 }
 
 /** Call options pinned to the object's namespace (a container belongs to one namespace). @internal */

@@ -27,7 +27,8 @@ export class Containers {
    * bad option (no RPC), NotFoundError for a missing image, FailedPreconditionError for an image
    * not unpacked, AlreadyExistsError for a duplicate id. RPCs: Leases.Create at the same time as
    * Images.Get, Content.Read ×2–3 (none for blobs this client read before: they are cached by
-   * digest), Snapshots.Prepare, Containers.Create, Leases.Delete.
+   * digest), Content.Read of the layers holding /etc/passwd and /etc/group (the first time this
+   * client creates from that image), Snapshots.Prepare, Containers.Create, Leases.Delete.
    */
   create$(id: string, options: CreateContainerOptions = {}, callOptions?: CallOptions): Observable<Container> {
     return createContainer$(this.ctx, id, options, callOptions).pipe(

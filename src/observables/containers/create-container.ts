@@ -110,22 +110,24 @@ export function createContainer$(
         const config = image.config.config ?? {};
         // Any user needs the image's files, a numeric one too: containerd's WithUserID takes the gid
         // of the uid's /etc/passwd entry (0 only when there is none), and WithAdditionalGIDs reads
-        // /etc/group for the supplementary groups of that user.
+        // /etc/group for the supplementary groups of that user. Without a user, WithImageConfig
+        // still gives root the groups that /etc/group lists it in (WithAdditionalGIDs("root")).
         const users = [o.user, config.User].filter((u): u is string => typeof u === "string" && u !== "");
-        if (users.length > 0) {
-          // Numeric ids still work when the layers cannot be read here (zstd on an older Node):
-          // then no lookup is made, as before. A name cannot do without the files.
-          const numericOnly = users.every((u) => /^\d+(:\d+)?$/.test(u));
-          const files = await readImageFiles(services, image, ["etc/passwd", "etc/group"], call).catch((e: unknown) => {
-            if (numericOnly && isNotImplemented(e)) return new Map<string, Buffer>();
+        // Numeric ids, and no user at all, still work when the layers cannot be read here (zstd
+        // on an older Node; layers the content store no longer holds): then no lookup is made and
+        // the groups are the primary gid alone. A name cannot do without the files.
+        const numericOnly = users.every((u) => /^\d+(:\d+)?$/.test(u));
+        const files = await readImageFiles(services, image, ["etc/passwd", "etc/group"], call, ctx.imageFiles).catch(
+          (e: unknown) => {
+            if (numericOnly && (isNotImplemented(e) || (users.length === 0 && isNotFound(e)))) {
+              return new Map<string, Buffer>();
+            }
             throw e;
-          });
-          const passwd = files.get("etc/passwd")?.toString("utf8");
-          const group = files.get("etc/group")?.toString("utf8");
-          specCtx = { ...specCtx, image: { config, ...(passwd ? { passwd } : {}), ...(group ? { group } : {}) } };
-        } else {
-          specCtx = { ...specCtx, image: { config } };
-        }
+          },
+        );
+        const passwd = files.get("etc/passwd")?.toString("utf8");
+        const group = files.get("etc/group")?.toString("utf8");
+        specCtx = { ...specCtx, image: { config, ...(passwd ? { passwd } : {}), ...(group ? { group } : {}) } };
         const spec = applySpecOpts(defaultSpec(ctx.namespace, id), specCtx, specOpts(o, true));
         // No Snapshots.Stat of the parent first (as Go's WithNewSnapshot): Prepare answers NotFound
         // when the image is not unpacked for this snapshotter, and that is the error we report.

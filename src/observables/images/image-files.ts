@@ -19,13 +19,70 @@ export function layerCompression(mediaType: string): LayerCompression {
 }
 
 /**
+ * Files already read out of images' layers, by the top layer's chain ID (which names the layers'
+ * uncompressed contents, so the files never change) and the paths asked for. Least recently used
+ * out first, at most `maxEntries` results and `maxBytes` of file bytes.
+ * @internal
+ */
+export class ImageFilesCache {
+  private readonly entries = new Map<string, { files: Map<string, Buffer>; bytes: number }>();
+  private bytes = 0;
+
+  constructor(
+    private readonly maxEntries = 32,
+    private readonly maxBytes = 1 << 20,
+  ) {}
+
+  get(chainId: string, wanted: readonly string[]): Map<string, Buffer> | undefined {
+    const k = `${chainId} ${wanted.join(" ")}`;
+    const e = this.entries.get(k);
+    if (!e) return undefined;
+    this.entries.delete(k);
+    this.entries.set(k, e);
+    return new Map(e.files);
+  }
+
+  set(chainId: string, wanted: readonly string[], files: ReadonlyMap<string, Buffer>): void {
+    const k = `${chainId} ${wanted.join(" ")}`;
+    const bytes = [...files.values()].reduce((n, b) => n + b.length, 0);
+    if (!chainId.startsWith("sha256:") || bytes > this.maxBytes / 4 || this.entries.has(k)) return;
+    this.entries.set(k, { files: new Map(files), bytes });
+    this.bytes += bytes;
+    for (const [key, e] of this.entries) {
+      if (this.entries.size <= this.maxEntries && this.bytes <= this.maxBytes) break;
+      this.entries.delete(key);
+      this.bytes -= e.bytes;
+    }
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+/**
  * Reads a few small files (e.g. `etc/passwd`, `etc/group`) out of an image's layers through the
  * content store — streamed, decompressed (gzip; zstd where Node has it, else
  * NotImplementedError) and tar-parsed in this process, never mounted on the client host. Layers
- * are read top-first and reading stops as soon as every file is settled.
+ * are read top-first and reading stops as soon as every file is settled. With a `cache`, an
+ * image whose files were read before costs no RPC.
  * @internal
  */
 export async function readImageFiles(
+  services: Services,
+  image: ResolvedImage,
+  wanted: readonly string[],
+  options?: CallOptions,
+  cache?: ImageFilesCache,
+): Promise<Map<string, Buffer>> {
+  const cached = cache?.get(image.chainId, wanted);
+  if (cached) return cached;
+  const files = await readLayers(services, image, wanted, options);
+  cache?.set(image.chainId, wanted, files);
+  return files;
+}
+
+async function readLayers(
   services: Services,
   image: ResolvedImage,
   wanted: readonly string[],
