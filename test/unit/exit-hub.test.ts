@@ -12,6 +12,7 @@ import {
   PROBE_TOPIC_PREFIX,
   PROBE_TYPE_URL,
   type EventHubOptions,
+  type HubReady,
 } from "../../src/observables/tasks/wait/exit-hub.js";
 import { ExitWait } from "../../src/observables/tasks/wait/wait.js";
 import { StatusChecks } from "../../src/observables/tasks/wait/status-checks.js";
@@ -235,6 +236,55 @@ test("hub: closes the stream lingerMs after its last listener; close() errors pe
       () => assert.deepEqual(seen, ["3000 CanceledError: [Canceled] the client was closed while waiting for the exit"]),
       3001,
     );
+  });
+});
+
+test("hub: the stream opens after the caller's synchronous run; a listener added and removed in that run opens none", () => {
+  const sch = scheduler();
+  sch.run(() => {
+    const ex = fakeExchange(sch, 5);
+    const hub = new EventHub(ex.api, hubOptions(sch));
+    sch.schedule(() => {
+      const gone = { next: () => undefined, error: () => undefined };
+      hub.add("ns1", "c0", "c0", gone);
+      hub.remove("ns1", "c0", "c0", gone);
+      assert.deepEqual(ex.log, [], "nothing called synchronously");
+    }, 10);
+    sch.schedule(() => assert.equal(hub.streamsOpened, 0, "no stream for a listener that came and went"), 20);
+    sch.schedule(() => {
+      hub.exits$("ns1", "c1", "c1").subscribe({ error: () => undefined });
+      assert.deepEqual(ex.log, [], "the stream is not opened in the caller's run");
+    }, 30);
+    sch.schedule(() => assert.deepEqual(ex.log, ["subscribe@30", "publish@30"]), 31);
+    sch.schedule(() => hub.close(), 100);
+  });
+});
+
+test("hub: a listener with a ready method hears every epoch (at once when added to a live hub), until removed", () => {
+  const sch = scheduler();
+  sch.run(() => {
+    const ex = fakeExchange(sch, 5);
+    const hub = new EventHub(ex.api, hubOptions(sch));
+    const seen: string[] = [];
+    const early = {
+      next: () => undefined,
+      error: () => undefined,
+      ready: (r: HubReady) => seen.push(`early ${r.epoch}@${sch.now()}`),
+    };
+    const late = {
+      next: () => undefined,
+      error: () => undefined,
+      ready: (r: HubReady) => seen.push(`late ${r.epoch}@${sch.now()}`),
+    };
+    sch.schedule(() => hub.add("ns1", "c1", "c1", early), 0);
+    sch.schedule(() => hub.add("ns1", "c1", "c1", late), 400); // live since 100 (first probe lost, re-published at 100)
+    sch.schedule(() => ex.failAll(), 500); // reconnect after 100 ms of backoff, live again once a probe is back
+    sch.schedule(() => hub.remove("ns1", "c1", "c1", early), 1500);
+    sch.schedule(() => ex.failAll(), 1600);
+    sch.schedule(() => {
+      assert.deepEqual(seen, ["early 1@100", "late 1@400", "early 2@700", "late 2@700", "late 3@1800"]);
+      hub.close();
+    }, 3000);
   });
 });
 
