@@ -154,13 +154,17 @@ export class ExitWait implements ExitListener {
     this.startFailure = undefined;
   }
 
+  /** Delivers first, then releases the listener and checks (the hub's bookkeeping is not on the exit's path). */
   private settle(outcome: Outcome): void {
     if (this.outcome) return;
     this.outcome = outcome;
-    this.release();
     const subscribers = this.subscribers;
     this.subscribers = [];
-    for (const s of subscribers) deliver(s, outcome);
+    try {
+      for (const s of subscribers) deliver(s, outcome);
+    } finally {
+      this.release();
+    }
   }
 
   /** Tasks.Wait (no client default deadline: it may last for ever). */
