@@ -12,6 +12,7 @@ import {
   PROBE_TOPIC_PREFIX,
   PROBE_TYPE_URL,
   type EventHubOptions,
+  type ExitListener,
   type HubReady,
 } from "../../src/observables/tasks/wait/exit-hub.js";
 import { ExitWait } from "../../src/observables/tasks/wait/wait.js";
@@ -329,6 +330,27 @@ test("wait: registers, waits for the live stream, checks the status once, then t
         assert.deepEqual(tasks.calls, ["get@300"], "one status check, once the probe came back at 300; no Wait RPC"),
       600,
     );
+  });
+});
+
+test("wait: the exit reaches the subscribers before the wait releases its hub listener (bookkeeping off the exit's path)", () => {
+  const sch = scheduler();
+  sch.run(() => {
+    const ex = fakeExchange(sch, 5);
+    const seen: string[] = [];
+    const hub = new (class extends EventHub {
+      override remove(namespace: string, containerId: string, id: string, listener: ExitListener): void {
+        seen.push(`remove ${containerId}`);
+        super.remove(namespace, containerId, id, listener);
+      }
+    })(ex.api, hubOptions(sch));
+    const w = new ExitWait(fakeTasks(sch, () => ({ status: 2 })).api, hub, target("c1"));
+    w.exit$.subscribe((s) => seen.push(`exit ${s.code}`));
+    sch.schedule(() => ex.exit("ns1", "c1", "c1", 42, 7), 200);
+    sch.schedule(() => {
+      assert.deepEqual(seen, ["exit 7", "remove c1"]);
+      hub.close();
+    }, 300);
   });
 });
 
