@@ -22,6 +22,15 @@ import { SubscribeRequest } from "../generated/github.com/containerd/containerd/
 import { GetRequest, WaitRequest } from "../generated/github.com/containerd/containerd/api/services/tasks/v1/tasks.js";
 import { benchClient, dist, IMAGE, nowMs, row } from "./support.js";
 
+/** The figures (JSON keys) and their rows. */
+const LABELS: Record<string, string> = {
+  grpc_event: "events/grpc-js: raw TaskExit message at the grpc-js stream - exited_at",
+  adapter_envelope: "events/wait$: envelope emitted by the adapter - exited_at",
+  wait_events: "events/wait$: wait$ emission - exited_at",
+  wait_after_envelope: "events/wait$: wait$ emission - envelope emitted (hub + wait)",
+  grpc_wait: "rpc/grpc-js: Tasks.Wait response at grpc-js - exited_at",
+  adapter_wait: "rpc/adapter: Tasks.Wait emitted by the adapter - exited_at",
+};
 const N = Number(process.env["RXC_BENCH_EXIT_N"] ?? 15);
 const WARMUP = 2;
 const ALL = ["events/grpc-js", "events/wait$", "rpc/grpc-js", "rpc/adapter"] as const;
@@ -107,7 +116,7 @@ async function main(): Promise<void> {
       await lastValueFrom(task.delete$());
       await lastValueFrom(c.delete$());
       if (i < WARMUP) continue;
-      for (const [k, v] of Object.entries(out)) add(`${path}: ${k}`, v);
+      for (const [k, v] of Object.entries(out)) add(k, v);
     }
   }
 
@@ -132,7 +141,7 @@ async function main(): Promise<void> {
       const { at, raw } = await bounded(got, cid);
       stream.cancel();
       const x = taskExit(raw);
-      return { "raw message at grpc-js - exited_at": at - x.exitedAt };
+      return { grpc_event: at - x.exitedAt };
     }
     if (path === "events/wait$") {
       rawAt = undefined;
@@ -146,9 +155,9 @@ async function main(): Promise<void> {
       if (Math.floor(exitedAt) !== st.s.exitedAt.getTime()) throw new Error(`exited_at mismatch for ${cid}`);
       const adapterAt = rawAt;
       return {
-        ...(adapterAt !== undefined ? { "envelope emitted by the adapter - exited_at": adapterAt - exitedAt } : {}),
-        "wait$ emission - exited_at": st.at - exitedAt,
-        ...(adapterAt !== undefined ? { "wait$ emission - envelope emitted": st.at - adapterAt } : {}),
+        ...(adapterAt !== undefined ? { adapter_envelope: adapterAt - exitedAt } : {}),
+        wait_events: st.at - exitedAt,
+        ...(adapterAt !== undefined ? { wait_after_envelope: st.at - adapterAt } : {}),
       };
     }
     if (path === "rpc/grpc-js") {
@@ -165,7 +174,7 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 50));
       await start();
       const { at, raw } = await bounded(got, cid);
-      return { "Wait response at grpc-js - exited_at": at - tsMs(sub(fields(raw), 2)) };
+      return { grpc_wait: at - tsMs(sub(fields(raw), 2)) };
     }
     const got = lastValueFrom(
       client.services.tasks
@@ -175,7 +184,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 50));
     await start();
     const { at } = await bounded(got, cid);
-    return { "Tasks.Wait emitted by the adapter - exited_at": at - (await exitedAtOf(cid)) };
+    return { adapter_wait: at - (await exitedAtOf(cid)) };
   }
 
   /** Tasks.Get of a stopped process: process (1) . exited_at (10), with its nanoseconds. */
@@ -195,7 +204,7 @@ async function main(): Promise<void> {
   const out: Record<string, unknown> = { n: N, load: loadavg() };
   for (const [k, v] of res) {
     const d = dist(v);
-    row("exitpath", k, "ms", `median ${d.median.toFixed(3)}  (min ${d.min} max ${d.max} n=${d.n})`);
+    row("exitpath", LABELS[k] ?? k, "ms", `median ${d.median.toFixed(3)}  (min ${d.min} max ${d.max} n=${d.n})`);
     out[k] = d;
   }
   console.log(JSON.stringify({ rxcontainerd_exit_path: out }));
