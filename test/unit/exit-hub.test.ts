@@ -289,6 +289,28 @@ test("hub: a listener with a ready method hears every epoch (at once when added 
   });
 });
 
+test("hub: an undecodable TaskExit and exits of namespaces without waits are skipped; the next exit is delivered", () => {
+  const sch = scheduler();
+  sch.run(({ expectObservable }: Runner) => {
+    const ex = fakeExchange(sch, 5);
+    const hub = new EventHub(ex.api, hubOptions(sch));
+    const bad = (namespace: string) => ({
+      timestamp: new Date(0),
+      namespace,
+      topic: "/tasks/exit",
+      event: { typeUrl: "containerd.events.TaskExit", value: Buffer.from([0x0a, 0x09, 0x61]) }, // truncated string
+    });
+    sch.schedule(() => ex.send(bad("ns1")), 200);
+    sch.schedule(() => ex.send(bad("ns2")), 210);
+    sch.schedule(() => ex.exit("ns2", "c1", "c1", 42, 1), 220);
+    sch.schedule(() => ex.exit("ns1", "c1", "c1", 42, 3), 300);
+    expectObservable(hub.exits$("ns1", "c1", "c1"), "^ 400ms !").toBe("300ms a", {
+      a: { namespace: "ns1", containerId: "c1", id: "c1", pid: 42, exitStatus: 3, exitedAt: new Date(1000) },
+    });
+    sch.schedule(() => hub.close(), 500);
+  });
+});
+
 // ExitWait (the wait$ behind every Process) on the same fake exchange.
 
 type GetAnswer = { status: number; exitStatus?: number } | Error;

@@ -14,7 +14,7 @@ import { CanceledError, UnavailableError } from "../../../errors/containerd-erro
 import { isCanceled, isUnavailable } from "../../../errors/guards.js";
 import type { EventsApi } from "../../../services/events.js";
 import { retryWithBackoff, type BackoffConfig } from "../../rx/backoff.js";
-import { decodeEnvelope, isEvent } from "../../events/event-types.js";
+import { EVENT_DECODERS } from "../../../services/event-payloads.js";
 import { batched } from "./status-checks.js";
 
 /** A decoded `/tasks/exit` event with its envelope namespace. */
@@ -78,6 +78,7 @@ export const PROBE_TOPIC_PREFIX = "/rxcontainerd/probe/";
 /** The probe's payload type: an empty `google.protobuf.Empty`. */
 export const PROBE_TYPE_URL = "types.google.protobuf.Empty";
 const EXIT_FILTER = 'topic=="/tasks/exit"';
+const TASK_EXIT = "containerd.events.TaskExit";
 
 /**
  * The client's one shared `/tasks/exit` subscription, reference-counted and demultiplexed by
@@ -303,20 +304,28 @@ export class EventHub {
               if (!live) ready("events");
               return;
             }
-            const env = decodeEnvelope(raw);
-            if (!isEvent(env, "containerd.events.TaskExit")) return;
-            const x = env.event;
+            // Only the TaskExit payload is decoded (no Envelope object), and only for a namespace
+            // with waits: this is on every exit's path.
+            const byProcess = this.listeners.get(raw.namespace);
+            if (!byProcess || raw.event?.typeUrl !== TASK_EXIT) return;
+            let x: ReturnType<(typeof EVENT_DECODERS)[typeof TASK_EXIT]["decode"]>;
+            try {
+              x = EVENT_DECODERS[TASK_EXIT].decode(raw.event.value);
+            } catch {
+              return; // undecodable bytes: no exit to deliver
+            }
+            const slot = byProcess.get(processKey(x.containerId, x.id));
+            if (!slot) return;
             const e: TaskExitEvent = {
-              namespace: env.namespace,
+              namespace: raw.namespace,
               containerId: x.containerId,
               id: x.id,
               pid: x.pid,
               exitStatus: x.exitStatus,
               exitedAt: x.exitedAt,
             };
-            const slot = this.listeners.get(e.namespace)?.get(processKey(e.containerId, e.id));
             if (Array.isArray(slot)) for (const s of [...slot]) s.next(e);
-            else slot?.next(e);
+            else slot.next(e);
           },
           error: (err: unknown) => subscriber.error(err),
           complete: () => subscriber.error(new UnavailableError("the events stream ended")),
