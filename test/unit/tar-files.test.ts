@@ -6,6 +6,7 @@ import { linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } 
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { setImmediate as tick } from "node:timers/promises";
+import { waitFor } from "../support/wait-for.js";
 import { gzipSync } from "node:zlib";
 import { Subject, finalize, from, lastValueFrom, tap, throwError, toArray, type Observable } from "rxjs";
 import { InvalidArgumentError } from "../../src/errors/containerd-error.js";
@@ -181,7 +182,9 @@ test("extractTarFiles: completes early and unsubscribes from a synchronous sourc
 
 test("extractTarFiles: completes early through gzip and unsubscribes from a Subject", async () => {
   const gz = gzipSync(
-    makeTar({ "etc/passwd": PASSWD, "filler.bin": randomBytes(2 << 20) }, [], ["etc/passwd", "filler.bin"]),
+    // 8 MiB that gzip cannot shrink: 2,048 chunks, so that gunzip (on libuv's threads) has every
+    // chance to find the file before the loop below has pushed them all, even on a loaded machine.
+    makeTar({ "etc/passwd": PASSWD, "filler.bin": randomBytes(8 << 20) }, [], ["etc/passwd", "filler.bin"]),
   );
   const chunks = chunked(gz, [4096]);
   const subject = new Subject<Buffer>();
@@ -198,8 +201,8 @@ test("extractTarFiles: completes early through gzip and unsubscribes from a Subj
     pushed++;
     await tick();
   }
-  for (let i = 0; i < 100 && !completed; i++) await tick();
-  assert.ok(completed && results.length === 1);
+  await waitFor(() => completed, { message: "extractTarFiles completes", timeoutMs: 5000, intervalMs: 1 });
+  assert.equal(results.length, 1);
   assert.equal(results[0]?.files.get("etc/passwd")?.toString("utf8"), PASSWD);
   assert.equal(subject.observed, false, "source unsubscribed");
   assert.ok(pushed < chunks.length, `pushed ${pushed} of ${chunks.length} chunks`);
