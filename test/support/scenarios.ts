@@ -52,13 +52,17 @@ export async function runToLogFile(client: Containerd, logPath: string): Promise
     assert.ok(exited?.type === "exited" && exited.status.code === 3);
     // The shim copies each stream into the file on its own; on 2.1 through the proxy, stderr's
     // line was seen to land just after run$ completed. Wait (bounded) for both.
+    let seen = "";
     const log = await waitFor(
       () => {
-        const text = readFileSync(logPath, "utf8");
-        return /to-stdout/.test(text) && /to-stderr/.test(text) ? text : undefined;
+        seen = readFileSync(logPath, "utf8");
+        return /to-stdout/.test(seen) && /to-stderr/.test(seen) ? seen : undefined;
       },
       { message: `both streams in ${logPath}`, timeoutMs: 5_000 },
-    );
+    ).catch((e: unknown) => {
+      // Say what the shim did write: a stream late, or lost.
+      throw new Error(`${String(e)}; the file holds ${JSON.stringify(seen)}`, { cause: e });
+    });
     assert.match(log, /to-stdout/);
     assert.match(log, /to-stderr/);
   } finally {
