@@ -227,6 +227,85 @@ for (const k of ks) {
   ]);
 }
 
+const X = "rxcontainerd_exit_path";
+const goWait = num("exit_notify.reap_to_chan_ms.median");
+table(
+  "Where an exit's delivery time goes (`bench/exit-path.ts`, one path per exit, medians)",
+  [
+    {
+      metric: "raw TaskExit message at the grpc-js stream − exited_at (Go: event arrival)",
+      unit: "ms",
+      ours: num(`${X}.grpc_event.median`),
+      go: num("exit_notify.reap_to_event_ms.median"),
+      digits: 3,
+    },
+    {
+      metric: "envelope emitted by the adapter − exited_at",
+      unit: "ms",
+      ours: num(`${X}.adapter_envelope.median`),
+      digits: 3,
+    },
+    {
+      metric: "wait$ emission − exited_at, events mode (Go: Wait channel)",
+      unit: "ms",
+      ours: num(`${X}.wait_events.median`),
+      go: goWait,
+      digits: 3,
+    },
+    {
+      metric: "wait$ emission − envelope emitted (the hub and the wait)",
+      unit: "ms",
+      ours: num(`${X}.wait_after_envelope.median`),
+      digits: 3,
+    },
+    {
+      metric: "Tasks.Wait response at grpc-js − exited_at (Go: Wait channel)",
+      unit: "ms",
+      ours: num(`${X}.grpc_wait.median`),
+      go: goWait,
+      digits: 3,
+    },
+    {
+      metric: "Tasks.Wait emitted by the adapter (rpc mode) − exited_at (Go: Wait channel)",
+      unit: "ms",
+      ours: num(`${X}.adapter_wait.median`),
+      go: goWait,
+      digits: 3,
+    },
+  ],
+  "Go's two rows come from its exit benchmark: the Wait channel and its own events observer, in the same process.",
+);
+
+const I = "rxcontainerd_wait_issue";
+const goPerCall: Get = (r) => {
+  const w = ((at(r, "waits") as Json[] | undefined) ?? []).find((x) => x["k"] === 200);
+  return w ? ((w["wait_issue_ms"] as number) / 200) * 1000 : undefined;
+};
+table("Issuing `wait$()` (`bench/wait-issue.ts`, in-process, K = 200 per round, median over rounds)", [
+  {
+    metric: "wait$() per call, stream live (Go: Wait() at K = 200)",
+    unit: "µs",
+    ours: num(`${I}.warm.wall_us.median`),
+    go: goPerCall,
+    digits: 3,
+  },
+  {
+    metric: "wait$() per call, the first opens the stream",
+    unit: "µs",
+    ours: num(`${I}.cold.wall_us.median`),
+    go: goPerCall,
+    digits: 3,
+  },
+  { metric: "wait$() CPU per call, stream live", unit: "µs", ours: num(`${I}.warm.cpu_us.median`), digits: 3 },
+  {
+    metric: "the first wait$() of a client (opens the stream)",
+    unit: "µs",
+    ours: num(`${I}.cold.first_us.median`),
+    digits: 1,
+  },
+  { metric: "subscribing to a wait", unit: "µs", ours: num(`${I}.warm.subscribe_us.median`), digits: 3 },
+]);
+
 const A = "rxcontainerd_adapter_overhead";
 table(
   "Unary calls",

@@ -52,6 +52,8 @@ ours() {
     node build/bench/lifecycle.js
     node build/bench/adapter-overhead.js
     node --expose-gc build/bench/waits.js
+    node build/bench/exit-path.js # reap -> delivery, path by path
+    node build/bench/wait-issue.js # wait$() per call, in-process rounds
     if [ "${RXC_BENCH_IO:-}" = 1 ]; then node build/bench/stdout.js; node build/bench/push.js; fi
     node build/bench/transfer.js # client-side vs Transfer pull; skips itself without Transfer (1.6)
   } | tee "$OUT/ours-$1.txt"

@@ -194,6 +194,30 @@ test("wait$() is one shared watch per process: 5 calls, 1 stream, 1 status check
   client.close();
 });
 
+test("issuing wait$() calls makes no call in the caller's run: the first one's stream and probe follow in a microtask", async () => {
+  fake.calls.length = 0;
+  const client = new Containerd({ address: fake.address, namespace: "ns1" });
+  try {
+    const hub = (client as unknown as { hub: EventHub }).hub;
+    for (let i = 0; i < 3; i++) fake.status.set(`sync${i}`, { status: 2, pid: 30 + i });
+    const started = client.callStats.started;
+    const exits = [0, 1, 2].map((i) => processOn(client, `sync${i}`, 30 + i, hub).task.wait$());
+    assert.equal(client.callStats.started, started, "no call started while the waits were issued");
+    assert.equal(client.eventStreamsOpened, 0);
+    await Promise.resolve();
+    assert.equal(client.eventStreamsOpened, 1, "the stream opened in a microtask, once for the three waits");
+    await until(() => count("get") === 3, "the three status checks once the probe came back");
+    const results = exits.map((e, i) => bounded(e, `sync${i} exits`));
+    for (let i = 0; i < 3; i++) fake.exit(`sync${i}`, 30 + i, i);
+    assert.deepEqual(
+      (await Promise.all(results)).map((r) => r.code),
+      [0, 1, 2],
+    );
+  } finally {
+    client.close();
+  }
+});
+
 test("the exit comes from the hub's stream: a late exit of an earlier task with the same id (another pid) does not match", async () => {
   const client = new Containerd({ address: fake.address, namespace: "ns1" });
   fake.status.set("again", { status: 2, pid: 20 });

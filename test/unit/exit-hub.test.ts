@@ -12,6 +12,8 @@ import {
   PROBE_TOPIC_PREFIX,
   PROBE_TYPE_URL,
   type EventHubOptions,
+  type ExitListener,
+  type HubReady,
 } from "../../src/observables/tasks/wait/exit-hub.js";
 import { ExitWait } from "../../src/observables/tasks/wait/wait.js";
 import { StatusChecks } from "../../src/observables/tasks/wait/status-checks.js";
@@ -238,6 +240,77 @@ test("hub: closes the stream lingerMs after its last listener; close() errors pe
   });
 });
 
+test("hub: the stream opens after the caller's synchronous run; a listener added and removed in that run opens none", () => {
+  const sch = scheduler();
+  sch.run(() => {
+    const ex = fakeExchange(sch, 5);
+    const hub = new EventHub(ex.api, hubOptions(sch));
+    sch.schedule(() => {
+      const gone = { next: () => undefined, error: () => undefined };
+      hub.add("ns1", "c0", "c0", gone);
+      hub.remove("ns1", "c0", "c0", gone);
+      assert.deepEqual(ex.log, [], "nothing called synchronously");
+    }, 10);
+    sch.schedule(() => assert.equal(hub.streamsOpened, 0, "no stream for a listener that came and went"), 20);
+    sch.schedule(() => {
+      hub.exits$("ns1", "c1", "c1").subscribe({ error: () => undefined });
+      assert.deepEqual(ex.log, [], "the stream is not opened in the caller's run");
+    }, 30);
+    sch.schedule(() => assert.deepEqual(ex.log, ["subscribe@30", "publish@30"]), 31);
+    sch.schedule(() => hub.close(), 100);
+  });
+});
+
+test("hub: a listener with a ready method hears every epoch (at once when added to a live hub), until removed", () => {
+  const sch = scheduler();
+  sch.run(() => {
+    const ex = fakeExchange(sch, 5);
+    const hub = new EventHub(ex.api, hubOptions(sch));
+    const seen: string[] = [];
+    const early = {
+      next: () => undefined,
+      error: () => undefined,
+      ready: (r: HubReady) => seen.push(`early ${r.epoch}@${sch.now()}`),
+    };
+    const late = {
+      next: () => undefined,
+      error: () => undefined,
+      ready: (r: HubReady) => seen.push(`late ${r.epoch}@${sch.now()}`),
+    };
+    sch.schedule(() => hub.add("ns1", "c1", "c1", early), 0);
+    sch.schedule(() => hub.add("ns1", "c1", "c1", late), 400); // live since 100 (first probe lost, re-published at 100)
+    sch.schedule(() => ex.failAll(), 500); // reconnect after 100 ms of backoff, live again once a probe is back
+    sch.schedule(() => hub.remove("ns1", "c1", "c1", early), 1500);
+    sch.schedule(() => ex.failAll(), 1600);
+    sch.schedule(() => {
+      assert.deepEqual(seen, ["early 1@100", "late 1@400", "early 2@700", "late 2@700", "late 3@1800"]);
+      hub.close();
+    }, 3000);
+  });
+});
+
+test("hub: an undecodable TaskExit and exits of namespaces without waits are skipped; the next exit is delivered", () => {
+  const sch = scheduler();
+  sch.run(({ expectObservable }: Runner) => {
+    const ex = fakeExchange(sch, 5);
+    const hub = new EventHub(ex.api, hubOptions(sch));
+    const bad = (namespace: string) => ({
+      timestamp: new Date(0),
+      namespace,
+      topic: "/tasks/exit",
+      event: { typeUrl: "containerd.events.TaskExit", value: Buffer.from([0x0a, 0x09, 0x61]) }, // truncated string
+    });
+    sch.schedule(() => ex.send(bad("ns1")), 200);
+    sch.schedule(() => ex.send(bad("ns2")), 210);
+    sch.schedule(() => ex.exit("ns2", "c1", "c1", 42, 1), 220);
+    sch.schedule(() => ex.exit("ns1", "c1", "c1", 42, 3), 300);
+    expectObservable(hub.exits$("ns1", "c1", "c1"), "^ 400ms !").toBe("300ms a", {
+      a: { namespace: "ns1", containerId: "c1", id: "c1", pid: 42, exitStatus: 3, exitedAt: new Date(1000) },
+    });
+    sch.schedule(() => hub.close(), 500);
+  });
+});
+
 // ExitWait (the wait$ behind every Process) on the same fake exchange.
 
 type GetAnswer = { status: number; exitStatus?: number } | Error;
@@ -279,6 +352,27 @@ test("wait: registers, waits for the live stream, checks the status once, then t
         assert.deepEqual(tasks.calls, ["get@300"], "one status check, once the probe came back at 300; no Wait RPC"),
       600,
     );
+  });
+});
+
+test("wait: the exit reaches the subscribers before the wait releases its hub listener (bookkeeping off the exit's path)", () => {
+  const sch = scheduler();
+  sch.run(() => {
+    const ex = fakeExchange(sch, 5);
+    const seen: string[] = [];
+    const hub = new (class extends EventHub {
+      override remove(namespace: string, containerId: string, id: string, listener: ExitListener): void {
+        seen.push(`remove ${containerId}`);
+        super.remove(namespace, containerId, id, listener);
+      }
+    })(ex.api, hubOptions(sch));
+    const w = new ExitWait(fakeTasks(sch, () => ({ status: 2 })).api, hub, target("c1"));
+    w.exit$.subscribe((s) => seen.push(`exit ${s.code}`));
+    sch.schedule(() => ex.exit("ns1", "c1", "c1", 42, 7), 200);
+    sch.schedule(() => {
+      assert.deepEqual(seen, ["exit 7", "remove c1"]);
+      hub.close();
+    }, 300);
   });
 });
 

@@ -14,7 +14,7 @@ import { CanceledError, UnavailableError } from "../../../errors/containerd-erro
 import { isCanceled, isUnavailable } from "../../../errors/guards.js";
 import type { EventsApi } from "../../../services/events.js";
 import { retryWithBackoff, type BackoffConfig } from "../../rx/backoff.js";
-import { decodeEnvelope, isEvent } from "../../events/event-types.js";
+import { EVENT_DECODERS } from "../../../services/event-payloads.js";
 import { batched } from "./status-checks.js";
 
 /** A decoded `/tasks/exit` event with its envelope namespace. */
@@ -37,11 +37,19 @@ export interface TaskExitEvent {
  */
 export type WaitMode = "events" | "rpc";
 
-/** Who hears the exits of one process: each exit event, or the hub's closing. */
+/**
+ * Who hears the exits of one process: each exit event, or the hub's closing; and, if it has a
+ * `ready` method, each new epoch of the stream (as {@link EventHub.onReady}: at once when added to
+ * a live hub, then after every reconnect), without a registration of its own.
+ */
 export interface ExitListener {
   next(e: TaskExitEvent): void;
   error(err: unknown): void;
+  ready?(r: HubReady): void;
 }
+
+/** The listeners of one process: one (the common case, no array) or several. */
+type Slot = ExitListener | ExitListener[];
 
 /** The hub's stream is usable: each (re)connection gets a new `epoch` once it is confirmed live. */
 export interface HubReady {
@@ -70,6 +78,7 @@ export const PROBE_TOPIC_PREFIX = "/rxcontainerd/probe/";
 /** The probe's payload type: an empty `google.protobuf.Empty`. */
 export const PROBE_TYPE_URL = "types.google.protobuf.Empty";
 const EXIT_FILTER = 'topic=="/tasks/exit"';
+const TASK_EXIT = "containerd.events.TaskExit";
 
 /**
  * The client's one shared `/tasks/exit` subscription, reference-counted and demultiplexed by
@@ -101,10 +110,12 @@ export class EventHub {
   probesPublished = 0;
   /** The topic of this hub's probes. */
   readonly probeTopic: string;
-  private readonly listeners = new Map<string, Set<ExitListener>>();
+  /** namespace -> process key ({@link processKey}) -> listeners. */
+  private readonly listeners = new Map<string, Map<string, Slot>>();
   private readonly readyListeners = new Set<(r: HubReady) => void>();
   private size = 0;
   private connection: Subscription | undefined;
+  private connectPending = false;
   private linger: Subscription | undefined;
   private closed = false;
   private epochs = 0;
@@ -149,25 +160,56 @@ export class EventHub {
    * was closed. A closed hub errors the listener at once.
    */
   listen(namespace: string, containerId: string, id: string, listener: ExitListener): () => void {
-    if (this.closed) {
-      listener.error(closedError());
-      return () => undefined;
-    }
-    const key = `${namespace}\0${containerId}\0${id}`;
-    let set = this.listeners.get(key);
-    if (!set) this.listeners.set(key, (set = new Set()));
-    set.add(listener);
+    this.add(namespace, containerId, id, listener);
+    return () => this.remove(namespace, containerId, id, listener);
+  }
+
+  /**
+   * {@link EventHub.listen} without the closure: `listener` hears the exits of the process until
+   * {@link EventHub.remove} with the same arguments. A listener with a `ready` method is called at
+   * once if the stream is live. The stream is opened (and the probe published) in a microtask (on
+   * the scheduler, when there is one), not in the caller's synchronous run: the listener is
+   * registered first, and the stream is trusted only once its probe came back anyway.
+   */
+  add(namespace: string, containerId: string, id: string, listener: ExitListener): void {
+    if (this.closed) return listener.error(closedError());
+    let byProcess = this.listeners.get(namespace);
+    if (!byProcess) this.listeners.set(namespace, (byProcess = new Map()));
+    const key = processKey(containerId, id);
+    const slot = byProcess.get(key);
+    if (slot === undefined) byProcess.set(key, listener);
+    else if (Array.isArray(slot)) slot.push(listener);
+    else byProcess.set(key, [slot, listener]);
     this.size++;
-    this.linger?.unsubscribe();
-    this.linger = undefined;
-    if (!this.connection) this.connect();
-    return () => {
-      if (!set.delete(listener)) return;
-      if (set.size === 0 && this.listeners.get(key) === set) this.listeners.delete(key);
-      if (--this.size === 0 && !this.closed) {
-        this.linger = this.after(this.options.lingerMs ?? EventHub.LINGER_MS, () => this.disconnect());
-      }
-    };
+    if (this.linger) {
+      this.linger.unsubscribe();
+      this.linger = undefined;
+    }
+    if (!this.connection && !this.connectPending) this.connectSoon();
+    if (listener.ready) {
+      const now = this.state.value;
+      if (now) listener.ready(now);
+    }
+  }
+
+  /** Removes a listener added with {@link EventHub.add}; a listener not (or no longer) there is ignored. */
+  remove(namespace: string, containerId: string, id: string, listener: ExitListener): void {
+    const byProcess = this.listeners.get(namespace);
+    if (!byProcess) return;
+    const key = processKey(containerId, id);
+    const slot = byProcess.get(key);
+    if (slot === listener) byProcess.delete(key);
+    else if (!Array.isArray(slot)) return;
+    else {
+      const i = slot.indexOf(listener);
+      if (i < 0) return;
+      slot.splice(i, 1);
+      if (slot.length === 1) byProcess.set(key, slot[0]!);
+    }
+    if (byProcess.size === 0) this.listeners.delete(namespace);
+    if (--this.size === 0 && !this.closed) {
+      this.linger = this.after(this.options.lingerMs ?? EventHub.LINGER_MS, () => this.disconnect());
+    }
   }
 
   /**
@@ -189,12 +231,34 @@ export class EventHub {
     if (this.closed) return;
     this.closed = true;
     this.disconnect();
-    const pending = [...this.listeners.values()].flatMap((set) => [...set]);
+    const pending = this.all();
     this.listeners.clear();
     this.readyListeners.clear();
     this.size = 0;
     for (const s of pending) s.error(closedError());
     this.state.complete();
+  }
+
+  /** Every listener, in a new array. */
+  private all(): ExitListener[] {
+    const out: ExitListener[] = [];
+    for (const byProcess of this.listeners.values())
+      for (const slot of byProcess.values()) {
+        if (Array.isArray(slot)) out.push(...slot);
+        else out.push(slot);
+      }
+    return out;
+  }
+
+  /** Opens the stream in a microtask (on the scheduler's clock when there is one), if still wanted then. */
+  private connectSoon(): void {
+    this.connectPending = true;
+    const go = () => {
+      this.connectPending = false;
+      if (!this.closed && !this.connection && this.size > 0) this.connect();
+    };
+    if (this.options.scheduler) this.options.scheduler.schedule(go);
+    else queueMicrotask(go);
   }
 
   private disconnect(): void {
@@ -228,6 +292,7 @@ export class EventHub {
         this.state.next(r);
         batched(() => {
           for (const fn of [...this.readyListeners]) if (this.readyListeners.has(fn)) fn(r);
+          for (const l of this.all()) l.ready?.(r);
         });
         subscriber.next(); // resets the reconnect backoff
       };
@@ -239,19 +304,28 @@ export class EventHub {
               if (!live) ready("events");
               return;
             }
-            const env = decodeEnvelope(raw);
-            if (!isEvent(env, "containerd.events.TaskExit")) return;
-            const x = env.event;
+            // Only the TaskExit payload is decoded (no Envelope object), and only for a namespace
+            // with waits: this is on every exit's path.
+            const byProcess = this.listeners.get(raw.namespace);
+            if (!byProcess || raw.event?.typeUrl !== TASK_EXIT) return;
+            let x: ReturnType<(typeof EVENT_DECODERS)[typeof TASK_EXIT]["decode"]>;
+            try {
+              x = EVENT_DECODERS[TASK_EXIT].decode(raw.event.value);
+            } catch {
+              return; // undecodable bytes: no exit to deliver
+            }
+            const slot = byProcess.get(processKey(x.containerId, x.id));
+            if (!slot) return;
             const e: TaskExitEvent = {
-              namespace: env.namespace,
+              namespace: raw.namespace,
               containerId: x.containerId,
               id: x.id,
               pid: x.pid,
               exitStatus: x.exitStatus,
               exitedAt: x.exitedAt,
             };
-            const set = this.listeners.get(`${e.namespace}\0${e.containerId}\0${e.id}`);
-            if (set) for (const s of [...set]) s.next(e);
+            if (Array.isArray(slot)) for (const s of [...slot]) s.next(e);
+            else slot.next(e);
           },
           error: (err: unknown) => subscriber.error(err),
           complete: () => subscriber.error(new UnavailableError("the events stream ended")),
@@ -309,5 +383,9 @@ export class EventHub {
       .subscribe();
   }
 }
+
+/** The key of a process among a namespace's listeners: the container id for an init process. */
+const processKey = (containerId: string, id: string): string =>
+  id === containerId ? containerId : `${containerId}\0${id}`;
 
 const closedError = () => new CanceledError("the client was closed while waiting for the exit");

@@ -14,13 +14,38 @@ export interface ProcessState {
 /** What a status check answers: the process's state (undefined: none reported), or the call's error. */
 export type StatusAnswer = { readonly process: ProcessState | undefined } | { readonly error: unknown };
 
-interface Entry {
-  readonly namespace: string;
-  readonly containerId: string;
-  readonly execId: string;
-  readonly answer: (a: StatusAnswer) => void;
-  done: boolean;
-  call: Subscription | undefined;
+/** Who asked for a check: answered once, with the `flag` it passed (no closure per check). */
+export interface StatusAnswerer {
+  answered(a: StatusAnswer, flag: boolean): void;
+}
+
+/** A status check asked for: `cancel()` before its answer means no answer (and no call, if not issued yet). */
+export interface StatusCheck {
+  cancel(): void;
+}
+
+class Entry implements StatusCheck {
+  done = false;
+  call: Subscription | undefined = undefined;
+  constructor(
+    readonly owner: StatusChecks,
+    readonly namespace: string,
+    readonly containerId: string,
+    readonly execId: string,
+    readonly answerer: StatusAnswerer,
+    readonly flag: boolean,
+  ) {}
+
+  cancel(): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.call) {
+      const call = this.call;
+      this.call = undefined;
+      call.unsubscribe();
+      this.owner.callEnded();
+    }
+  }
 }
 
 type TasksLike = Pick<TasksApi, "get$"> & Partial<Pick<TasksApi, "list$">>;
@@ -74,34 +99,31 @@ export class StatusChecks {
   }
 
   /**
-   * Asks for the status of a process; `answer` is called once (not after the returned cancel).
-   * Issued when the current {@link batched} run ends, or else in a microtask.
+   * Asks for the status of a process; `answerer.answered(answer, flag)` is called once (not after
+   * the returned check's `cancel()`). Issued when the current {@link batched} run ends, or else in
+   * a microtask (one for all the checks asked for in the same synchronous run).
    */
-  check(namespace: string, containerId: string, execId: string, answer: (a: StatusAnswer) => void): () => void {
-    const entry: Entry = { namespace, containerId, execId, answer, done: false, call: undefined };
+  check(namespace: string, containerId: string, execId: string, answerer: StatusAnswerer, flag = false): StatusCheck {
+    const entry = new Entry(this, namespace, containerId, execId, answerer, flag);
     this.queue.push(entry);
-    dirty.add(this);
-    if (depth === 0 && !this.scheduled) {
+    if (!this.scheduled) {
       this.scheduled = true;
-      queueMicrotask(() => {
-        this.scheduled = false;
-        if (dirty.has(this)) this.flush();
-      });
+      dirty.add(this);
+      if (depth === 0) queueMicrotask(() => this.flush());
     }
-    return () => {
-      if (entry.done) return;
-      entry.done = true;
-      if (entry.call) {
-        entry.call.unsubscribe();
-        entry.call = undefined;
-        this.running--;
-        this.pump();
-      }
-    };
+    return entry;
+  }
+
+  /** A Tasks.Get call of a cancelled check was cut: its slot is free. @internal */
+  callEnded(): void {
+    this.running--;
+    this.pump();
   }
 
   /** Issues the queued checks. @internal */
   flush(): void {
+    if (!this.scheduled) return;
+    this.scheduled = false;
     dirty.delete(this);
     const queue = this.queue.filter((e) => !e.done);
     this.queue = [];
@@ -180,5 +202,5 @@ export class StatusChecks {
 function settle(e: Entry, a: StatusAnswer): void {
   if (e.done) return;
   e.done = true;
-  e.answer(a);
+  e.answerer.answered(a, e.flag);
 }

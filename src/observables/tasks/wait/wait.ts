@@ -4,9 +4,9 @@ import { TaskGoneError } from "../../../errors/task-gone.js";
 import { isNotFound, isUnavailable } from "../../../errors/guards.js";
 import { versionAtLeast } from "../../../services/daemon-version.js";
 import type { TasksApi } from "../../../services/tasks.js";
-import type { EventHub, WaitMode } from "./exit-hub.js";
+import type { EventHub, ExitListener, HubReady, TaskExitEvent } from "./exit-hub.js";
 import type { ExitStatus } from "../exit-status.js";
-import { StatusChecks, type StatusAnswer } from "./status-checks.js";
+import { StatusChecks, type StatusAnswer, type StatusCheck } from "./status-checks.js";
 
 /** What a wait needs to know about its process. */
 export interface WaitTarget {
@@ -45,15 +45,21 @@ type Outcome = { readonly value: ExitStatus } | { readonly error: ContainerdErro
  * the hub reconnects (once for every wait) and the check runs again. NotFoundError (explained) if
  * the task or process is gone; other failures are reported. No deadline: bound it with RxJS
  * `timeout`. Written with callbacks rather than operators: a pending wait holds a listener, two
- * closures and this object (a few hundred bytes), not a chain of subscribers.
+ * closures and this object (a few hundred bytes), not a chain of subscribers. The object is its
+ * own hub listener (exits and epochs) and status-check answerer, so arming it allocates no
+ * closure: issuing a wait is a map entry in the hub and, on a live stream, a queued check.
  * @internal
  */
-export class ExitWait {
+export class ExitWait implements ExitListener {
   /** The exit, hot; see the class doc. */
   readonly exit$: Observable<ExitStatus>;
   private outcome: Outcome | undefined;
   private subscribers: Subscriber<ExitStatus>[] = [];
-  private disarm: (() => void) | undefined;
+  private armed = false;
+  /** Epochs of the hub seen while armed: a check after the first one follows a reconnect. */
+  private epochs = 0;
+  private checking: StatusCheck | undefined;
+  private rpc: Subscription | undefined;
   private startFailure: Subscription | undefined;
   private hasStartFailed = false;
 
@@ -75,7 +81,7 @@ export class ExitWait {
   startFailed(): void {
     if (this.hasStartFailed || this.outcome) return;
     this.hasStartFailed = true;
-    if (this.disarm) this.startFailure = this.waitRpc();
+    if (this.armed) this.startFailure = this.waitRpc();
   }
 
   private subscribe(subscriber: Subscriber<ExitStatus>): (() => void) | undefined {
@@ -83,7 +89,7 @@ export class ExitWait {
       deliver(subscriber, this.outcome);
       return undefined;
     }
-    if (!this.disarm) this.arm();
+    if (!this.armed) this.arm();
     this.subscribers.push(subscriber);
     return () => {
       const i = this.subscribers.indexOf(subscriber);
@@ -94,64 +100,72 @@ export class ExitWait {
 
   private arm(): void {
     const { namespace, containerId, execId } = this.target;
-    const unlisten = this.hub.listen(namespace, containerId, execId || containerId, {
-      next: (e) => {
-        const pid = this.target.pid();
-        if (pid === 0 || e.pid === pid)
-          this.settle({ value: { code: e.exitStatus, exitedAt: e.exitedAt ?? new Date() } });
-      },
-      error: (err: unknown) => this.settle({ error: ContainerdError.from(err) }),
-    });
-    let cancelCheck: (() => void) | undefined;
-    let epoch = 0;
-    const unready = this.hub.onReady((r) => {
-      cancelCheck?.();
-      // A check after this wait's first one follows a reconnect: the daemon may have restarted.
-      cancelCheck = this.check(r.mode, epoch++ > 0);
-    });
-    this.disarm = () => {
-      unlisten();
-      unready();
-      cancelCheck?.();
-    };
+    this.armed = true;
+    this.epochs = 0;
+    this.hub.add(namespace, containerId, execId || containerId, this);
     if (this.outcome) return this.release(); // the hub was closed
-    if (this.hasStartFailed && !this.outcome) this.startFailure = this.waitRpc();
+    if (this.hasStartFailed) this.startFailure = this.waitRpc();
+  }
+
+  /** An exit event of this process (hub listener). @internal */
+  next(e: TaskExitEvent): void {
+    const pid = this.target.pid();
+    if (pid === 0 || e.pid === pid) this.settle({ value: { code: e.exitStatus, exitedAt: e.exitedAt ?? new Date() } });
+  }
+
+  /** The hub was closed (hub listener). @internal */
+  error(err: unknown): void {
+    this.settle({ error: ContainerdError.from(err) });
+  }
+
+  /** The hub's stream is confirmed live, a new epoch (hub listener): check the status once more. @internal */
+  ready(r: HubReady): void {
+    if (!this.armed || this.outcome) return;
+    this.cancelCheck();
+    const { namespace, containerId, execId } = this.target;
+    // A check after this wait's first one follows a reconnect: the daemon may have restarted.
+    const afterRestart = this.epochs++ > 0;
+    this.checking = StatusChecks.of(this.tasks).check(namespace, containerId, execId, this, afterRestart);
+    if (r.mode === "rpc") this.rpc = this.waitRpc(afterRestart);
+  }
+
+  /** The answer of this wait's status check (StatusChecks). @internal */
+  answered(a: StatusAnswer, afterRestart: boolean): void {
+    this.checking = undefined;
+    if ("error" in a) return this.failed(a.error, afterRestart);
+    const p = a.process;
+    if (p?.status === STOPPED) this.settle({ value: { code: p.exitStatus, exitedAt: p.exitedAt ?? new Date() } });
+  }
+
+  private cancelCheck(): void {
+    this.checking?.cancel();
+    this.checking = undefined;
+    this.rpc?.unsubscribe();
+    this.rpc = undefined;
   }
 
   private release(): void {
-    this.disarm?.();
-    this.disarm = undefined;
+    if (this.armed) {
+      this.armed = false;
+      const { namespace, containerId, execId } = this.target;
+      this.hub.remove(namespace, containerId, execId || containerId, this);
+      this.cancelCheck();
+    }
     this.startFailure?.unsubscribe();
     this.startFailure = undefined;
   }
 
+  /** Delivers first, then releases the listener and checks (the hub's bookkeeping is not on the exit's path). */
   private settle(outcome: Outcome): void {
     if (this.outcome) return;
     this.outcome = outcome;
-    this.release();
     const subscribers = this.subscribers;
     this.subscribers = [];
-    for (const s of subscribers) deliver(s, outcome);
-  }
-
-  /** One epoch's checks; returns their cancel. */
-  private check(mode: WaitMode, afterRestart: boolean): () => void {
-    const { namespace, containerId, execId } = this.target;
-    const cancel = StatusChecks.of(this.tasks).check(namespace, containerId, execId, (a) =>
-      this.answered(a, afterRestart),
-    );
-    if (mode === "events") return cancel;
-    const rpc = this.waitRpc(afterRestart);
-    return () => {
-      cancel();
-      rpc.unsubscribe();
-    };
-  }
-
-  private answered(a: StatusAnswer, afterRestart: boolean): void {
-    if ("error" in a) return this.failed(a.error, afterRestart);
-    const p = a.process;
-    if (p?.status === STOPPED) this.settle({ value: { code: p.exitStatus, exitedAt: p.exitedAt ?? new Date() } });
+    try {
+      for (const s of subscribers) deliver(s, outcome);
+    } finally {
+      this.release();
+    }
   }
 
   /** Tasks.Wait (no client default deadline: it may last for ever). */
