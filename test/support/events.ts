@@ -4,6 +4,7 @@
 import { filter, ReplaySubject, take, firstValueFrom, timeout, type Observable } from "rxjs";
 import type { Containerd, Envelope } from "../../src/index.js";
 import { waitFor } from "./wait-for.js";
+import { versionAtLeast } from "../../src/services/daemon-version.js";
 
 export const PROBE_TOPIC = "/rxcontainerd-test/probe";
 /** A filter to OR into a subscription's filters so that probes reach it. */
@@ -54,4 +55,19 @@ export async function liveEvents(
     throw e;
   }
   return { events$: seen.pipe(filter((e) => e.topic !== PROBE_TOPIC)), close: () => sub.unsubscribe() };
+}
+
+/**
+ * `expected` without `/tasks/delete` when the daemon may drop that event and did: containerd 2.x
+ * does not always publish it (2.1.9: about 1 task in 8 deleted right after its exit, and `ctr
+ * events` misses it too; docs/events.md). Unchanged for 1.6, 1.7 and the fake, which always
+ * publish it, and whenever `seen` has it.
+ */
+export function withOptionalTaskDelete(
+  expected: readonly string[],
+  seen: readonly string[],
+  daemonVersion: string | undefined,
+): string[] {
+  const mayDrop = versionAtLeast(daemonVersion, 2, 0) === true;
+  return mayDrop && !seen.includes("/tasks/delete") ? expected.filter((t) => t !== "/tasks/delete") : [...expected];
 }

@@ -15,6 +15,7 @@ import type { TasksApi } from "../tasks.js";
 import type { VersionApi } from "../version.js";
 import * as Ctr from "../../../generated/github.com/containerd/containerd/api/services/containers/v1/containers.js";
 import * as Cnt from "../../../generated/github.com/containerd/containerd/api/services/content/v1/content.js";
+import * as CE from "../../../generated/github.com/containerd/containerd/api/events/container.js";
 import { HealthCheckResponse } from "../../../generated/grpc/health/v1/health.js";
 import * as Img from "../../../generated/github.com/containerd/containerd/api/services/images/v1/images.js";
 import * as Intro from "../../../generated/github.com/containerd/containerd/api/services/introspection/v1/introspection.js";
@@ -86,6 +87,11 @@ export function fakeServices(d: FakeDaemon, defaults: CallDefaults): Services {
       if (!c.id) throw new NotFoundError("container id is required");
       if (d.containers.has(k(ns, c.id))) throw new AlreadyExistsError(`container "${c.id}": already exists`);
       d.containers.set(k(ns, c.id), c);
+      d.publish(ns, "/containers/create", "ContainerCreate", CE.ContainerCreate, {
+        id: c.id,
+        image: c.image,
+        runtime: { name: c.runtime?.name ?? "", options: c.runtime?.options },
+      });
       return Ctr.CreateContainerResponse.fromPartial({ container: c });
     }),
     update$: unary(
@@ -107,12 +113,19 @@ export function fakeServices(d: FakeDaemon, defaults: CallDefaults): Services {
                 updatedAt: d.now(),
               };
         d.containers.set(k(ns, next.id), updated);
+        d.publish(ns, "/containers/update", "ContainerUpdate", CE.ContainerUpdate, {
+          id: updated.id,
+          image: updated.image,
+          labels: updated.labels,
+          snapshotKey: updated.snapshotKey,
+        });
         return Ctr.UpdateContainerResponse.fromPartial({ container: updated });
       },
     ),
     delete$: unary("Containers.Delete", (r: { id?: string }, ns) => {
       d.containerOf(ns, r.id ?? "");
       d.containers.delete(k(ns, r.id ?? ""));
+      d.publish(ns, "/containers/delete", "ContainerDelete", CE.ContainerDelete, { id: r.id ?? "" });
       return {};
     }),
   });
