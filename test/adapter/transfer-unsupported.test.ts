@@ -4,17 +4,7 @@
 // (since, daemonVersion) — the daemon's version is asked once per client, never again by transfer.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import {
-  Server,
-  ServerCredentials,
-  type sendUnaryData,
-  type ServerUnaryCall,
-  type ServiceDefinition,
-  type UntypedServiceImplementation,
-} from "@grpc/grpc-js";
+import type { sendUnaryData, ServerUnaryCall, UntypedServiceImplementation } from "@grpc/grpc-js";
 import { lastValueFrom } from "rxjs";
 import { VersionService } from "../../generated/github.com/containerd/containerd/api/services/version/v1/version.js";
 import {
@@ -23,6 +13,7 @@ import {
   type DeleteRequest,
 } from "../../generated/github.com/containerd/containerd/api/services/leases/v1/leases.js";
 import { Containerd, isNotImplemented, NotImplementedError } from "../../src/index.js";
+import { serveOnSocket } from "../support/grpc-server.js";
 
 interface Daemon {
   address: string;
@@ -33,41 +24,31 @@ interface Daemon {
 
 /** A 1.6-like daemon: Version (reporting `version`) and Leases; no Streaming, no Transfer. */
 async function daemon(version: string): Promise<Daemon> {
-  const dir = mkdtempSync(join(tmpdir(), "rxc-xfer16-"));
-  const server = new Server();
-  const d: Daemon = {
-    address: join(dir, "d.sock"),
-    calls: [],
-    leases: new Set(),
-    close: async () => {
-      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const calls: string[] = [];
+  const leases = new Set<string>();
   const versionImpl: UntypedServiceImplementation = {
     version: (_call: ServerUnaryCall<unknown, unknown>, cb: sendUnaryData<unknown>) => {
-      d.calls.push("Version");
+      calls.push("Version");
       cb(null, { version, revision: "" });
     },
   };
   const leasesImpl: UntypedServiceImplementation = {
     create: (call: ServerUnaryCall<CreateRequest, unknown>, cb: sendUnaryData<unknown>) => {
-      d.calls.push("Leases.Create");
-      d.leases.add(call.request.id);
+      calls.push("Leases.Create");
+      leases.add(call.request.id);
       cb(null, { lease: { id: call.request.id, labels: call.request.labels, createdAt: new Date() } });
     },
     delete: (call: ServerUnaryCall<DeleteRequest, unknown>, cb: sendUnaryData<unknown>) => {
-      d.calls.push("Leases.Delete");
-      d.leases.delete(call.request.id);
+      calls.push("Leases.Delete");
+      leases.delete(call.request.id);
       cb(null, {});
     },
   };
-  server.addService(VersionService as unknown as ServiceDefinition, versionImpl);
-  server.addService(LeasesService as unknown as ServiceDefinition, leasesImpl);
-  await new Promise<void>((resolve, reject) =>
-    server.bindAsync(`unix://${d.address}`, ServerCredentials.createInsecure(), (e) => (e ? reject(e) : resolve())),
-  );
-  return d;
+  const server = await serveOnSocket("xfer16", [
+    [VersionService, versionImpl],
+    [LeasesService, leasesImpl],
+  ]);
+  return { address: server.address, calls, leases, close: () => server.close() };
 }
 
 async function failure(p: Promise<unknown>): Promise<unknown> {

@@ -2,20 +2,11 @@
 // daemon's own Version (asked once per client), over a real in-process grpc-js server.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import {
-  Server,
-  ServerCredentials,
-  type sendUnaryData,
-  type ServerUnaryCall,
-  type ServiceDefinition,
-  type UntypedServiceImplementation,
-} from "@grpc/grpc-js";
+import type { sendUnaryData, ServerUnaryCall, UntypedServiceImplementation } from "@grpc/grpc-js";
 import { lastValueFrom, NEVER } from "rxjs";
 import { VersionService } from "../../generated/github.com/containerd/containerd/api/services/version/v1/version.js";
 import { Containerd, isNotImplemented, NotImplementedError, type ContainerdError } from "../../src/index.js";
+import { serveOnSocket } from "../support/grpc-server.js";
 
 interface Daemon {
   address: string;
@@ -25,28 +16,21 @@ interface Daemon {
 
 /** A daemon with only the Version service, reporting `version`. */
 async function daemon(version: string): Promise<Daemon> {
-  const dir = mkdtempSync(join(tmpdir(), "rxc-unimpl-"));
-  const address = join(dir, "d.sock");
-  const server = new Server();
-  const d: Daemon = {
-    address,
-    versionCalls: 0,
-    close: async () => {
-      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  let versionCalls = 0;
   const impl: UntypedServiceImplementation = {
     version: (_call: ServerUnaryCall<unknown, unknown>, cb: sendUnaryData<unknown>) => {
-      d.versionCalls++;
+      versionCalls++;
       cb(null, { version, revision: "" });
     },
   };
-  server.addService(VersionService as unknown as ServiceDefinition, impl);
-  await new Promise<void>((resolve, reject) =>
-    server.bindAsync(`unix://${address}`, ServerCredentials.createInsecure(), (e) => (e ? reject(e) : resolve())),
-  );
-  return d;
+  const server = await serveOnSocket("unimpl", [[VersionService, impl]]);
+  return {
+    address: server.address,
+    get versionCalls() {
+      return versionCalls;
+    },
+    close: () => server.close(),
+  };
 }
 
 async function failure(p: Promise<unknown>): Promise<ContainerdError> {

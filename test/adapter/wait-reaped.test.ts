@@ -5,36 +5,19 @@
 // Tasks.Wait that never answers, Version counting its calls.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { lastValueFrom, timeout } from "rxjs";
-import {
-  Server,
-  ServerCredentials,
-  status,
-  type ServerUnaryCall,
-  type ServerWritableStream,
-  type sendUnaryData,
-  type ServiceDefinition,
-  type UntypedServiceImplementation,
-} from "@grpc/grpc-js";
+import { status, type ServerUnaryCall, type sendUnaryData, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import {
   GetRequest,
   GetResponse,
   TasksService,
 } from "../../generated/github.com/containerd/containerd/api/services/tasks/v1/tasks.js";
-import {
-  EventsService,
-  PublishRequest,
-  SubscribeRequest,
-} from "../../generated/github.com/containerd/containerd/api/services/events/v1/events.js";
 import { VersionService } from "../../generated/github.com/containerd/containerd/api/services/version/v1/version.js";
-import { Envelope } from "../../generated/github.com/containerd/containerd/api/types/event.js";
 import { Containerd, TaskGoneError } from "../../src/index.js";
 import { ProcessImpl } from "../../src/observables/tasks/process.js";
 import type { EventHub } from "../../src/observables/tasks/wait/exit-hub.js";
 import { Inflight } from "../../src/observables/client/inflight.js";
+import { fakeExchange, serveOnSocket } from "../support/grpc-server.js";
 
 const VERSION = "2.1.9+unknown";
 
@@ -49,68 +32,39 @@ interface FakeDaemon {
 }
 
 async function startDaemon(): Promise<FakeDaemon> {
-  const dir = mkdtempSync(join(tmpdir(), "rxc-reaped-"));
-  const server = new Server();
-  const subscribers = new Set<ServerWritableStream<SubscribeRequest, Envelope>>();
-  const d: FakeDaemon = {
-    address: join(dir, "d.sock"),
-    calls: [],
-    running: new Set(),
-    restart() {
-      d.running.clear();
-      for (const s of [...subscribers]) s.emit("error", { code: status.UNAVAILABLE, details: "daemon restarting" });
-      subscribers.clear();
-    },
-    close: () =>
-      new Promise<void>((resolve) =>
-        server.tryShutdown(() => {
-          rmSync(dir, { recursive: true, force: true });
-          resolve();
-        }),
-      ),
-  };
-  const events: UntypedServiceImplementation = {
-    subscribe: (call: ServerWritableStream<SubscribeRequest, Envelope>) => {
-      d.calls.push("Events.Subscribe");
-      subscribers.add(call);
-      call.on("cancelled", () => subscribers.delete(call));
-    },
-    publish: (call: ServerUnaryCall<PublishRequest, unknown>, cb: sendUnaryData<unknown>) => {
-      d.calls.push("Events.Publish");
-      const env = Envelope.fromPartial({
-        namespace: String(call.metadata.get("containerd-namespace")[0]),
-        topic: call.request.topic,
-        timestamp: new Date(),
-        event: call.request.event,
-      });
-      for (const s of subscribers) s.write(env);
-      cb(null, {});
-    },
-  };
+  const calls: string[] = [];
+  const running = new Set<string>();
+  const exchange = fakeExchange({
+    onCall: (m) => calls.push(m === "subscribe" ? "Events.Subscribe" : "Events.Publish"),
+  });
   const tasks: UntypedServiceImplementation = {
     get: (call: ServerUnaryCall<GetRequest, GetResponse>, cb: sendUnaryData<GetResponse>) => {
-      d.calls.push("Tasks.Get");
+      calls.push("Tasks.Get");
       const id = call.request.containerId;
-      if (!d.running.has(id)) return cb({ code: status.NOT_FOUND, details: `task ${id}: not found` });
+      if (!running.has(id)) return cb({ code: status.NOT_FOUND, details: `task ${id}: not found` });
       cb(null, GetResponse.fromPartial({ process: { containerId: id, id, pid: 7, status: 2 } }));
     },
     wait: () => {
-      d.calls.push("Tasks.Wait");
+      calls.push("Tasks.Wait");
     },
   };
   const version: UntypedServiceImplementation = {
     version: (_call: ServerUnaryCall<unknown, unknown>, cb: sendUnaryData<unknown>) => {
-      d.calls.push("Version");
+      calls.push("Version");
       cb(null, { version: VERSION, revision: "r" });
     },
   };
-  server.addService(EventsService as unknown as ServiceDefinition, events);
-  server.addService(TasksService as unknown as ServiceDefinition, tasks);
-  server.addService(VersionService as unknown as ServiceDefinition, version);
-  await new Promise<void>((resolve, reject) =>
-    server.bindAsync(`unix:${d.address}`, ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())),
-  );
-  return d;
+  const server = await serveOnSocket("reaped", [exchange.service, [TasksService, tasks], [VersionService, version]]);
+  return {
+    address: server.address,
+    calls,
+    running,
+    restart() {
+      running.clear();
+      exchange.fail(status.UNAVAILABLE, "daemon restarting");
+    },
+    close: () => server.close(),
+  };
 }
 
 let daemon: FakeDaemon;

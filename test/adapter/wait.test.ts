@@ -3,20 +3,8 @@
 // registered subscribers), Tasks.Get answering from a table, and Tasks.Wait that never answers.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { lastValueFrom, timeout } from "rxjs";
-import {
-  Server,
-  ServerCredentials,
-  status,
-  type ServerUnaryCall,
-  type ServerWritableStream,
-  type sendUnaryData,
-  type ServiceDefinition,
-  type UntypedServiceImplementation,
-} from "@grpc/grpc-js";
+import { status, type ServerUnaryCall, type sendUnaryData, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import {
   GetRequest,
   GetResponse,
@@ -24,17 +12,13 @@ import {
   WaitRequest,
   WaitResponse,
 } from "../../generated/github.com/containerd/containerd/api/services/tasks/v1/tasks.js";
-import {
-  EventsService,
-  PublishRequest,
-  SubscribeRequest,
-} from "../../generated/github.com/containerd/containerd/api/services/events/v1/events.js";
 import { Envelope } from "../../generated/github.com/containerd/containerd/api/types/event.js";
 import { TaskExit } from "../../generated/github.com/containerd/containerd/api/events/task.js";
 import { Containerd, type ExitStatus } from "../../src/index.js";
 import { ProcessImpl } from "../../src/observables/tasks/process.js";
 import { EventHub } from "../../src/observables/tasks/wait/exit-hub.js";
 import { Inflight } from "../../src/observables/client/inflight.js";
+import { fakeExchange, serveOnSocket } from "../support/grpc-server.js";
 
 interface FakeExchange {
   address: string;
@@ -48,59 +32,11 @@ interface FakeExchange {
 }
 
 async function startExchange(): Promise<FakeExchange> {
-  const dir = mkdtempSync(join(tmpdir(), "rxc-wait-"));
-  const server = new Server();
-  const subscribers = new Set<ServerWritableStream<SubscribeRequest, Envelope>>();
-  const fake: FakeExchange = {
-    address: join(dir, "d.sock"),
-    calls: [],
-    status: new Map(),
-    exit(containerId, pid, code) {
-      const env = Envelope.fromPartial({
-        namespace: "ns1",
-        topic: "/tasks/exit",
-        timestamp: new Date(),
-        event: {
-          typeUrl: "containerd.events.TaskExit",
-          value: Buffer.from(
-            TaskExit.encode(
-              TaskExit.fromPartial({ containerId, id: containerId, pid, exitStatus: code, exitedAt: new Date(5000) }),
-            ).finish(),
-          ),
-        },
-      });
-      for (const s of subscribers) s.write(env);
-    },
-    close: () =>
-      new Promise<void>((resolve) =>
-        server.tryShutdown(() => {
-          rmSync(dir, { recursive: true, force: true });
-          resolve();
-        }),
-      ),
-  };
-  const events: UntypedServiceImplementation = {
-    subscribe: (call: ServerWritableStream<SubscribeRequest, Envelope>) => {
-      fake.calls.push("subscribe");
-      const t = setTimeout(() => subscribers.add(call), 30); // the registration race
-      call.on("cancelled", () => {
-        clearTimeout(t);
-        subscribers.delete(call);
-      });
-    },
-    publish: (call: ServerUnaryCall<PublishRequest, unknown>, cb: sendUnaryData<unknown>) => {
-      fake.calls.push("publish");
-      if (fake.refusePublish !== undefined) return cb({ code: fake.refusePublish, details: "publish refused" });
-      const env = Envelope.fromPartial({
-        namespace: String(call.metadata.get("containerd-namespace")[0]),
-        topic: call.request.topic,
-        timestamp: new Date(),
-        event: call.request.event,
-      });
-      for (const s of subscribers) s.write(env);
-      cb(null, {});
-    },
-  };
+  const exchange = fakeExchange({
+    onCall: (m) => fake.calls.push(m),
+    registrationDelayMs: 30, // the registration race
+    refusePublish: () => fake.refusePublish,
+  });
   const tasks: UntypedServiceImplementation = {
     get: (call: ServerUnaryCall<GetRequest, GetResponse>, cb: sendUnaryData<GetResponse>) => {
       fake.calls.push("get");
@@ -122,13 +58,30 @@ async function startExchange(): Promise<FakeExchange> {
       fake.calls.push("wait");
     },
   };
-  server.addService(EventsService as unknown as ServiceDefinition, events);
-  server.addService(TasksService as unknown as ServiceDefinition, tasks);
-  await new Promise<void>((resolve, reject) =>
-    server.bindAsync(`unix:${fake.address}`, ServerCredentials.createInsecure(), (err) =>
-      err ? reject(err) : resolve(),
-    ),
-  );
+  const server = await serveOnSocket("wait", [exchange.service, [TasksService, tasks]]);
+  const fake: FakeExchange = {
+    address: server.address,
+    calls: [],
+    status: new Map(),
+    exit(containerId, pid, code) {
+      exchange.write(
+        Envelope.fromPartial({
+          namespace: "ns1",
+          topic: "/tasks/exit",
+          timestamp: new Date(),
+          event: {
+            typeUrl: "containerd.events.TaskExit",
+            value: Buffer.from(
+              TaskExit.encode(
+                TaskExit.fromPartial({ containerId, id: containerId, pid, exitStatus: code, exitedAt: new Date(5000) }),
+              ).finish(),
+            ),
+          },
+        }),
+      );
+    },
+    close: () => server.close(),
+  };
   return fake;
 }
 

@@ -5,6 +5,7 @@ import type { ResolvedImage } from "./image-reader.js";
 import { resolveLayerFiles } from "./layer-files.js";
 import { extractTarFiles, type LayerCompression, type TarLayerFiles } from "../tar/tar-files.js";
 import { NotImplementedError } from "../../errors/containerd-error.js";
+import { SizedLru } from "./sized-lru.js";
 
 /**
  * A layer's compression from its media type: `…tar+gzip` / `…tar.gzip` → gzip, `…tar+zstd` →
@@ -25,38 +26,28 @@ export function layerCompression(mediaType: string): LayerCompression {
  * @internal
  */
 export class ImageFilesCache {
-  private readonly entries = new Map<string, { files: Map<string, Buffer>; bytes: number }>();
-  private bytes = 0;
+  private readonly lru: SizedLru<ReadonlyMap<string, Buffer>>;
 
-  constructor(
-    private readonly maxEntries = 32,
-    private readonly maxBytes = 1 << 20,
-  ) {}
+  constructor(maxEntries = 32, maxBytes = 1 << 20) {
+    this.lru = new SizedLru<ReadonlyMap<string, Buffer>>(maxEntries, maxBytes, (files) => {
+      let n = 0;
+      for (const b of files.values()) n += b.length;
+      return n;
+    });
+  }
 
+  /** A copy of the files read before from the image with this chain ID, for these paths. */
   get(chainId: string, wanted: readonly string[]): Map<string, Buffer> | undefined {
-    const k = `${chainId} ${wanted.join(" ")}`;
-    const e = this.entries.get(k);
-    if (!e) return undefined;
-    this.entries.delete(k);
-    this.entries.set(k, e);
-    return new Map(e.files);
+    const files = this.lru.get(`${chainId} ${wanted.join(" ")}`);
+    return files && new Map(files);
   }
 
   set(chainId: string, wanted: readonly string[], files: ReadonlyMap<string, Buffer>): void {
-    const k = `${chainId} ${wanted.join(" ")}`;
-    const bytes = [...files.values()].reduce((n, b) => n + b.length, 0);
-    if (!chainId.startsWith("sha256:") || bytes > this.maxBytes / 4 || this.entries.has(k)) return;
-    this.entries.set(k, { files: new Map(files), bytes });
-    this.bytes += bytes;
-    for (const [key, e] of this.entries) {
-      if (this.entries.size <= this.maxEntries && this.bytes <= this.maxBytes) break;
-      this.entries.delete(key);
-      this.bytes -= e.bytes;
-    }
+    if (chainId.startsWith("sha256:")) this.lru.set(`${chainId} ${wanted.join(" ")}`, new Map(files));
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.lru.size;
   }
 }
 

@@ -13,6 +13,7 @@ import type { ImageConfigFile } from "../spec/image-types.js";
 import { INDEX_MEDIA_TYPES, MANIFEST_MEDIA_TYPES } from "../oci/oci.js";
 import type { Platform } from "../oci/media-types.js";
 import { DEFAULT_PLATFORM, formatPlatform, selectManifest } from "../oci/platforms.js";
+import { SizedLru } from "./sized-lru.js";
 
 /** An OCI content descriptor. */
 export interface OciDescriptor {
@@ -70,37 +71,23 @@ export async function readBlob(services: Services, desc: OciDescriptor, options?
  * every container creation with it. @internal
  */
 export class BlobCache {
-  private readonly blobs = new Map<string, Buffer>();
-  private bytes = 0;
+  private readonly lru: SizedLru<Buffer>;
 
-  constructor(
-    private readonly maxEntries = 64,
-    private readonly maxBytes = 4 << 20,
-  ) {}
+  constructor(maxEntries = 64, maxBytes = 4 << 20) {
+    this.lru = new SizedLru<Buffer>(maxEntries, maxBytes, (b) => b.length);
+  }
 
   get(digest: string): Buffer | undefined {
-    const blob = this.blobs.get(digest);
-    if (blob) {
-      this.blobs.delete(digest);
-      this.blobs.set(digest, blob);
-    }
-    return blob;
+    return this.lru.get(digest);
   }
 
   /** Keeps `blob` if its digest is a sha256 (the only one readBlob checks) and it fits. */
   set(digest: string, blob: Buffer): void {
-    if (!digest.startsWith("sha256:") || blob.length > this.maxBytes / 4 || this.blobs.has(digest)) return;
-    this.blobs.set(digest, blob);
-    this.bytes += blob.length;
-    for (const [d, b] of this.blobs) {
-      if (this.blobs.size <= this.maxEntries && this.bytes <= this.maxBytes) break;
-      this.blobs.delete(d);
-      this.bytes -= b.length;
-    }
+    if (digest.startsWith("sha256:")) this.lru.set(digest, blob);
   }
 
   get size(): number {
-    return this.blobs.size;
+    return this.lru.size;
   }
 }
 
