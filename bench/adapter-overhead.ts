@@ -4,6 +4,9 @@
 // over the rounds are reported. Prints a table, then one JSON line.
 //   RXC_BENCH_RPC_N (2000 sequential calls per round; 16 callers x N/4 concurrent)
 //   RXC_BENCH_ROUNDS (5)
+//   RXC_BENCH_PAIRS (20): the CPU ratio's pairs of RXC_BENCH_PAIR_N (500) sequential calls each,
+//   after a warm-up of both; the pairs alternate which side goes first (ABBA), and the ratio is
+//   the median over the pairs (one long round per side swings ±30 % with GC and the machine)
 //   RXC_BENCH_ONLY=plain|adapter: only that kind, one long round (for `node --cpu-prof`)
 import { credentials } from "@grpc/grpc-js";
 import { lastValueFrom } from "rxjs";
@@ -14,6 +17,16 @@ import { dist, round, row } from "./support.js";
 const N = Number(process.env["RXC_BENCH_RPC_N"] ?? 2000);
 const ROUNDS = Number(process.env["RXC_BENCH_ROUNDS"] ?? 5);
 const ONLY = process.env["RXC_BENCH_ONLY"];
+const PAIRS = Number(process.env["RXC_BENCH_PAIRS"] ?? 20);
+const PAIR_N = Number(process.env["RXC_BENCH_PAIR_N"] ?? 500);
+
+/** Client CPU per call (µs) over `n` sequential calls. */
+async function cpuPerCall(call: () => Promise<unknown>, n: number): Promise<number> {
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < n; i++) await call();
+  const cpu = process.cpuUsage(cpu0);
+  return (cpu.user + cpu.system) / n;
+}
 
 interface Round {
   seq_us: number;
@@ -81,12 +94,21 @@ async function main(): Promise<void> {
       );
       summary[k] = { cpu_us: cpu, seq_us: seq, conc_per_s: conc };
     }
-    // Per round: adapter CPU over the plain round just before it (the pairs share the machine's state).
-    const ratios = rounds.adapter.map((a, i) => a.cpu_us / rounds.plain[i]!.cpu_us);
+    // The ratio: short pairs, ABBA, after a warm-up (see the header).
+    await cpuPerCall(plain, 1000);
+    await cpuPerCall(adapter, 1000);
+    const ratios: number[] = [];
+    for (let i = 0; i < PAIRS; i++) {
+      const first = i % 2 === 0 ? plain : adapter;
+      const second = first === plain ? adapter : plain;
+      const a = await cpuPerCall(first, PAIR_N);
+      const b = await cpuPerCall(second, PAIR_N);
+      ratios.push(first === adapter ? a / b : b / a);
+    }
     const ratio = dist(ratios);
     row(
       "adapter",
-      "adapter / plain CPU per call, median of the round pairs",
+      `adapter / plain CPU per call, median of ${PAIRS} pairs`,
       "x",
       `${ratio.median.toFixed(3)} (${ratio.min.toFixed(2)}-${ratio.max.toFixed(2)})`,
     );

@@ -360,7 +360,7 @@ table(
       digits: 0,
     },
     {
-      metric: "adapter / plain grpc-js CPU per call (median of round pairs; Go column: n/a)",
+      metric: "adapter / plain grpc-js CPU per call (median of short ABBA pairs; Go column: n/a)",
       unit: "×",
       ours: num(`${A}.cpu_ratio.median`),
       target: { text: "≤ 1.10 (within 10 % of plain grpc-js)", met: (a) => a <= 1.1 },

@@ -3,7 +3,7 @@ import { Observable, type Subscriber, type Subscription } from "rxjs";
 import { ContainerdError, InvalidArgumentError } from "../errors/containerd-error.js";
 import { CallControl, ChannelCalls, type CallStats } from "./call-control.js";
 import type { CallDefaults, CallOptions } from "./call-options.js";
-import { captureCallSite, type CallSite } from "./call-site.js";
+import { captureCallSite, withoutStackCapture, type CallSite } from "./call-site.js";
 import type { Codec, MessageInit } from "./message.js";
 import { daemonVersionProbe } from "./unimplemented.js";
 
@@ -83,14 +83,16 @@ export class Rpc {
         const message = encode(codec, request, def.path);
         if (ContainerdError.is(message)) return ctl.fail(message);
         return ctl.attach(
-          this.client.makeUnaryRequest(
-            def.path,
-            def.requestSerialize,
-            def.responseDeserialize,
-            message,
-            ctl.metadata,
-            ctl.options,
-            singleResponse(ctl, subscriber),
+          withoutStackCapture(() =>
+            this.client.makeUnaryRequest(
+              def.path,
+              def.requestSerialize,
+              def.responseDeserialize,
+              message,
+              ctl.metadata,
+              ctl.options,
+              singleResponse(ctl, subscriber),
+            ),
           ),
         );
       });
@@ -124,13 +126,15 @@ export class Rpc {
     const call: StreamRequestCall<Req, Res> = (requests, options) => {
       const site = captureCallSite(call);
       return this.observe<Res>(def.path, site, options, (ctl, subscriber) => {
-        const stream = this.client.makeClientStreamRequest(
-          def.path,
-          def.requestSerialize,
-          def.responseDeserialize,
-          ctl.metadata,
-          ctl.options,
-          singleResponse(ctl, subscriber),
+        const stream = withoutStackCapture(() =>
+          this.client.makeClientStreamRequest(
+            def.path,
+            def.requestSerialize,
+            def.responseDeserialize,
+            ctl.metadata,
+            ctl.options,
+            singleResponse(ctl, subscriber),
+          ),
         );
         const input = pipeRequests(requests, codec, def.path, stream, ctl);
         const cancel = ctl.attach(stream);

@@ -283,6 +283,21 @@ describe("errors", () => {
     assert.match(stack, /rpc\.test\.(ts|js)/, "the stack must point at the test that made the call");
   });
 
+  test("grpc-js's own caller-stack capture is skipped (the adapter's replaces it); Error.stackTraceLimit is kept", async () => {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 17;
+    try {
+      const { error } = await outcome(client.services.tasks.get$({ containerId: "code-5" }));
+      assert.equal(Error.stackTraceLimit, 17, "the caller's limit is restored");
+      assert.match((error as Error).stack ?? "", /rpc\.test\.(ts|js)/, "the adapter's call site is kept");
+      const cause = (error as Error).cause as Error;
+      // grpc-js appends "for call at" and the stack it captured in makeUnaryRequest: none here.
+      assert.match(cause.stack ?? "", /for call at\nno stack trace available$/, "grpc-js captured no caller stack");
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  });
+
   test("an unreachable daemon errors with UnavailableError", async () => {
     const dead = new Containerd({ address: "/nonexistent/rxc.sock" });
     const { error } = await outcome(dead.version$());
