@@ -20,7 +20,7 @@ import { Inflight } from "../src/observables/client/inflight.js";
 import type { EventsApi } from "../src/services/events.js";
 import { SubscribeRequest } from "../generated/github.com/containerd/containerd/api/services/events/v1/events.js";
 import { GetRequest, WaitRequest } from "../generated/github.com/containerd/containerd/api/services/tasks/v1/tasks.js";
-import { benchClient, dist, IMAGE, nowMs, row } from "./support.js";
+import { benchClient, dist, IMAGE, nowMs, protoFields, protoSub, row, timestampMs } from "./support.js";
 
 /** The figures (JSON keys) and their rows. */
 const LABELS: Record<string, string> = {
@@ -39,43 +39,10 @@ type Path = (typeof ALL)[number];
 const PATHS = ALL.filter((p) => (process.env["RXC_BENCH_PATHS"]?.split(",") ?? ALL).includes(p));
 let seq = 0;
 
-/** Protobuf fields of a message: field number -> last value (varint) or bytes. */
-function fields(buf: Uint8Array): Map<number, number | Uint8Array> {
-  const out = new Map<number, number | Uint8Array>();
-  let i = 0;
-  const varint = () => {
-    let x = 0;
-    let m = 1;
-    for (;;) {
-      const c = buf[i++]!;
-      x += (c & 0x7f) * m;
-      m *= 128;
-      if (c < 0x80) return x;
-    }
-  };
-  while (i < buf.length) {
-    const key = varint();
-    const wire = key & 7;
-    if (wire === 0) out.set(key >>> 3, varint());
-    else if (wire === 2) {
-      const n = varint();
-      out.set(key >>> 3, buf.subarray(i, i + n));
-      i += n;
-    } else if (wire === 1) i += 8;
-    else if (wire === 5) i += 4;
-    else break;
-  }
-  return out;
-}
-const sub = (m: Map<number, number | Uint8Array>, f: number): Map<number, number | Uint8Array> =>
-  fields((m.get(f) as Uint8Array | undefined) ?? new Uint8Array());
-/** google.protobuf.Timestamp -> epoch ms, fractional. */
-const tsMs = (t: Map<number, number | Uint8Array>): number =>
-  Number(t.get(1) ?? 0) * 1000 + Number(t.get(2) ?? 0) / 1e6;
 /** Envelope (event = 4: Any, value = 2) -> TaskExit (container_id = 1, exited_at = 5). */
 function taskExit(envelope: Uint8Array): { containerId: string; exitedAt: number } {
-  const x = sub(sub(fields(envelope), 4), 2);
-  return { containerId: Buffer.from((x.get(1) as Uint8Array) ?? []).toString(), exitedAt: tsMs(sub(x, 5)) };
+  const x = protoSub(protoSub(protoFields(envelope), 4), 2);
+  return { containerId: Buffer.from((x.get(1) as Uint8Array) ?? []).toString(), exitedAt: timestampMs(protoSub(x, 5)) };
 }
 
 async function main(): Promise<void> {
@@ -174,7 +141,7 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 50));
       await start();
       const { at, raw } = await bounded(got, cid);
-      return { grpc_wait: at - tsMs(sub(fields(raw), 2)) };
+      return { grpc_wait: at - timestampMs(protoSub(protoFields(raw), 2)) };
     }
     const got = lastValueFrom(
       client.services.tasks
@@ -196,7 +163,7 @@ async function main(): Promise<void> {
         id,
         GetRequest.encode(GetRequest.fromPartial({ containerId: cid })).finish(),
         md(),
-        (err, raw) => (err ? reject(err) : resolve(tsMs(sub(sub(fields(raw!), 1), 10)))),
+        (err, raw) => (err ? reject(err) : resolve(timestampMs(protoSub(protoSub(protoFields(raw!), 1), 10)))),
       ),
     );
   }

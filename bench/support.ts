@@ -101,44 +101,48 @@ export function exactExits(client: Containerd): { exitedAt: (id: string) => Prom
   };
 }
 
-/** containerd.events.TaskExit: container_id = 1, exited_at = 5 (google.protobuf.Timestamp: seconds = 1, nanos = 2). */
-function decodeTaskExit(b: Uint8Array): { containerId: string; exitedAtMs: number } | undefined {
-  let containerId = "";
-  let exitedAtMs: number | undefined;
-  const fields = (buf: Uint8Array, on: (field: number, wire: number, v: number, bytes?: Uint8Array) => void) => {
-    let i = 0;
-    const varint = () => {
-      let x = 0;
-      let m = 1;
-      for (;;) {
-        const c = buf[i++]!;
-        x += (c & 0x7f) * m;
-        m *= 128;
-        if (c < 0x80) return x;
-      }
-    };
-    while (i < buf.length) {
-      const key = varint();
-      const wire = key & 7;
-      if (wire === 0) on(key >>> 3, wire, varint());
-      else if (wire === 2) {
-        const n = varint();
-        on(key >>> 3, wire, n, buf.subarray(i, i + n));
-        i += n;
-      } else return;
+/** A protobuf message's fields, read without its schema: field number -> last value (varint) or bytes. */
+export function protoFields(buf: Uint8Array): Map<number, number | Uint8Array> {
+  const out = new Map<number, number | Uint8Array>();
+  let i = 0;
+  const varint = () => {
+    let x = 0;
+    let m = 1;
+    for (;;) {
+      const c = buf[i++]!;
+      x += (c & 0x7f) * m;
+      m *= 128;
+      if (c < 0x80) return x;
     }
   };
-  fields(b, (f, _w, _v, bytes) => {
-    if (f === 1 && bytes) containerId = Buffer.from(bytes).toString("utf8");
-    if (f === 5 && bytes) {
-      let s = 0;
-      let ns = 0;
-      fields(bytes, (g, _w2, v) => {
-        if (g === 1) s = v;
-        if (g === 2) ns = v;
-      });
-      exitedAtMs = s * 1000 + ns / 1e6;
-    }
-  });
-  return containerId && exitedAtMs !== undefined ? { containerId, exitedAtMs } : undefined;
+  while (i < buf.length) {
+    const key = varint();
+    const wire = key & 7;
+    if (wire === 0) out.set(key >>> 3, varint());
+    else if (wire === 2) {
+      const n = varint();
+      out.set(key >>> 3, buf.subarray(i, i + n));
+      i += n;
+    } else if (wire === 1) i += 8;
+    else if (wire === 5) i += 4;
+    else break;
+  }
+  return out;
+}
+
+/** The fields of the message in field `f` of `m` (empty if absent). */
+export const protoSub = (m: Map<number, number | Uint8Array>, f: number): Map<number, number | Uint8Array> =>
+  protoFields((m.get(f) as Uint8Array | undefined) ?? new Uint8Array());
+
+/** google.protobuf.Timestamp (seconds = 1, nanos = 2) -> epoch ms, fractional. */
+export const timestampMs = (t: Map<number, number | Uint8Array>): number =>
+  Number(t.get(1) ?? 0) * 1000 + Number(t.get(2) ?? 0) / 1e6;
+
+/** containerd.events.TaskExit: container_id = 1, exited_at = 5. */
+function decodeTaskExit(b: Uint8Array): { containerId: string; exitedAtMs: number } | undefined {
+  const x = protoFields(b);
+  const id = x.get(1);
+  if (!(id instanceof Uint8Array) || !(x.get(5) instanceof Uint8Array)) return undefined;
+  const containerId = Buffer.from(id).toString("utf8");
+  return containerId ? { containerId, exitedAtMs: timestampMs(protoSub(x, 5)) } : undefined;
 }
