@@ -3,23 +3,11 @@
 // container delete$, then the stream's task events up to /containers/delete. Counts the tasks
 // whose /tasks/delete never came (containerd 2.1.9 drops it now and then; docs/events.md).
 //   node build/bench/delete-events.js  (inside a lab: eval "$(bash scripts/lab env)")
-import {
-  filter,
-  firstValueFrom,
-  lastValueFrom,
-  ReplaySubject,
-  take,
-  takeWhile,
-  throwError,
-  timeout,
-  toArray,
-  type Observable,
-} from "rxjs";
-import type { Envelope } from "../src/index.js";
+import { lastValueFrom, takeWhile, throwError, timeout, toArray, type Observable } from "rxjs";
+import { liveEvents, PROBE_FILTER } from "../test/support/events.js";
 import { benchClient, IMAGE } from "./support.js";
 
 const N = Number(process.env["RXC_DELETE_EVENTS_N"] ?? 70);
-const PROBE = "/rxcontainerd-bench/probe";
 const within = <T>(ms: number, what: string) =>
   timeout<T, Observable<never>>({
     first: ms,
@@ -31,24 +19,10 @@ const version = (await lastValueFrom(client.version$())).version;
 let missing = 0;
 let exits = 0;
 for (let i = 0; i < N; i++) {
-  const events = new ReplaySubject<Envelope>();
-  const sub = client
-    .namespaceEvents$(['topic~="^/tasks/"', 'topic=="/containers/delete"', `topic=="${PROBE}"`])
-    .subscribe(events);
-  for (let n = 0; ; n++) {
-    if (n === 40) throw new Error("no probe came back through the stream in 40 tries");
-    const back = firstValueFrom(
-      events.pipe(
-        filter((e) => e.topic === PROBE),
-        take(1),
-        timeout({ first: 250, with: () => [false] }),
-      ),
-    );
-    await lastValueFrom(
-      client.services.events.publish$({ topic: PROBE, event: { typeUrl: "bench.Probe", value: Buffer.from([n]) } }),
-    );
-    if ((await back) !== false) break;
-  }
+  const live = await liveEvents(
+    client,
+    client.namespaceEvents$(['topic~="^/tasks/"', 'topic=="/containers/delete"', PROBE_FILTER]),
+  );
   const c = await lastValueFrom(client.containers.create$(`de-${i}`, { image: IMAGE, args: ["sh", "-c", "exit 3"] }));
   const task = await lastValueFrom(c.newTask$());
   const exit$ = task.wait$();
@@ -58,16 +32,14 @@ for (let i = 0; i < N; i++) {
   await lastValueFrom(c.delete$());
   const topics = (
     await lastValueFrom(
-      events.pipe(
+      live.events$.pipe(
         takeWhile((e) => e.topic !== "/containers/delete", true),
         toArray(),
         within(30_000, "/containers/delete"),
       ),
     )
-  )
-    .map((e) => e.topic)
-    .filter((t) => t !== PROBE);
-  sub.unsubscribe();
+  ).map((e) => e.topic);
+  live.close();
   if (!topics.includes("/tasks/delete")) {
     missing++;
     console.log(`task ${i}: no /tasks/delete; got ${topics.join(" ")}`);

@@ -2,7 +2,7 @@
 // expectation differs by version (docs/compatibility.md).
 import { lastValueFrom } from "rxjs";
 import type { Containerd } from "../../src/index.js";
-import { parseContainerdVersion } from "../../src/services/daemon-version.js";
+import { parseContainerdVersion, versionAtLeast } from "../../src/services/daemon-version.js";
 
 export interface DaemonVersion {
   /** As the daemon reports it, e.g. `1.6.20~ds1`, `2.1.9+unknown`. */
@@ -22,4 +22,4 @@ export async function daemonVersion(client: Containerd): Promise<DaemonVersion> 
 
 /** Whether the daemon's version is at least major.minor. */
 export const atLeast = (v: DaemonVersion, major: number, minor: number): boolean =>
-  v.major > major || (v.major === major && v.minor >= minor);
+  versionAtLeast(v.version, major, minor) === true;
