@@ -1,7 +1,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readlinkSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { PassThrough, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
@@ -19,6 +19,7 @@ import {
 import { BUSYBOX, labClient } from "../support/lab.js";
 import { collect, runPiped, startAndCollect, type Collected } from "../support/piped.js";
 import { settle } from "../support/settle.js";
+import { waitFor } from "../support/wait-for.js";
 
 let client: Containerd;
 let dispose: () => Promise<void>;
@@ -199,6 +200,52 @@ test("attaching to a task whose IO is a log file is an InvalidArgumentError; a n
   } finally {
     await lastValueFrom(task.delete$({ kill: true }));
     await lastValueFrom(container.delete$());
+  }
+});
+
+test("a log file loses stderr written after stdout has ended (containerd's shim, as docs/io.md says)", async () => {
+  // The shim's stdout copy closes the shared file at stdout's end; stderr's copy then fails. This
+  // pins the daemon behaviour docs/io.md warns about: if a containerd fixes it, update the docs.
+  // The process closes stdout, then waits for /ctl/go; the test creates it once the shim (the
+  // process's parent) holds no fd on the log file any more.
+  const dir = mkdtempSync(join(dirname(fifoDir()), "logfile-"));
+  const path = join(dir, "late.log");
+  const container = await lastValueFrom(
+    client.containers.create$("late-stderr", {
+      image: BUSYBOX,
+      mounts: [{ destination: "/ctl", type: "bind", source: dir, options: ["rbind", "ro"] }],
+      args: [
+        "sh",
+        "-c",
+        "echo to-stdout; exec 1>&-; i=0; until [ -e /ctl/go ]; do i=$((i+1)); [ $i -ge 1000 ] && exit 99; " +
+          "sleep 0.01; done; echo to-stderr >&2; exit 3",
+      ],
+    }),
+  );
+  try {
+    const task = await lastValueFrom(container.newTask$({ io: Stdio.logFile(path) }));
+    const exit$ = task.wait$();
+    await lastValueFrom(task.start$());
+    const shim = /^PPid:\s*(\d+)$/m.exec(readFileSync(`/proc/${task.pid}/status`, "utf8"))?.[1];
+    assert.ok(shim, "the task's parent pid");
+    const holdsLog = (): boolean =>
+      readdirSync(`/proc/${shim}/fd`).some((fd) => {
+        try {
+          return readlinkSync(`/proc/${shim}/fd/${fd}`) === path;
+        } catch {
+          return false;
+        }
+      });
+    await waitFor(() => readFileSync(path, "utf8") === "to-stdout\n" && !holdsLog(), {
+      message: `stdout in ${path}, and the shim ${shim} no longer holding it open`,
+    });
+    writeFileSync(join(dir, "go"), "");
+    assert.equal((await lastValueFrom(exit$)).code, 3, "exit 99: the process never saw /ctl/go");
+    await lastValueFrom(task.delete$());
+    assert.equal(readFileSync(path, "utf8"), "to-stdout\n", "stderr's line was lost");
+  } finally {
+    await lastValueFrom(container.delete$());
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -141,7 +141,14 @@ export const Stdio = {
   null(): IOCreator {
     return fixed(() => ({ stdin: "", stdout: "", stderr: "", terminal: false }));
   },
-  /** The shim appends stdout and stderr to an absolute file path (`file://` URI). A relative path makes `newTask$` / `exec$` error with InvalidArgumentError (before any RPC). */
+  /**
+   * The shim appends stdout and stderr to an absolute file path (`file://` URI). A relative path
+   * makes `newTask$` / `exec$` error with InvalidArgumentError (before any RPC).
+   *
+   * containerd's shim can lose stderr output it has not copied when stdout ends (the Go client's
+   * `cio.LogFile` too): send stderr through stdout (`exec 2>&1`) or use `Stdio.binary` when every
+   * stderr line matters. See docs/io.md, "A log file can lose stderr's last lines".
+   */
   logFile(path: string): IOCreator {
     return fixed(() => {
       const uri = `file://${absolute("logFile path", path)}`;
