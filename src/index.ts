@@ -227,9 +227,11 @@ export {
   withProcessCwd,
   withReadonlyRootfs,
   withTTY,
+  withTTYSize,
 } from "./observables/spec/process-opts.js";
 export {
   withAddedCapabilities,
+  withAmbientCapabilities,
   withCapabilities,
   withCPUShares,
   withDroppedCapabilities,
@@ -241,6 +243,42 @@ export {
   withRlimit,
 } from "./observables/spec/linux-opts.js";
 export { withAdditionalGIDs, withUIDGID, withUser } from "./observables/spec/user-opts.js";
+export {
+  KNOWN_CAPABILITIES,
+  effectiveCapabilities,
+  withAllCurrentCapabilities,
+  withAllKnownCapabilities,
+} from "./observables/spec/all-capabilities.js";
+export {
+  withApparmorProfile,
+  withMaskedPaths,
+  withPrivileged,
+  withReadonlyPaths,
+  withSeccompUnconfined,
+  withSelinuxLabel,
+  withWriteableCgroupfs,
+  withWriteableSysfs,
+} from "./observables/spec/security-opts.js";
+export { withHostHostsFile, withHostLocaltime, withHostResolvconf } from "./observables/spec/host-files.js";
+export { deviceFromPath, hostDevices } from "./observables/spec/host-devices.js";
+export {
+  withAllDevicesAllowed,
+  withDefaultUnixDevices,
+  withDevices,
+  withHostDevices,
+  withLinuxDevices,
+  withParentCgroupDevices,
+} from "./observables/spec/device-opts.js";
+export {
+  withCgroup,
+  withCPUCFS,
+  withCPUs,
+  withCPUsMems,
+  withMemorySwap,
+  withNamespacedCgroup,
+} from "./observables/spec/resource-opts.js";
+export { withDevShmSize, withoutMounts, withoutRunMount } from "./observables/spec/mount-opts.js";
+export { withEnvFile } from "./observables/spec/env-file.js";
 export { withImageConfig } from "./observables/spec/image-opts.js";
 
 // Events

@@ -5,6 +5,8 @@ Usage: rxctr [global flags] COMMAND [flags] [args]
 
 Containers
   run [-t] [-i] [-d] [--rm] [--env K=V]… [--user U] [--name N] [--log-file PATH] IMAGE [CMD…]
+      also: [--hostname H] [--net-host] [--privileged] [--read-only] [--cpus N]
+      [--memory-limit BYTES] [--device PATH]… [--env-file PATH] [--cap-add|--cap-drop CAP_X]…
   ps [-q]                        containers and their tasks
   exec [-t] [-i] [--user U] [--env K=V]… ID CMD…
   kill [-s SIG] ID               signal a task (default SIGTERM)

@@ -1,10 +1,10 @@
 // rxctr, run as a binary against the lab daemon: output, exit codes, errors, clean-up after Ctrl-C.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { lastValueFrom } from "rxjs";
+import { concatMap, lastValueFrom } from "rxjs";
 import type { Containerd } from "../../src/index.js";
 import { cli, startCli } from "../support/cli.js";
 import { labClient } from "../support/lab.js";
@@ -76,6 +76,55 @@ test("run streams stdout and stderr apart, passes env, user and stdin, and exits
   assert.equal(r.code, 3, r.stderr);
   assert.equal(r.stdout, "hello\n1000\nline one\nline two\n");
   assert.equal(r.stderr, "oops\n");
+});
+
+test("run's spec flags: --net-host, --privileged, --read-only, --cpus, --memory-limit, --device, --env-file, --cap-*, --hostname", async () => {
+  const envFile = join(tmp, "env");
+  writeFileSync(envFile, "FROM_FILE=1\nSHARED=file\n");
+  const r = await rx(
+    ...["run", "--name", "flags", "--net-host", "--privileged", "--read-only", "--cpus", "1.5"],
+    ...["--memory-limit", "268435456", "--device", "/dev/null", "--env-file", envFile, "--env", "SHARED=flag"],
+    ...["--cap-drop", "CAP_SYS_ADMIN", "--hostname", "box", "busybox", "sh", "-c", 'echo "$HOSTNAME $SHARED"'],
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, "box flag\n");
+  const spec = await lastValueFrom(client.containers.load$("flags").pipe(concatMap((c) => c.spec$())));
+  assert.ok(!spec.linux?.namespaces?.some((n) => n.type === "network"), "the host's network");
+  assert.ok(
+    spec.mounts?.some((m) => m.destination === "/etc/resolv.conf"),
+    "the host's resolv.conf",
+  );
+  assert.equal(spec.hostname, "box");
+  assert.equal(spec.root?.readonly, true);
+  assert.deepEqual(spec.linux?.resources?.cpu, { quota: 150_000, period: 100_000 });
+  assert.equal(spec.linux?.resources?.memory?.limit, 268_435_456);
+  assert.ok(
+    spec.linux?.devices?.some((d) => d.path === "/dev/null"),
+    "the device",
+  );
+  assert.ok(
+    spec.process?.env?.includes("FROM_FILE=1") && spec.process.env.includes("SHARED=flag"),
+    "--env over --env-file",
+  );
+  assert.ok(!spec.process?.capabilities?.bounding?.includes("CAP_SYS_ADMIN"), "--cap-drop after --privileged");
+  assert.ok(spec.process?.capabilities?.bounding?.includes("CAP_NET_ADMIN"), "--privileged's capabilities");
+  assert.equal((await rx("rm", "flags")).code, 0);
+  await assertGone("flags");
+  for (const [flags, message] of [
+    [["--cpus", "lots"], /--cpus "lots": expected a number of CPUs/],
+    [["--cpus", "0"], /--cpus "0": expected a number of CPUs/],
+    [["--memory-limit", "1G"], /--memory-limit "1G": expected bytes/],
+    [["--cap-add", "NET_ADMIN"], /--cap-add "NET_ADMIN": expected a CAP_ name/],
+  ] as const) {
+    const bad = await rx("run", "--rm", "--name", "bad-flag", ...flags, "busybox", "true");
+    assert.equal(bad.code, 125, bad.stderr);
+    assert.match(bad.stderr, message);
+  }
+  const noDevice = await rx("run", "--rm", "--name", "no-device", "--device", "/dev/no-such-device", "busybox", "true");
+  assert.equal(noDevice.code, 125);
+  assert.match(noDevice.stderr, /device path "\/dev\/no-such-device"/);
+  await assertGone("bad-flag");
+  await assertGone("no-device");
 });
 
 test("a command missing from the image exits 127 with one line naming the container; nothing is left", async () => {

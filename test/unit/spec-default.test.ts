@@ -27,8 +27,8 @@ const CAPS = [
 
 test("defaultSpec: top level, root and process", () => {
   const s = defaultSpec("ns", "id");
-  assert.equal(s.ociVersion, "1.0.2-dev");
-  assert.equal(OCI_VERSION, "1.0.2-dev");
+  assert.equal(s.ociVersion, "1.2.1");
+  assert.equal(OCI_VERSION, "1.2.1");
   assert.deepEqual(s.root, { path: "rootfs" });
   assert.equal(s.hostname, undefined);
   assert.equal(s.annotations, undefined);
@@ -78,6 +78,7 @@ test("defaultSpec: linux section", () => {
     "/proc/timer_stats",
     "/proc/sched_debug",
     "/sys/firmware",
+    "/sys/devices/virtual/powercap",
     "/proc/scsi",
   ]);
   assert.deepEqual(l.readonlyPaths, ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]);

@@ -10,9 +10,18 @@ import {
   type Containerd,
   type CreateContainerOptions,
   type IOCreator,
+  type SpecOpt,
   type Task,
+  withAddedCapabilities,
+  withCPUCFS,
+  withDevices,
+  withDroppedCapabilities,
+  withEnv,
+  withEnvFile,
+  withMemoryLimit,
+  withReadonlyRootfs,
 } from "../../index.js";
-import { bool, list, str } from "../args.js";
+import { bool, list, str, type Parsed } from "../args.js";
 import type { Command } from "../context.js";
 import { about, UsageError } from "../errors.js";
 import { last } from "../rx.js";
@@ -21,6 +30,46 @@ import { followResize, forwardSignals, rawMode } from "../terminal.js";
 function parseEnv(values: readonly string[]): string[] {
   for (const v of values) if (!v.includes("=")) throw new UsageError(`--env ${JSON.stringify(v)}: expected K=V`);
   return [...values];
+}
+
+/** A positive number of CPUs ("1.5"), as `ctr run --cpus`: the CFS quota for a 100 ms period. */
+function parseCpus(v: string): SpecOpt {
+  const cpus = Number(v);
+  if (!/^\d*\.?\d+$/.test(v) || !(cpus > 0))
+    throw new UsageError(`--cpus ${JSON.stringify(v)}: expected a number of CPUs > 0`);
+  return withCPUCFS(Math.trunc(cpus * 100_000), 100_000);
+}
+
+function parseBytes(flag: string, v: string): number {
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v)))
+    throw new UsageError(`--${flag} ${JSON.stringify(v)}: expected bytes`);
+  return Number(v);
+}
+
+function parseCaps(flag: string, values: readonly string[]): string[] {
+  for (const c of values) {
+    if (!/^CAP_[A-Z0-9_]+$/.test(c)) throw new UsageError(`--${flag} ${JSON.stringify(c)}: expected a CAP_ name`);
+  }
+  return [...values];
+}
+
+/** The spec options of run's resource and security flags, in `ctr run`'s order. */
+function specFlags(a: Parsed): SpecOpt[] {
+  const opts: SpecOpt[] = [];
+  const envFile = str(a, "env-file");
+  if (envFile !== undefined) opts.push(withEnvFile(envFile));
+  opts.push(withEnv(parseEnv(list(a, "env")))); // --env over --env-file, both over the image's
+  if (bool(a, "read-only")) opts.push(withReadonlyRootfs());
+  const add = parseCaps("cap-add", list(a, "cap-add"));
+  if (add.length > 0) opts.push(withAddedCapabilities(add));
+  const drop = parseCaps("cap-drop", list(a, "cap-drop"));
+  if (drop.length > 0) opts.push(withDroppedCapabilities(drop));
+  const cpus = str(a, "cpus");
+  if (cpus !== undefined) opts.push(parseCpus(cpus));
+  const memory = str(a, "memory-limit");
+  if (memory !== undefined) opts.push(withMemoryLimit(parseBytes("memory-limit", memory)));
+  for (const d of list(a, "device")) opts.push(withDevices(d));
+  return opts;
 }
 
 /** The task's IO for the flags: a TTY, pipes, or a log file. */
@@ -47,6 +96,16 @@ export const command: Command = {
     cwd: { kind: "string", short: "w" },
     "log-file": { kind: "string" },
     snapshotter: { kind: "string" },
+    hostname: { kind: "string" },
+    "net-host": { kind: "boolean" },
+    privileged: { kind: "boolean" },
+    "read-only": { kind: "boolean" },
+    cpus: { kind: "string" },
+    "memory-limit": { kind: "string" },
+    device: { kind: "list" },
+    "env-file": { kind: "string" },
+    "cap-add": { kind: "list" },
+    "cap-drop": { kind: "list" },
   },
   stopAtPositional: true,
   async run(ctx) {
@@ -71,13 +130,17 @@ export const command: Command = {
     const user = str(a, "user");
     const cwd = str(a, "cwd");
     const snapshotter = str(a, "snapshotter");
+    const hostname = str(a, "hostname");
     const create: CreateContainerOptions = {
       image,
       ...(cmd.length > 0 ? { args: cmd } : {}),
-      env: parseEnv(list(a, "env")),
       ...(user !== undefined ? { user } : {}),
       ...(cwd !== undefined ? { cwd } : {}),
       ...(snapshotter !== undefined ? { snapshotter } : {}),
+      ...(hostname !== undefined ? { hostname } : {}),
+      hostNetwork: bool(a, "net-host"),
+      privileged: bool(a, "privileged"),
+      spec: specFlags(a),
       tty,
     };
     const client = await ctx.client();

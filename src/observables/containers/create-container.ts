@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { catchError, concatMap, throwError, type Observable } from "rxjs";
 import { AlreadyExistsError, FailedPreconditionError, type ContainerdError } from "../../errors/containerd-error.js";
 import { isAlreadyExists, isNotFound, isNotImplemented } from "../../errors/guards.js";
@@ -16,6 +17,10 @@ import { applySpecOpts, type SpecOpt, type SpecContext } from "../spec/spec-opts
 import { withEnv, withHostname, withMounts, withProcessArgs, withProcessCwd, withTTY } from "../spec/process-opts.js";
 import { withImageConfig } from "../spec/image-opts.js";
 import { withUser } from "../spec/user-opts.js";
+import { withPrivileged } from "../spec/security-opts.js";
+import { withAllDevicesAllowed, withHostDevices } from "../spec/device-opts.js";
+import { withHostHostsFile, withHostResolvconf } from "../spec/host-files.js";
+import { withHostNamespace } from "../spec/linux-opts.js";
 import type { Mount } from "../spec/types.js";
 import { transaction$ } from "../rx/transaction.js";
 import type { RootfsHint } from "../tasks/new-task.js";
@@ -39,6 +44,22 @@ export interface CreateContainerOptions {
   /** Default `io.containerd.runc.v2`. */
   readonly runtime?: string | { readonly name: string; readonly options?: AnyValue };
   readonly mounts?: readonly Mount[];
+  /**
+   * The host's network (`ctr run --net-host`): no network namespace of its own, read-only bind
+   * mounts of the daemon host's `/etc/hosts` and `/etc/resolv.conf`, and `HOSTNAME` in the
+   * environment: the `hostname` option when given, else this process's host name (what `ctr`
+   * sets; on a remote daemon, give `hostname`). See docs/lifecycle.md, "Host network and
+   * privileged containers".
+   */
+  readonly hostNetwork?: boolean;
+  /**
+   * A privileged container (`ctr run --privileged`): {@link withPrivileged} (this process's
+   * capabilities, no masked or read-only paths, writeable sysfs, no seccomp, AppArmor or SELinux
+   * label), every device allowed, and this host's `/dev` device nodes; `{ hostDevices: false }`
+   * leaves the device nodes out (`--privileged-without-host-devices`). Capabilities and devices
+   * are read from the host this process runs on: use it with a daemon on the same host.
+   */
+  readonly privileged?: boolean | { readonly hostDevices: boolean };
   /** Extra spec options, applied last. */
   readonly spec?: readonly SpecOpt[];
   readonly extensions?: Readonly<Record<string, AnyValue>>;
@@ -62,6 +83,14 @@ function specOpts(o: CreateContainerOptions, fromImage: boolean): SpecOpt[] {
   if (o.hostname) opts.push(withHostname(o.hostname));
   if (o.tty) opts.push(withTTY(true));
   if (o.mounts) opts.push(withMounts(o.mounts));
+  if (o.privileged) {
+    opts.push(withPrivileged());
+    if (o.privileged === true || o.privileged.hostDevices) opts.push(withAllDevicesAllowed(), withHostDevices());
+  }
+  if (o.hostNetwork) {
+    opts.push(withHostNamespace("network"), withHostHostsFile(), withHostResolvconf());
+    opts.push(withEnv([`HOSTNAME=${o.hostname ?? hostname()}`]));
+  }
   return [...opts, ...(o.spec ?? [])];
 }
 

@@ -1,5 +1,7 @@
-// The default Linux spec containerd 1.6 generates (oci/spec.go populateDefaultUnixSpec and
-// oci/mounts.go defaultMounts), as a fresh object per call.
+// The default Linux spec containerd 2.x's Go client generates (pkg/oci/spec.go
+// populateDefaultUnixSpec and pkg/oci/mounts.go defaultMounts), as a fresh object per call.
+// containerd 1.6's differs in two places: no /sys/devices/virtual/powercap among the masked
+// paths (added in 1.7), and ociVersion 1.0.2-dev.
 
 import { InvalidArgumentError } from "../../errors/containerd-error.js";
 import { checkIdentifier } from "../client/identifiers.js";
@@ -7,14 +9,15 @@ import type { LinuxNamespace } from "./linux-types.js";
 import type { Mount, Spec } from "./types.js";
 
 /**
- * The runtime-spec version containerd 1.6 writes (`specs.Version` of runtime-spec v1.0.2-dev).
+ * The runtime-spec version containerd 2.1's Go client writes (`specs.Version` of runtime-spec
+ * v1.2.1; 1.6's wrote `1.0.2-dev`). runc 1.1 runs such specs.
  *
  * @example
  * ```ts
  * defaultSpec("default", "web").ociVersion === OCI_VERSION; // true
  * ```
  */
-export const OCI_VERSION = "1.0.2-dev";
+export const OCI_VERSION = "1.2.1";
 
 /**
  * The 14 capabilities containerd grants by default (bounding, permitted and effective sets).
@@ -51,6 +54,7 @@ const MASKED_PATHS = [
   "/proc/timer_stats",
   "/proc/sched_debug",
   "/sys/firmware",
+  "/sys/devices/virtual/powercap",
   "/proc/scsi",
 ];
 
@@ -100,10 +104,11 @@ export function defaultMounts(): Mount[] {
 }
 
 /**
- * The spec containerd 1.6's `GenerateSpec` starts from on Linux, before any option: root
+ * The spec containerd 2.x's `GenerateSpec` starts from on Linux, before any option: root
  * `rootfs`, cwd `/`, no args and no env, uid/gid 0, `noNewPrivileges`, the 14
  * {@link DEFAULT_UNIX_CAPABILITIES} in the bounding/permitted/effective sets (none inheritable or
- * ambient), `RLIMIT_NOFILE` 1024/1024, masked and read-only /proc and /sys paths,
+ * ambient), `RLIMIT_NOFILE` 1024/1024, masked and read-only /proc and /sys paths (with
+ * `/sys/devices/virtual/powercap`, which 1.6's Go client left readable),
  * cgroupsPath `/<namespace>/<id>`, a deny-all `rwm` device rule, new pid/ipc/uts/mount/network
  * namespaces and the 7 {@link defaultMounts}. Fields Go would omit (`omitempty`) are absent, so
  * `JSON.stringify` gives the same document containerd stores.

@@ -175,8 +175,25 @@ export function withDroppedCapabilities(caps: readonly string[]): SpecOpt {
 }
 
 /**
+ * Sets the inheritable and ambient capability sets to `caps`, like `WithAmbientCapabilities`:
+ * a non-root process keeps them across exec. Names need the `CAP_` prefix.
+ *
+ * @example
+ * ```ts
+ * composeSpecOpts(withUIDGID(1000, 1000), withAmbientCapabilities(["CAP_NET_BIND_SERVICE"]));
+ * ```
+ */
+export function withAmbientCapabilities(caps: readonly string[]): SpecOpt {
+  const copy = checkCaps("withAmbientCapabilities", caps);
+  return defineSpecOpt((draft) => {
+    const p = ensureProcess(draft);
+    p.capabilities = { ...p.capabilities, inheritable: [...copy], ambient: [...copy] };
+  });
+}
+
+/**
  * Sets `process.noNewPrivileges` (containerd's `WithNoNewPrivileges` / `WithNewPrivileges`).
- * The default spec already has it on.
+ * The default spec already has it on. `false` removes the field, as Go's JSON omits a false one.
  *
  * @example
  * ```ts
@@ -185,7 +202,9 @@ export function withDroppedCapabilities(caps: readonly string[]): SpecOpt {
  */
 export function withNoNewPrivileges(enabled = true): SpecOpt {
   return defineSpecOpt((draft) => {
-    ensureProcess(draft).noNewPrivileges = enabled;
+    const p = ensureProcess(draft);
+    if (enabled) p.noNewPrivileges = true;
+    else delete p.noNewPrivileges;
   });
 }
 

@@ -5,7 +5,7 @@ import { InvalidArgumentError } from "../../errors/containerd-error.js";
 import { DEFAULT_PATH_ENV, envFromRecord, mergeEnv } from "./env.js";
 import { defineSpecOpt, ensureProcess, type SpecOpt } from "./spec-opts.js";
 import type { Mount } from "./types.js";
-import { checkStrings } from "./validate.js";
+import { checkInteger, checkStrings } from "./validate.js";
 
 /**
  * Replaces the process arguments (and clears the Windows `commandLine`), like `WithProcessArgs`.
@@ -106,6 +106,22 @@ export function withTTY(enabled = true): SpecOpt {
     if (enabled && !(p.env ?? []).some((e) => e.startsWith("TERM="))) {
       p.env = [...(p.env ?? []), "TERM=xterm"];
     }
+  });
+}
+
+/**
+ * Sets the terminal's size in characters (`process.consoleSize`), like `WithTTYSize`.
+ *
+ * @example
+ * ```ts
+ * composeSpecOpts(withTTY(), withTTYSize(120, 40));
+ * ```
+ */
+export function withTTYSize(width: number, height: number): SpecOpt {
+  checkInteger("withTTYSize: width", width, 0, 0xffff);
+  checkInteger("withTTYSize: height", height, 0, 0xffff);
+  return defineSpecOpt((draft) => {
+    ensureProcess(draft).consoleSize = { width, height };
   });
 }
 

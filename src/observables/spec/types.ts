@@ -11,7 +11,7 @@ import type { Linux, LinuxCapabilities, LinuxIDMapping, POSIXRlimit } from "./li
  *
  * @example
  * ```ts
- * const spec: Spec = { ociVersion: "1.0.2-dev", root: { path: "rootfs" },
+ * const spec: Spec = { ociVersion: "1.2.1", root: { path: "rootfs" },
  *   process: { user: { uid: 0, gid: 0 }, cwd: "/", args: ["sh"] } };
  * ```
  */
