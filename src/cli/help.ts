@@ -9,7 +9,8 @@ Containers
       [--memory-limit BYTES] [--device PATH]… [--env-file PATH] [--cap-add|--cap-drop CAP_X]…
   ps [-q]                        containers and their tasks
   exec [-t] [-i] [--user U] [--env K=V]… ID CMD…
-  kill [-s SIG] ID               signal a task (default SIGTERM)
+  kill [-s SIG] ID               signal a task (default: its stop signal, else SIGTERM)
+  stop [-t SECONDS] [-s SIG] ID… stop signal, then SIGKILL after -t (default 10 s)
   rm [-f] ID…                    remove containers (-f: kill their task first)
   logs [-f] ID                   print (and follow) a task's log file
   attach ID                      attach to a task's FIFOs (one made by run -d)

@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   ps: () => import("./commands/ps.js"),
   exec: () => import("./commands/exec.js"),
   kill: () => import("./commands/kill.js"),
+  stop: () => import("./commands/stop.js"),
   rm: () => import("./commands/rm.js"),
   logs: () => import("./commands/logs.js"),
   attach: () => import("./commands/attach.js"),

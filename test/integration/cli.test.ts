@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { concatMap, lastValueFrom } from "rxjs";
-import type { Containerd } from "../../src/index.js";
+import { STOP_SIGNAL_LABEL, type Containerd } from "../../src/index.js";
 import { cli, startCli } from "../support/cli.js";
 import { labClient } from "../support/lab.js";
 import { waitFor } from "../support/wait-for.js";
@@ -125,6 +125,38 @@ test("run's spec flags: --net-host, --privileged, --read-only, --cpus, --memory-
   assert.match(noDevice.stderr, /device path "\/dev\/no-such-device"/);
   await assertGone("bad-flag");
   await assertGone("no-device");
+});
+
+test("stop sends the stop signal and reports the id; kill without -s sends the container's stop-signal label", async () => {
+  const traps = "trap 'exit 7' TERM; trap 'exit 10' USR1; touch /tmp/ready; while true; do sleep 0.05; done";
+  for (const id of ["stopper", "killer"]) {
+    const d = await rx("run", "-d", "--name", id, "busybox", "sh", "-c", traps);
+    assert.equal(d.code, 0, d.stderr);
+    await waitFor(async () => (await rx("exec", id, "test", "-e", "/tmp/ready")).code === 0, {
+      message: `${id}: traps set`,
+      timeoutMs: 15_000,
+    });
+  }
+  const container = await lastValueFrom(client.containers.load$("stopper"));
+  assert.equal((await lastValueFrom(container.labels$()))[STOP_SIGNAL_LABEL], "SIGTERM", "run labels it as ctr run");
+  const stop = await rx("stop", "-t", "5", "stopper", "absent");
+  assert.equal(stop.code, 125);
+  assert.equal(stop.stdout, "stopper\n");
+  assert.match(stop.stderr, /^rxctr: container "absent": .*not found/);
+  assert.equal((await lastValueFrom(container.task$().pipe(concatMap((t) => t.status$())))).exitStatus, 7);
+  const killer = await lastValueFrom(client.containers.load$("killer"));
+  await lastValueFrom(killer.setLabels$({ [STOP_SIGNAL_LABEL]: "SIGUSR1" }));
+  const task = await lastValueFrom(killer.task$());
+  const exit$ = task.wait$();
+  const kill = await rx("kill", "killer");
+  assert.equal(kill.code, 0, kill.stderr);
+  assert.equal((await lastValueFrom(exit$)).code, 10, "SIGUSR1 from the label");
+  const bad = await rx("stop", "-t", "soon", "killer");
+  assert.equal(bad.code, 125);
+  assert.match(bad.stderr, /stop -t "soon": expected seconds/);
+  assert.equal((await rx("rm", "stopper", "killer")).code, 0);
+  await assertGone("stopper");
+  await assertGone("killer");
 });
 
 test("a command missing from the image exits 127 with one line naming the container; nothing is left", async () => {

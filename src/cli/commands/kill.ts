@@ -1,6 +1,6 @@
-// rxctr kill [-s SIG] ID: Tasks.Kill of the container's task.
-import { concatMap } from "rxjs";
-import { parseSignal, type Signal } from "../../index.js";
+// rxctr kill [-s SIG] ID: Tasks.Kill of the container's task (default: its stop signal, else SIGTERM).
+import { concatMap, map, of } from "rxjs";
+import { parseSignal, STOP_SIGNAL_LABEL, type Signal } from "../../index.js";
 import { bool, str } from "../args.js";
 import type { Command } from "../context.js";
 import { about, CliError, UsageError } from "../errors.js";
@@ -11,15 +11,21 @@ export const command: Command = {
   async run(ctx) {
     const [id, ...extra] = ctx.args.positionals;
     if (!id || extra.length > 0) throw new UsageError("kill needs exactly one container ID");
-    const given = str(ctx.args, "signal") ?? "SIGTERM";
-    const signal: Signal = /^\d+$/.test(given) ? Number(given) : (given as Signal);
-    const n = parseSignal(signal);
-    if (n instanceof Error) throw new CliError(`kill: ${n.message}`);
+    const given = str(ctx.args, "signal");
+    const signal: Signal | undefined = given === undefined ? undefined : /^\d+$/.test(given) ? Number(given) : given;
+    if (signal !== undefined) {
+      const n = parseSignal(signal);
+      if (n instanceof Error) throw new CliError(`kill: ${n.message}`);
+    }
     const client = await ctx.client();
     await last(
       client.containers.load$(id).pipe(
-        concatMap((c) => c.task$()),
-        concatMap((t) => t.kill$(signal, { all: bool(ctx.args, "all") })),
+        // Without -s: the container's stop-signal label, else SIGTERM (ctr task kill's GetStopSignal).
+        concatMap((c) =>
+          (signal !== undefined ? of(signal) : c.labels$().pipe(map((l) => l[STOP_SIGNAL_LABEL] ?? "SIGTERM"))).pipe(
+            concatMap((s) => c.task$().pipe(concatMap((t) => t.kill$(s, { all: bool(ctx.args, "all") })))),
+          ),
+        ),
       ),
     ).catch((e: unknown) => {
       throw about(`container ${JSON.stringify(id)}`, e);

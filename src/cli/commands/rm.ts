@@ -23,7 +23,7 @@ export const command: Command = {
               t.status$().pipe(
                 concatMap((s) => {
                   if (s.status === "stopped" || s.status === "created" || force) return t.delete$({ kill: true });
-                  return throwError(() => new CliError(`task is ${s.status}: stop it first (rxctr kill) or use rm -f`));
+                  return throwError(() => new CliError(`task is ${s.status}: stop it first (rxctr stop) or use rm -f`));
                 }),
               ),
             ),

@@ -138,6 +138,7 @@ export const command: Command = {
       ...(cwd !== undefined ? { cwd } : {}),
       ...(snapshotter !== undefined ? { snapshotter } : {}),
       ...(hostname !== undefined ? { hostname } : {}),
+      imageStopSignal: "SIGTERM", // as ctr run: the image's StopSignal, else SIGTERM, for stop and kill
       hostNetwork: bool(a, "net-host"),
       privileged: bool(a, "privileged"),
       spec: specFlags(a),

@@ -1,6 +1,11 @@
 import { hostname } from "node:os";
 import { catchError, concatMap, throwError, type Observable } from "rxjs";
-import { AlreadyExistsError, FailedPreconditionError, type ContainerdError } from "../../errors/containerd-error.js";
+import {
+  AlreadyExistsError,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  type ContainerdError,
+} from "../../errors/containerd-error.js";
 import { isAlreadyExists, isNotFound, isNotImplemented } from "../../errors/guards.js";
 import type { CallOptions } from "../../services/call-options.js";
 import { jsonAny, nsOptions, SPEC_TYPE_URL, toAny, type DomainContext } from "../client/context.js";
@@ -23,6 +28,8 @@ import { withHostHostsFile, withHostResolvconf } from "../spec/host-files.js";
 import { withHostNamespace } from "../spec/linux-opts.js";
 import type { Mount } from "../spec/types.js";
 import { transaction$ } from "../rx/transaction.js";
+import { parseSignal } from "../tasks/signals.js";
+import { STOP_SIGNAL_LABEL } from "./stop-signal.js";
 import type { RootfsHint } from "../tasks/new-task.js";
 
 /** Options of `client.containers.create$(id, options)`. */
@@ -39,6 +46,13 @@ export interface CreateContainerOptions {
   readonly hostname?: string;
   readonly tty?: boolean;
   readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * Labels the container with the image's `StopSignal`, or this signal when the image has none
+   * ({@link STOP_SIGNAL_LABEL}; Go's `WithImageStopSignal`, which `ctr run` applies with
+   * `SIGTERM`). `task.stop$()` sends it. A stop-signal label in `labels` wins.
+   * InvalidArgumentError for an unknown signal, before any RPC.
+   */
+  readonly imageStopSignal?: string;
   /** Default `overlayfs`. */
   readonly snapshotter?: string;
   /** Default `io.containerd.runc.v2`. */
@@ -94,6 +108,15 @@ function specOpts(o: CreateContainerOptions, fromImage: boolean): SpecOpt[] {
   return [...opts, ...(o.spec ?? [])];
 }
 
+/** InvalidArgumentError unless `signal` (when given) names a signal. */
+function checkStopSignal(signal: string | undefined): ContainerdError | undefined {
+  if (signal === undefined) return undefined;
+  const n = typeof signal === "string" ? parseSignal(signal) : undefined;
+  return typeof n === "number"
+    ? undefined
+    : new InvalidArgumentError(`imageStopSignal: ${JSON.stringify(signal)} is not a signal`);
+}
+
 /** What create$ made: the id, and the snapshot it prepared (a hint for `newTask$`). @internal */
 export interface CreatedContainer {
   readonly id: string;
@@ -116,7 +139,9 @@ export function createContainer$(
   return transaction$(
     async (tx) => {
       const bad: ContainerdError | undefined =
-        checkIdentifier("container id", id) ?? checkLabels("container labels", o.labels);
+        checkIdentifier("container id", id) ??
+        checkLabels("container labels", o.labels) ??
+        checkStopSignal(o.imageStopSignal);
       if (bad) throw bad;
       const { services } = ctx;
       const snapshotter = o.snapshotter ?? "overlayfs";
@@ -135,6 +160,10 @@ export function createContainer$(
       let specCtx: SpecContext = { namespace: ctx.namespace, id };
       let snapshotKey = "";
       const image = resolved.value;
+      const stopSignal =
+        o.imageStopSignal !== undefined && image && o.labels?.[STOP_SIGNAL_LABEL] === undefined
+          ? { [STOP_SIGNAL_LABEL]: image.config.config?.StopSignal || o.imageStopSignal }
+          : {};
       if (o.image && image) {
         const config = image.config.config ?? {};
         // Any user needs the image's files, a numeric one too: containerd's WithUserID takes the gid
@@ -201,7 +230,7 @@ export function createContainer$(
               container: {
                 id,
                 image: o.image ?? "",
-                labels: { ...o.labels },
+                labels: { ...o.labels, ...stopSignal },
                 runtime: { name: runtime.name, options: runtime.options && toAny(runtime.options) },
                 spec: jsonAny(SPEC_TYPE_URL, spec),
                 snapshotter: snapshotKey ? snapshotter : "",

@@ -18,9 +18,7 @@ import { isFailedPrecondition, isNotFound } from "../../errors/guards.js";
 import type { Process } from "../tasks/process.js";
 import { parseSignal, type Signal } from "../tasks/signals.js";
 import { exitOf, type ExitSource } from "./exit-of.js";
-
-/** Default grace period of {@link killAfter} between the signal and SIGKILL: 10 s, as `docker stop`. */
-export const DEFAULT_KILL_GRACE_MS = 10_000;
+import { DEFAULT_KILL_GRACE_MS } from "../tasks/stop.js";
 
 /** Options of {@link killAfter}. */
 export interface KillAfterOptions {

@@ -12,6 +12,7 @@ import type { LinuxResources } from "../spec/linux-types.js";
 import type { Spec } from "../spec/types.js";
 import { cancellable } from "../rx/cancellable.js";
 import { decodeMetrics, type TaskMetrics } from "./task-metrics.js";
+import { stop$, type StopOptions } from "./stop.js";
 
 /** A process of the task, as Tasks.ListPids reports it. */
 export interface TaskPid {
@@ -63,6 +64,25 @@ export interface Task extends Process {
    * cancels the RPC in flight; a task this call paused is resumed.
    */
   checkpoint$(options?: CheckpointTaskOptions): Observable<{ mediaType: string; digest: string; size: number }[]>;
+  /**
+   * Stops the task as `docker stop` does: arms `wait$()`, sends the stop signal (`stopSignal`, else the
+   * container's {@link STOP_SIGNAL_LABEL} label read with Containers.Get, else SIGTERM) to the
+   * init process with Tasks.Kill, and waits `graceMs` (default 10 s) for the exit; then sends
+   * SIGKILL to every process of the container and waits for the exit. Emits the exit status once
+   * and completes; a task that already exited emits its status at once. The task is not deleted.
+   *
+   * Errors: InvalidArgumentError for a bad `stopSignal`, `graceMs` or stop-signal label (before any
+   * RPC but the label's Containers.Get); NotFoundError when the task or container is gone.
+   * Unsubscribing cancels the RPC in flight and sends nothing more: no SIGKILL after it. A paused
+   * task gets the signals only once resumed.
+   *
+   * @example
+   * ```ts
+   * const status = await lastValueFrom(task.stop$({ graceMs: 5_000 }));
+   * await lastValueFrom(task.delete$());
+   * ```
+   */
+  stop$(options?: StopOptions): Observable<ExitStatus>;
   /** Tasks.Exec then a Process (not started). InvalidArgumentError for an empty or bad id, AlreadyExistsError for a duplicate. */
   exec$(execId: string, spec: ExecSpec, options?: ExecOptions): Observable<Process>;
   /** Tasks.Get for an exec: the Process. NotFoundError if it does not exist. */
@@ -83,6 +103,10 @@ export class TaskImpl extends ProcessImpl implements Task {
       (s) => `task must be stopped before deletion: ${s.status}`,
       (call) => this.ctx.services.tasks.delete$({ containerId: this.containerId }, call),
     );
+  }
+
+  stop$(options?: StopOptions): Observable<ExitStatus> {
+    return stop$(this.ctx, this.containerId, this, options);
   }
 
   pause$(options?: CallOptions): Observable<void> {

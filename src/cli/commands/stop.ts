@@ -1,0 +1,53 @@
+// rxctr stop [-t SECONDS] [-s SIG] ID…: task.stop$ of each container's task (the stop signal, a
+// grace period, then SIGKILL); the stopped task stays until `rxctr rm`.
+import { concatMap } from "rxjs";
+import { parseSignal, type Signal } from "../../index.js";
+import { str } from "../args.js";
+import type { Command } from "../context.js";
+import { about, CliError, exitCodeOf, formatError, UsageError } from "../errors.js";
+import { last } from "../rx.js";
+
+/** `-t SECONDS`: whole or decimal seconds ≥ 0, as ms. */
+function graceOf(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+(\.\d+)?$/.test(value)) throw new UsageError(`stop -t ${JSON.stringify(value)}: expected seconds`);
+  return Math.round(Number(value) * 1000);
+}
+
+export const command: Command = {
+  flags: { time: { kind: "string", short: "t" }, signal: { kind: "string", short: "s" } },
+  async run(ctx) {
+    const ids = ctx.args.positionals;
+    if (ids.length === 0) throw new UsageError("stop needs at least one container ID");
+    const graceMs = graceOf(str(ctx.args, "time"));
+    const given = str(ctx.args, "signal");
+    const stopSignal: Signal | undefined =
+      given === undefined ? undefined : /^\d+$/.test(given) ? Number(given) : given;
+    if (stopSignal !== undefined) {
+      const n = parseSignal(stopSignal);
+      if (n instanceof Error) throw new CliError(`stop: ${n.message}`);
+    }
+    const client = await ctx.client();
+    let code = 0;
+    for (const id of ids) {
+      try {
+        await last(
+          client.containers.load$(id).pipe(
+            concatMap((c) => c.task$()),
+            concatMap((t) =>
+              t.stop$({
+                ...(graceMs !== undefined ? { graceMs } : {}),
+                ...(stopSignal !== undefined ? { stopSignal } : {}),
+              }),
+            ),
+          ),
+        );
+        process.stdout.write(id + "\n");
+      } catch (e) {
+        process.stderr.write(formatError(about(`container ${JSON.stringify(id)}`, e), ctx.debug) + "\n");
+        code = exitCodeOf(e);
+      }
+    }
+    return code;
+  },
+};
