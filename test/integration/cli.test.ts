@@ -137,6 +137,9 @@ test("stop sends the stop signal and reports the id; kill without -s sends the c
       timeoutMs: 15_000,
     });
   }
+  const asApp = await rx("exec", "--user", "app", "stopper", "id", "-G");
+  assert.equal(asApp.code, 0, asApp.stderr);
+  assert.equal(asApp.stdout, "1000 10\n", "exec --user takes names, with the user's groups");
   const container = await lastValueFrom(client.containers.load$("stopper"));
   assert.equal((await lastValueFrom(container.labels$()))[STOP_SIGNAL_LABEL], "SIGTERM", "run labels it as ctr run");
   const stop = await rx("stop", "-t", "5", "stopper", "absent");

@@ -7,12 +7,6 @@ import { about, UsageError } from "../errors.js";
 import { last } from "../rx.js";
 import { drive } from "../drive.js";
 
-function parseUser(u: string): { uid: number; gid: number } {
-  const m = /^(\d+)(?::(\d+))?$/.exec(u);
-  if (!m) throw new UsageError(`exec --user ${JSON.stringify(u)}: expected UID or UID:GID`);
-  return { uid: Number(m[1]), gid: Number(m[2] ?? 0) };
-}
-
 export const command: Command = {
   flags: {
     tty: { kind: "boolean", short: "t" },
@@ -43,7 +37,7 @@ export const command: Command = {
         args: cmd,
         terminal: tty,
         ...(env.length > 0 ? { env: mergeEnv((await last(container.spec$())).process?.env ?? [], env) } : {}),
-        ...(user !== undefined ? { user: parseUser(user) } : {}),
+        ...(user !== undefined ? { user } : {}), // names resolved in the image's /etc/passwd
         ...(cwd !== undefined ? { cwd } : {}),
       };
       const stdin = interactive ? process.stdin : undefined;

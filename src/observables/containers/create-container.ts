@@ -6,13 +6,13 @@ import {
   InvalidArgumentError,
   type ContainerdError,
 } from "../../errors/containerd-error.js";
-import { isAlreadyExists, isNotFound, isNotImplemented } from "../../errors/guards.js";
+import { isAlreadyExists, isNotFound } from "../../errors/guards.js";
 import type { CallOptions } from "../../services/call-options.js";
 import { jsonAny, nsOptions, SPEC_TYPE_URL, toAny, type DomainContext } from "../client/context.js";
 import type { AnyValue } from "./container-info.js";
 import { checkIdentifier } from "../client/identifiers.js";
 import { checkLabels } from "../client/labels.js";
-import { readImageFiles } from "../images/image-files.js";
+import { readUserFiles } from "../images/user-files.js";
 import { resolveImage } from "../images/image-reader.js";
 import type { Platform } from "../oci/media-types.js";
 import { parsePlatform } from "../oci/platforms.js";
@@ -171,21 +171,8 @@ export function createContainer$(
         // /etc/group for the supplementary groups of that user. Without a user, WithImageConfig
         // still gives root the groups that /etc/group lists it in (WithAdditionalGIDs("root")).
         const users = [o.user, config.User].filter((u): u is string => typeof u === "string" && u !== "");
-        // Numeric ids, and no user at all, still work when the layers cannot be read here (zstd
-        // on an older Node; layers the content store no longer holds): then no lookup is made and
-        // the groups are the primary gid alone. A name cannot do without the files.
-        const numericOnly = users.every((u) => /^\d+(:\d+)?$/.test(u));
-        const files = await readImageFiles(services, image, ["etc/passwd", "etc/group"], call, ctx.imageFiles).catch(
-          (e: unknown) => {
-            if (numericOnly && (isNotImplemented(e) || (users.length === 0 && isNotFound(e)))) {
-              return new Map<string, Buffer>();
-            }
-            throw e;
-          },
-        );
-        const passwd = files.get("etc/passwd")?.toString("utf8");
-        const group = files.get("etc/group")?.toString("utf8");
-        specCtx = { ...specCtx, image: { config, ...(passwd ? { passwd } : {}), ...(group ? { group } : {}) } };
+        const files = await readUserFiles(ctx, image, users, call);
+        specCtx = { ...specCtx, image: { config, ...files } };
         const spec = applySpecOpts(defaultSpec(ctx.namespace, id), specCtx, specOpts(o, true));
         // No Snapshots.Stat of the parent first (as Go's WithNewSnapshot): Prepare answers NotFound
         // when the image is not unpacked for this snapshotter, and that is the error we report.

@@ -8,14 +8,28 @@ import { checkIdentifier } from "../client/identifiers.js";
 import { Stdio, type IOAttacher, type IOCreator } from "../io/stdio.js";
 import { ioTarget } from "../io/io-target.js";
 import { ProcessImpl, type Process } from "./process.js";
-import type { Process as ProcessSpec } from "../spec/types.js";
+import type { Process as ProcessSpec, User } from "../spec/types.js";
+import { withUser } from "../spec/user-opts.js";
+import { execUser } from "./exec-user.js";
 import { transaction$ } from "../rx/transaction.js";
 
 /**
  * What to run: a complete OCI process, or a partial one (`args` at least) completed from the
  * container's own spec (env, cwd, user, capabilities…), as the Go client's users usually do.
+ *
+ * In the partial form, `user` may also be a string, as `create$`'s: `uid`, `uid:gid` or names,
+ * resolved in the container's image's /etc/passwd and /etc/group (its host-platform manifest,
+ * read once per image and client) to the uid, gid and supplementary groups. `ctr task exec
+ * --user` gives the primary gid alone; this follows `create$` and `docker exec -u`.
+ *
+ * @example
+ * ```ts
+ * task.exec$("report", { args: ["id"], user: "app" }); // uid 1000, gid 1000, groups from /etc/group
+ * ```
  */
-export type ExecSpec = ProcessSpec | (Partial<ProcessSpec> & { readonly args: readonly string[] });
+export type ExecSpec =
+  | ProcessSpec
+  | (Omit<Partial<ProcessSpec>, "user"> & { readonly args: readonly string[]; readonly user?: User | string });
 
 /** Options of `exec$`. */
 export interface ExecOptions extends CallOptions {
@@ -30,7 +44,7 @@ export interface LoadProcessOptions extends CallOptions {
 }
 
 function complete(spec: ExecSpec): spec is ProcessSpec {
-  return spec.cwd !== undefined && spec.user !== undefined;
+  return spec.cwd !== undefined && spec.user !== undefined && typeof spec.user !== "string";
 }
 
 /** Tasks.Exec under rollback (DeleteProcess) if the subscriber leaves or IO fails. @internal */
@@ -50,10 +64,13 @@ export function execProcess$(
       let process: ProcessSpec;
       if (complete(spec)) process = spec;
       else {
-        const base = parseSpec(
-          toContainerInfo((await tx.step(ctx.services.containers.get$({ id: containerId }, call))).container),
-        ).process;
-        process = { ...base, ...spec, args: [...spec.args] } as ProcessSpec;
+        if (typeof spec.user === "string") withUser(spec.user); // a malformed user: before any RPC
+        const info = toContainerInfo(
+          (await tx.step(ctx.services.containers.get$({ id: containerId }, call))).container,
+        );
+        const base = parseSpec(info).process;
+        const user = typeof spec.user === "string" ? await execUser(ctx, info, spec.user, call) : spec.user;
+        process = { ...base, ...spec, ...(user ? { user } : {}), args: [...spec.args] } as ProcessSpec;
       }
       const io = await (options.io ?? Stdio.null()).create(ioTarget(ctx, containerId, execId));
       tx.onRollback(() => io.close());
