@@ -177,3 +177,29 @@ describe("the mTLS proxy: names, FIFOs, typed errors", { skip }, () => {
     c.close();
   });
 });
+
+// The lab configures containerd's own TCP listener ([grpc] tcp_address, RXC_LAB_TCP). With CRI
+// off it serves no service at all; with CRI on it would serve CRI only: never the containerd API.
+const tcp = process.env["RXC_LAB_TCP"];
+test(
+  "containerd's own TCP port (tcp_address): NotImplementedError saying it serves only CRI, at once",
+  {
+    skip: tcp ? false : "RXC_LAB_TCP is not set (run through scripts/test-all.sh)",
+  },
+  async () => {
+    const client = new Containerd({ address: tcp!, namespace: "default" });
+    try {
+      const version = await fast(settle(lastValueFrom(client.version$())), "version$ on the TCP port");
+      assert.ok(isNotImplemented(version.error), String(version.error));
+      assert.match((version.error as ContainerdError).message, /\(\[grpc\] tcp_address\) serves only CRI/);
+      const list = await fast(settle(lastValueFrom(client.containers.list$())), "containers.list$ on the TCP port");
+      assert.ok(isNotImplemented(list.error), String(list.error));
+      assert.match(
+        (list.error as ContainerdError).message,
+        /unknown service containerd\.services\.containers\.v1\.Containers/,
+      );
+    } finally {
+      client.close();
+    }
+  },
+);
