@@ -11,6 +11,9 @@ Containers
   exec [-t] [-i] [--user U] [--env K=V]… ID CMD…
   kill [-s SIG] ID               signal a task (default: its stop signal, else SIGTERM)
   stop [-t SECONDS] [-s SIG] ID… stop signal, then SIGKILL after -t (default 10 s)
+  pause ID… / unpause ID…        freeze / thaw a task's processes
+  top ID                         a task's processes (PID, exec id)
+  inspect ID…                    containers as JSON: record, spec, task status
   rm [-f] ID…                    remove containers (-f: kill their task first)
   logs [-f] ID                   print (and follow) a task's log file
   attach ID                      attach to a task's FIFOs (one made by run -d)

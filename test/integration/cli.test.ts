@@ -162,6 +162,45 @@ test("stop sends the stop signal and reports the id; kill without -s sends the c
   await assertGone("killer");
 });
 
+test("pause, unpause, top and inspect", async () => {
+  const d = await rx("run", "-d", "--name", "box", "busybox", "sh", "-c", "sleep 600 & wait");
+  assert.equal(d.code, 0, d.stderr);
+  await running("box");
+  const top = await rx("top", "box");
+  assert.equal(top.code, 0, top.stderr);
+  const rows = top.stdout.trim().split("\n");
+  assert.match(rows[0]!, /^PID +EXEC$/);
+  assert.equal(rows.length, 3, `sh and its sleep: ${top.stdout}`);
+  const task = await lastValueFrom(client.containers.load$("box").pipe(concatMap((c) => c.task$())));
+  assert.match(top.stdout, new RegExp(`^${task.pid} +-$`, "m"), "the task's own pid, no exec id");
+  const pause = await rx("pause", "box", "absent");
+  assert.equal(pause.code, 125);
+  assert.equal(pause.stdout, "box\n");
+  assert.match(pause.stderr, /^rxctr: container "absent": .*not found/);
+  assert.equal((await lastValueFrom(task.status$())).status, "paused");
+  const inspect = await rx("inspect", "box");
+  assert.equal(inspect.code, 0, inspect.stderr);
+  const [info] = JSON.parse(inspect.stdout) as {
+    id: string;
+    image: string;
+    labels: Record<string, string>;
+    spec: { process: { args: string[] } };
+    task: { pid: number; status: string } | null;
+  }[];
+  assert.equal(info?.id, "box");
+  assert.equal(info?.image, "docker.io/library/busybox:latest");
+  assert.deepEqual(info?.spec.process.args, ["sh", "-c", "sleep 600 & wait"]);
+  assert.deepEqual(info?.task && { pid: info.task.pid, status: info.task.status }, { pid: task.pid, status: "paused" });
+  const unpause = await rx("unpause", "box");
+  assert.equal(unpause.code, 0, unpause.stderr);
+  assert.equal((await lastValueFrom(task.status$())).status, "running");
+  assert.equal((await rx("rm", "-f", "box")).code, 0);
+  await assertGone("box");
+  const none = await rx("inspect", "box");
+  assert.equal(none.code, 125);
+  assert.match(none.stderr, /^rxctr: container "box": .*not found/);
+});
+
 test("a command missing from the image exits 127 with one line naming the container; nothing is left", async () => {
   const r = await rx("run", "--rm", "--name", "missing", "busybox", "no-such-binary");
   assert.equal(r.code, 127, r.stderr);

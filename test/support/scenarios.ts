@@ -69,7 +69,8 @@ export async function runToLogFile(client: Containerd, logPath: string): Promise
     const exited = events[2];
     assert.ok(exited?.type === "exited", "the third event is the exit");
     assert.equal(exited.status.code, 3, "exit 99 means stderr's line never reached the file");
-    // The shim's delete waits for the copies (2 s on 1.6, 10 s on 2.x), so the file is complete once run$ is.
+    // The shim's delete waits for the copies (2 s on 1.6 and 1.7, 10 s on 2.x), so the file is
+    // complete once run$ is.
     assert.equal(readFileSync(logPath, "utf8"), "to-stderr\nto-stdout\n");
   } finally {
     rmSync(logPath, { force: true });

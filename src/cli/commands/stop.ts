@@ -4,7 +4,8 @@ import { concatMap } from "rxjs";
 import { parseSignal, type Signal } from "../../index.js";
 import { str } from "../args.js";
 import type { Command } from "../context.js";
-import { about, CliError, exitCodeOf, formatError, UsageError } from "../errors.js";
+import { eachContainer } from "../each-container.js";
+import { CliError, UsageError } from "../errors.js";
 import { last } from "../rx.js";
 
 /** `-t SECONDS`: whole or decimal seconds ≥ 0, as ms. */
@@ -17,8 +18,6 @@ function graceOf(value: string | undefined): number | undefined {
 export const command: Command = {
   flags: { time: { kind: "string", short: "t" }, signal: { kind: "string", short: "s" } },
   async run(ctx) {
-    const ids = ctx.args.positionals;
-    if (ids.length === 0) throw new UsageError("stop needs at least one container ID");
     const graceMs = graceOf(str(ctx.args, "time"));
     const given = str(ctx.args, "signal");
     const stopSignal: Signal | undefined =
@@ -27,27 +26,17 @@ export const command: Command = {
       const n = parseSignal(stopSignal);
       if (n instanceof Error) throw new CliError(`stop: ${n.message}`);
     }
-    const client = await ctx.client();
-    let code = 0;
-    for (const id of ids) {
-      try {
-        await last(
-          client.containers.load$(id).pipe(
-            concatMap((c) => c.task$()),
-            concatMap((t) =>
-              t.stop$({
-                ...(graceMs !== undefined ? { graceMs } : {}),
-                ...(stopSignal !== undefined ? { stopSignal } : {}),
-              }),
-            ),
-          ),
-        );
-        process.stdout.write(id + "\n");
-      } catch (e) {
-        process.stderr.write(formatError(about(`container ${JSON.stringify(id)}`, e), ctx.debug) + "\n");
-        code = exitCodeOf(e);
-      }
-    }
-    return code;
+    const options = {
+      ...(graceMs !== undefined ? { graceMs } : {}),
+      ...(stopSignal !== undefined ? { stopSignal } : {}),
+    };
+    return eachContainer(ctx, "stop", async (client, id) => {
+      await last(
+        client.containers.load$(id).pipe(
+          concatMap((c) => c.task$()),
+          concatMap((t) => t.stop$(options)),
+        ),
+      );
+    });
   },
 };
