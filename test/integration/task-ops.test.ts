@@ -4,6 +4,7 @@ import { lastValueFrom } from "rxjs";
 import { isNotFound, isUnknown, isFailedPrecondition, isInvalidArgument, type Containerd } from "../../src/index.js";
 import { BUSYBOX, labClient } from "../support/lab.js";
 import { settle } from "../support/settle.js";
+import { atLeast, daemonVersion } from "../support/daemon-version.js";
 
 let client: Containerd;
 let dispose: () => Promise<void>;
@@ -151,4 +152,19 @@ test("create$ rejects bad input before any RPC and rolls back on failure", async
     (s) => s.name,
   );
   assert.ok(!snaps.some((s) => ["noimg", "baduser", "dup"].includes(s)), `leftover snapshots ${JSON.stringify(snaps)}`);
+});
+
+test("create$ with a sandbox id: 1.7 and 2.x store it in the record (info$().sandbox); 1.6 ignores it", async () => {
+  const v = await daemonVersion(client);
+  const c = await lastValueFrom(
+    client.containers.create$("in-sandbox", { image: BUSYBOX, args: ["true"], sandbox: "sb-1" }),
+  );
+  try {
+    assert.equal((await lastValueFrom(c.info$())).sandbox, atLeast(v, 1, 7) ? "sb-1" : "", v.version);
+    const plain = await lastValueFrom(client.containers.create$("no-sandbox", { image: BUSYBOX, args: ["true"] }));
+    assert.equal((await lastValueFrom(plain.info$())).sandbox, "");
+    await lastValueFrom(plain.delete$());
+  } finally {
+    await lastValueFrom(c.delete$());
+  }
 });

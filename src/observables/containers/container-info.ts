@@ -20,6 +20,8 @@ export interface ContainerInfo {
   readonly createdAt?: Date;
   readonly updatedAt?: Date;
   readonly extensions: Readonly<Record<string, AnyValue>>;
+  /** The sandbox the container belongs to (the Go client's `SandboxID`); "" for none, and always on 1.6. */
+  readonly sandbox: string;
   /** The raw spec Any; {@link parseSpec} decodes it. */
   readonly spec?: AnyValue;
 }
@@ -37,6 +39,7 @@ export function toContainerInfo(c: ContainerRecord | undefined): ContainerInfo {
     ...(c.createdAt ? { createdAt: c.createdAt } : {}),
     ...(c.updatedAt ? { updatedAt: c.updatedAt } : {}),
     extensions: { ...c.extensions },
+    sandbox: c.sandbox ?? "",
     ...(c.spec ? { spec: c.spec } : {}),
   };
 }

@@ -74,6 +74,12 @@ export interface CreateContainerOptions {
    * are read from the host this process runs on: use it with a daemon on the same host.
    */
   readonly privileged?: boolean | { readonly hostDevices: boolean };
+  /**
+   * The sandbox the container joins (Go's `WithSandbox`; containerd 1.7 and 2.x store it as the
+   * record's `sandbox`, 1.6 ignores it). The sandbox itself is made through the raw
+   * `client.services.sandboxStore` / `sandboxController`.
+   */
+  readonly sandbox?: string;
   /** Extra spec options, applied last. */
   readonly spec?: readonly SpecOpt[];
   readonly extensions?: Readonly<Record<string, AnyValue>>;
@@ -223,6 +229,7 @@ export function createContainer$(
                 snapshotter: snapshotKey ? snapshotter : "",
                 snapshotKey,
                 extensions: Object.fromEntries(Object.entries(o.extensions ?? {}).map(([k, v]) => [k, toAny(v)])),
+                sandbox: o.sandbox ?? "",
               },
             },
             call,
