@@ -285,9 +285,11 @@ test("Ctrl-C sends SIGTERM to the task; the container goes, and run exits with t
     "busybox",
     "sh",
     "-c",
-    "trap 'exit 42' TERM; sleep 60 & wait",
+    "trap 'exit 42' TERM; echo ready; sleep 60 & wait",
   ]);
-  await running("int1");
+  // The trap is set once "ready" is out (a running task may not have set it yet: PID 1 without a
+  // handler ignores SIGTERM).
+  await waitFor(() => run.stdout().includes("ready\n"), { message: "int1: trap set", timeoutMs: 15_000 });
   run.child.kill("SIGINT");
   const r = await run.result();
   assert.equal(r.code, 42, r.stderr);
@@ -295,9 +297,9 @@ test("Ctrl-C sends SIGTERM to the task; the container goes, and run exits with t
 });
 
 test("a second Ctrl-C sends SIGKILL; clean-up either way", async () => {
-  const script = "trap 'echo got-term' TERM; while true; do sleep 0.1; done";
+  const script = "trap 'echo got-term' TERM; echo ready; while true; do sleep 0.1; done";
   const run = startCli(["-n", ns, "run", "--rm", "--name", "int2", "busybox", "sh", "-c", script]);
-  await running("int2");
+  await waitFor(() => run.stdout().includes("ready\n"), { message: "int2: trap set", timeoutMs: 15_000 });
   run.child.kill("SIGINT");
   await waitFor(() => run.stdout().includes("got-term"), { message: "the first Ctrl-C is a SIGTERM the task traps" });
   assert.equal(run.child.exitCode, null, "still running after the first Ctrl-C");
