@@ -10,9 +10,11 @@ import type { Container } from "../../../generated/github.com/containerd/contain
 import * as T from "../../../generated/github.com/containerd/containerd/api/events/task.js";
 import { FakeBus, type FilterMatcher } from "./bus.js";
 import { FakeCalls } from "./calls.js";
+import { fakeLayer } from "./layer.js";
 import {
   scriptFor,
   signalScript,
+  type FakeImage,
   type FakeImages,
   type ProcessScript,
   type TaskScript,
@@ -105,7 +107,7 @@ export class FakeDaemon {
     const images = options.images ?? ["docker.io/library/busybox:latest"];
     const entries = Array.isArray(images)
       ? images.map((name: string) => [name, {}] as const)
-      : Object.entries(images as Readonly<Record<string, object>>);
+      : Object.entries(images as Readonly<Record<string, FakeImage>>);
     for (const [name, image] of entries) this.addImage(name, image);
   }
 
@@ -120,17 +122,11 @@ export class FakeDaemon {
     return s;
   }
 
-  private addImage(
-    name: string,
-    image: {
-      entrypoint?: readonly string[];
-      cmd?: readonly string[];
-      env?: readonly string[];
-      workingDir?: string;
-      labels?: Readonly<Record<string, string>>;
-    },
-  ): void {
-    const diffId = sha256(`rxcontainerd fake layer of ${name}`);
+  private addImage(name: string, image: FakeImage): void {
+    // One uncompressed layer: its digest is its diff ID and, alone, the chain ID. A marker file
+    // keeps the chain IDs of images with the same files apart.
+    const layer = fakeLayer({ ...image.files, ".rxcontainerd-fake-image": name });
+    const diffId = sha256(layer);
     const config = Buffer.from(
       JSON.stringify({
         architecture: process.arch === "x64" ? "amd64" : process.arch,
@@ -141,6 +137,8 @@ export class FakeDaemon {
           ...(image.entrypoint ? { Entrypoint: image.entrypoint } : {}),
           ...(image.workingDir ? { WorkingDir: image.workingDir } : {}),
           ...(image.labels ? { Labels: image.labels } : {}),
+          ...(image.user ? { User: image.user } : {}),
+          ...(image.stopSignal ? { StopSignal: image.stopSignal } : {}),
         },
         rootfs: { type: "layers", diff_ids: [diffId] },
       }),
@@ -150,9 +148,10 @@ export class FakeDaemon {
         schemaVersion: 2,
         mediaType: MANIFEST,
         config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: sha256(config), size: config.length },
-        layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", digest: diffId, size: 0 }],
+        layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", digest: diffId, size: layer.length }],
       }),
     );
+    this.blobs.set(diffId, layer);
     this.blobs.set(sha256(config), config);
     this.blobs.set(sha256(manifest), manifest);
     this.images.set(name, {

@@ -58,6 +58,15 @@ export interface FakeImage {
   readonly env?: readonly string[];
   readonly workingDir?: string;
   readonly labels?: Readonly<Record<string, string>>;
+  /** The image config's `User`. */
+  readonly user?: string;
+  /** The image config's `StopSignal` (what `create$`'s `imageStopSignal` labels the container with). */
+  readonly stopSignal?: string;
+  /**
+   * Files in the image's one layer, by path (`etc/passwd`, `etc/group`): what `create$`'s and
+   * `exec$`'s user names are resolved in. Default none, so only numeric users resolve.
+   */
+  readonly files?: Readonly<Record<string, string | Uint8Array>>;
 }
 
 /** Images by name: a list of names (busybox-like images) or a record of configs. */
