@@ -77,45 +77,53 @@ export class Rpc {
 
   /** Unary call: emits the response, then completes. */
   unary<Req, Res>(def: MethodDef<Req, Res, false, false>, codec: Codec<Req>): SingleRequestCall<Req, Res> {
-    const call: SingleRequestCall<Req, Res> = (request, options) => {
-      const site = captureCallSite(call);
-      return this.observe<Res>(def.path, site, options, (ctl, subscriber) => {
-        const message = encode(codec, request, def.path);
-        if (ContainerdError.is(message)) return ctl.fail(message);
-        return ctl.attach(
-          withoutStackCapture(() =>
-            this.client.makeUnaryRequest(
-              def.path,
-              def.requestSerialize,
-              def.responseDeserialize,
-              message,
-              ctl.metadata,
-              ctl.options,
-              singleResponse(ctl, subscriber),
-            ),
+    return this.singleRequest<Req, Res>(def.path, codec, (message, ctl, subscriber) =>
+      ctl.attach(
+        withoutStackCapture(() =>
+          this.client.makeUnaryRequest(
+            def.path,
+            def.requestSerialize,
+            def.responseDeserialize,
+            message,
+            ctl.metadata,
+            ctl.options,
+            singleResponse(ctl, subscriber),
           ),
-        );
-      });
-    };
-    return call;
+        ),
+      ),
+    );
   }
 
   /** Server-streaming call: emits each response; completes when the server ends the stream. */
   serverStream<Req, Res>(def: MethodDef<Req, Res, false, true>, codec: Codec<Req>): SingleRequestCall<Req, Res> {
+    return this.singleRequest<Req, Res>(def.path, codec, (message, ctl, subscriber) => {
+      const stream = this.client.makeServerStreamRequest(
+        def.path,
+        def.requestSerialize,
+        def.responseDeserialize,
+        message,
+        ctl.metadata,
+        ctl.options,
+      );
+      return ctl.attach(pipeResponses(stream, ctl, subscriber));
+    });
+  }
+
+  /**
+   * A call taking one request (unary or server-streaming): captures the call site, encodes the
+   * request (InvalidArgumentError without an RPC when it cannot be), then `start`s the call.
+   */
+  private singleRequest<Req, Res>(
+    path: string,
+    codec: Codec<Req>,
+    start: (message: Req, ctl: CallControl<Res>, subscriber: Subscriber<Res>) => (() => void) | void,
+  ): SingleRequestCall<Req, Res> {
     const call: SingleRequestCall<Req, Res> = (request, options) => {
       const site = captureCallSite(call);
-      return this.observe<Res>(def.path, site, options, (ctl, subscriber) => {
-        const message = encode(codec, request, def.path);
+      return this.observe<Res>(path, site, options, (ctl, subscriber) => {
+        const message = encode(codec, request, path);
         if (ContainerdError.is(message)) return ctl.fail(message);
-        const stream = this.client.makeServerStreamRequest(
-          def.path,
-          def.requestSerialize,
-          def.responseDeserialize,
-          message,
-          ctl.metadata,
-          ctl.options,
-        );
-        return ctl.attach(pipeResponses(stream, ctl, subscriber));
+        return start(message, ctl, subscriber);
       });
     };
     return call;
