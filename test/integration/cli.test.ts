@@ -157,6 +157,11 @@ test("stop sends the stop signal and reports the id; kill without -s sends the c
   const bad = await rx("stop", "-t", "soon", "killer");
   assert.equal(bad.code, 125);
   assert.match(bad.stderr, /stop -t "soon": expected seconds/);
+  for (const command of ["stop", "kill"]) {
+    const badSignal = await rx(command, "-s", "SIGNOPE", "killer");
+    assert.equal(badSignal.code, 125, `${command} -s SIGNOPE`);
+    assert.match(badSignal.stderr, new RegExp(`^rxctr: ${command}: .*SIGNOPE`));
+  }
   assert.equal((await rx("rm", "stopper", "killer")).code, 0);
   await assertGone("stopper");
   await assertGone("killer");

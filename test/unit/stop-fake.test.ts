@@ -133,3 +133,20 @@ test("stop$ on the fake: an exited task gives its status at once; bad options ar
   );
   assert.ok(isInvalidArgument(bad), String(bad));
 });
+
+test("container.stopSignal$ on the fake: the stop-signal label, else SIGTERM; a label that is no signal is InvalidArgument", async () => {
+  const scheduler = newScheduler();
+  const client = createFakeContainerd({ scheduler });
+  const signalOf = async (id: string, labels: Record<string, string>) => {
+    const c = await lastValueFrom(client.containers.create$(id, { image: BUSYBOX, labels }));
+    return lastValueFrom(c.stopSignal$()).then(
+      (s) => s,
+      (e: unknown) => e,
+    );
+  };
+  assert.equal(await signalOf("plain", {}), "SIGTERM");
+  assert.equal(await signalOf("quit", { [STOP_SIGNAL_LABEL]: "SIGQUIT" }), "SIGQUIT");
+  const bad = await signalOf("bad", { [STOP_SIGNAL_LABEL]: "SIGNOPE" });
+  assert.ok(isInvalidArgument(bad), String(bad));
+  assert.match(String(bad), /io\.containerd\.image\.config\.stop-signal="SIGNOPE" is not a signal/);
+});

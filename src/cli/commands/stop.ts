@@ -1,12 +1,12 @@
 // rxctr stop [-t SECONDS] [-s SIG] ID…: task.stop$ of each container's task (the stop signal, a
 // grace period, then SIGKILL); the stopped task stays until `rxctr rm`.
 import { concatMap } from "rxjs";
-import { parseSignal, type Signal } from "../../index.js";
 import { str } from "../args.js";
 import type { Command } from "../context.js";
 import { eachContainer } from "../each-container.js";
-import { CliError, UsageError } from "../errors.js";
+import { UsageError } from "../errors.js";
 import { last } from "../rx.js";
+import { signalFlag } from "../signal-flag.js";
 
 /** `-t SECONDS`: whole or decimal seconds ≥ 0, as ms. */
 function graceOf(value: string | undefined): number | undefined {
@@ -19,13 +19,7 @@ export const command: Command = {
   flags: { time: { kind: "string", short: "t" }, signal: { kind: "string", short: "s" } },
   async run(ctx) {
     const graceMs = graceOf(str(ctx.args, "time"));
-    const given = str(ctx.args, "signal");
-    const stopSignal: Signal | undefined =
-      given === undefined ? undefined : /^\d+$/.test(given) ? Number(given) : given;
-    if (stopSignal !== undefined) {
-      const n = parseSignal(stopSignal);
-      if (n instanceof Error) throw new CliError(`stop: ${n.message}`);
-    }
+    const stopSignal = signalFlag(ctx.args, "stop");
     const options = {
       ...(graceMs !== undefined ? { graceMs } : {}),
       ...(stopSignal !== undefined ? { stopSignal } : {}),

@@ -12,6 +12,8 @@ import { cancellable } from "../rx/cancellable.js";
 import { newTask$, type NewTaskOptions, type RootfsHint } from "../tasks/new-task.js";
 import type { Spec } from "../spec/types.js";
 import { TaskImpl, type Task } from "../tasks/task.js";
+import type { Signal } from "../tasks/signals.js";
+import { stopSignal$ } from "./stop-signal.js";
 
 /** The image a container was created from (Images.Get). */
 export interface ImageRecord {
@@ -49,6 +51,17 @@ export interface Container {
   /** The image record. NotFoundError `container not created from an image` when there is none. */
   image$(options?: CallOptions): Observable<ImageRecord>;
   labels$(options?: CallOptions): Observable<Record<string, string>>;
+  /**
+   * Containers.Get, then the container's stop signal: its {@link STOP_SIGNAL_LABEL} label, else
+   * SIGTERM (Go's `GetStopSignal`). What `task.stop$()` sends first. InvalidArgumentError for a
+   * label that names no signal; NotFoundError once deleted.
+   *
+   * @example
+   * ```ts
+   * container.stopSignal$().pipe(concatMap((signal) => task.kill$(signal))); // as `ctr task kill`
+   * ```
+   */
+  stopSignal$(options?: CallOptions): Observable<Signal>;
   /** Sets the given labels (an empty value deletes one), leaving others; emits the resulting labels. */
   setLabels$(labels: Readonly<Record<string, string>>, options?: CallOptions): Observable<Record<string, string>>;
   extensions$(options?: CallOptions): Observable<Record<string, AnyValue>>;
@@ -112,6 +125,10 @@ export class ContainerImpl implements Container {
 
   labels$(options?: CallOptions): Observable<Record<string, string>> {
     return this.info$(options).pipe(map((i) => ({ ...i.labels })));
+  }
+
+  stopSignal$(options?: CallOptions): Observable<Signal> {
+    return stopSignal$(this.ctx, this.id, "SIGTERM", options);
   }
 
   setLabels$(labels: Readonly<Record<string, string>>, options?: CallOptions): Observable<Record<string, string>> {

@@ -20,8 +20,8 @@ import { toContainerInfo } from "./container-info.js";
  */
 export const STOP_SIGNAL_LABEL = "io.containerd.image.config.stop-signal";
 
-/** The stop signal in `labels`, or `fallback`; InvalidArgumentError for a label that is no signal. @internal */
-export function stopSignalOf(labels: Readonly<Record<string, string>>, fallback: Signal): Signal {
+/** The stop signal in `labels`, or `fallback`; InvalidArgumentError for a label that is no signal. */
+function stopSignalOf(labels: Readonly<Record<string, string>>, fallback: Signal): Signal {
   const value = labels[STOP_SIGNAL_LABEL];
   if (value === undefined) return fallback;
   const n = parseSignal(value);

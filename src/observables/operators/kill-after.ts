@@ -1,6 +1,5 @@
 import {
   asyncScheduler,
-  catchError,
   concat,
   concatMap,
   EMPTY,
@@ -8,13 +7,12 @@ import {
   Observable,
   Subscription,
   take,
-  throwError,
   timer,
   type MonoTypeOperatorFunction,
   type SchedulerLike,
 } from "rxjs";
 import { InvalidArgumentError } from "../../errors/containerd-error.js";
-import { isFailedPrecondition, isNotFound } from "../../errors/guards.js";
+import { killIfRunning$ } from "../tasks/kill-if-running.js";
 import type { Process } from "../tasks/process.js";
 import { parseSignal, type Signal } from "../tasks/signals.js";
 import { exitOf, type ExitSource } from "./exit-of.js";
@@ -78,10 +76,7 @@ export function killAfter<T extends ExitSource>(
       let armed = false;
       const arm = (target: Process) => {
         armed = true;
-        const kill$ = (n: number) =>
-          target
-            .kill$(n)
-            .pipe(catchError((e: unknown) => (isNotFound(e) || isFailedPrecondition(e) ? EMPTY : throwError(() => e))));
+        const kill$ = (n: number) => killIfRunning$(target, n);
         const trigger$ = isObservable(due) ? due.pipe(take(1)) : timer(due, scheduler);
         const escalate$ =
           first === 9 || grace === Infinity ? EMPTY : timer(grace, scheduler).pipe(concatMap(() => kill$(9)));

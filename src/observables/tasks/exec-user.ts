@@ -7,22 +7,22 @@ import type { ContainerInfo } from "../containers/container-info.js";
 import { readUserFiles } from "../images/user-files.js";
 import { resolveImage } from "../images/image-reader.js";
 import { OCI_VERSION } from "../spec/default-spec.js";
-import { applySpecOpts, type SpecImageContext } from "../spec/spec-opts.js";
+import { applySpecOpts, type SpecImageContext, type SpecOpt } from "../spec/spec-opts.js";
 import type { Spec, User } from "../spec/types.js";
-import { withUser } from "../spec/user-opts.js";
 
 /**
- * The uid, gid and supplementary groups of `user` (withUser's forms) in the image the container
- * was created from (its host-platform manifest). A numeric user needs no files where the layers
- * cannot be read here; a name does. InvalidArgumentError for a bad or unknown user. @internal
+ * The uid, gid and supplementary groups of `user` (withUser's forms; `opt` is its `withUser(user)`,
+ * made by the caller before any RPC so that a malformed string fails first) in the image the
+ * container was created from (its host-platform manifest). A numeric user needs no files where
+ * the layers cannot be read here; a name does. InvalidArgumentError for an unknown user. @internal
  */
 export async function execUser(
   ctx: DomainContext,
   info: ContainerInfo,
   user: string,
+  opt: SpecOpt,
   call: CallOptions,
 ): Promise<User> {
-  const opt = withUser(user); // a malformed string throws here, before any RPC
   let image: SpecImageContext | undefined;
   if (info.image) {
     const resolved = await resolveImage(ctx.services, info.image, undefined, call, ctx.blobs);

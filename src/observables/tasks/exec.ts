@@ -64,12 +64,13 @@ export function execProcess$(
       let process: ProcessSpec;
       if (complete(spec)) process = spec;
       else {
-        if (typeof spec.user === "string") withUser(spec.user); // a malformed user: before any RPC
+        // A user string is parsed before any RPC (a malformed one fails at once), resolved after.
+        const named = typeof spec.user === "string" ? { user: spec.user, opt: withUser(spec.user) } : undefined;
         const info = toContainerInfo(
           (await tx.step(ctx.services.containers.get$({ id: containerId }, call))).container,
         );
         const base = parseSpec(info).process;
-        const user = typeof spec.user === "string" ? await execUser(ctx, info, spec.user, call) : spec.user;
+        const user = named ? await execUser(ctx, info, named.user, named.opt, call) : spec.user;
         process = { ...base, ...spec, ...(user ? { user } : {}), args: [...spec.args] } as ProcessSpec;
       }
       const io = await (options.io ?? Stdio.null()).create(ioTarget(ctx, containerId, execId));

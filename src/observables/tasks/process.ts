@@ -1,7 +1,7 @@
 import type { Writable } from "node:stream";
 import { EMPTY, finalize, lastValueFrom, map, tap, throwError, type Observable } from "rxjs";
 import { FailedPreconditionError, type ContainerdError } from "../../errors/containerd-error.js";
-import { isFailedPrecondition, isNotFound } from "../../errors/guards.js";
+import { isNotFound } from "../../errors/guards.js";
 import type { CallOptions } from "../../services/call-options.js";
 import { nsOptions, type DomainContext } from "../client/context.js";
 import { processState, type ExitStatus, type ProcessState, type ProcessStatus } from "./exit-status.js";
@@ -12,6 +12,7 @@ import { parseSignal, type Signal } from "./signals.js";
 import { validated } from "../rx/validated.js";
 import { cancellable } from "../rx/cancellable.js";
 import { ExitWait } from "./wait/wait.js";
+import { killIfRunning$ } from "./kill-if-running.js";
 
 /** Options of `kill$`. */
 export interface KillOptions extends CallOptions {
@@ -229,11 +230,7 @@ export class ProcessImpl implements Process {
       const call = c.call(nsOptions(this.ctx, rest));
       if (kill) {
         const exit$ = this.wait$();
-        await lastValueFrom(this.kill$("SIGKILL", { ...call, all: true }), { defaultValue: undefined }).catch(
-          (e: unknown) => {
-            if (!isNotFound(e) && !isFailedPrecondition(e)) throw e;
-          },
-        );
+        await lastValueFrom(killIfRunning$(this, "SIGKILL", { ...call, all: true }), { defaultValue: undefined });
         await c.last(exit$).catch((e: unknown) => {
           if (!isNotFound(e)) throw e;
         });

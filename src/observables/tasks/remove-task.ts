@@ -1,6 +1,7 @@
 import { lastValueFrom } from "rxjs";
-import { isFailedPrecondition, isNotFound } from "../../errors/guards.js";
+import { isNotFound } from "../../errors/guards.js";
 import { nsOptions, type DomainContext } from "../client/context.js";
+import { isGone } from "./kill-if-running.js";
 
 /** Rethrows anything but NotFound (for `.catch` on idempotent clean-up steps). @internal */
 export const ignoreNotFound = (e: unknown): void => {
@@ -15,7 +16,7 @@ export async function removeTask(ctx: DomainContext, id: string): Promise<void> 
   const call = nsOptions(ctx);
   const tasks = ctx.services.tasks;
   await lastValueFrom(tasks.kill$({ containerId: id, signal: 9, all: true }, call)).catch((e: unknown) => {
-    if (!isNotFound(e) && !isFailedPrecondition(e)) throw e;
+    if (!isGone(e)) throw e;
   });
   await lastValueFrom(tasks.wait$({ containerId: id }, { ...call, timeoutMs: 10_000 })).catch(ignoreNotFound);
   await lastValueFrom(tasks.delete$({ containerId: id }, call)).catch(ignoreNotFound);

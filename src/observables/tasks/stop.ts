@@ -1,25 +1,13 @@
 // task.stop$: the stop signal, a bounded wait for the exit, then SIGKILL to every process of the
 // container (what `docker stop` and `nerdctl stop` do, with containerd's stop-signal label).
 
-import {
-  catchError,
-  concatMap,
-  concatWith,
-  defer,
-  EMPTY,
-  ignoreElements,
-  of,
-  take,
-  throwError,
-  timeout,
-  type Observable,
-} from "rxjs";
+import { concatMap, concatWith, defer, ignoreElements, of, take, throwError, timeout, type Observable } from "rxjs";
 import { InvalidArgumentError } from "../../errors/containerd-error.js";
-import { isFailedPrecondition, isNotFound } from "../../errors/guards.js";
 import type { CallOptions } from "../../services/call-options.js";
 import type { DomainContext } from "../client/context.js";
 import { stopSignal$ } from "../containers/stop-signal.js";
 import type { ExitStatus } from "./exit-status.js";
+import { killIfRunning$ } from "./kill-if-running.js";
 import type { Process } from "./process.js";
 import { parseSignal, type Signal } from "./signals.js";
 
@@ -45,10 +33,6 @@ export interface StopOptions extends CallOptions {
  */
 export const DEFAULT_KILL_GRACE_MS = 10_000;
 
-/** NotFound / FailedPrecondition from Tasks.Kill: the process is gone already; its exit comes from wait$. */
-const exitedAlready = (e: unknown): Observable<never> =>
-  isNotFound(e) || isFailedPrecondition(e) ? EMPTY : throwError(() => e);
-
 /** The stop$ sequence for `task` of container `containerId`. @internal */
 export function stop$(
   ctx: DomainContext,
@@ -69,10 +53,10 @@ export function stop$(
     }
     const exit$ = task.wait$(); // hot: watching before the first signal
     const first$ = signal !== undefined ? of(signal) : stopSignal$(ctx, containerId, "SIGTERM", call);
-    const kill$ = task.kill$("SIGKILL", { ...call, all: true }).pipe(catchError(exitedAlready), ignoreElements());
+    const kill$ = killIfRunning$(task, "SIGKILL", { ...call, all: true }).pipe(ignoreElements());
     return first$.pipe(
       take(1),
-      concatMap((s) => task.kill$(s, call).pipe(catchError(exitedAlready))),
+      concatMap((s) => killIfRunning$(task, s, call)),
       ignoreElements(),
       concatWith(exit$.pipe(timeout({ first: graceMs, with: () => kill$.pipe(concatWith(exit$)) }))),
       take(1),
